@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Kedge.Client.Internal;
+using Kedge.Client.Tls;
+using Microsoft.Extensions.Logging;
+
+namespace Kedge.Client.Http;
+
+/// <summary>
+/// The connections to every kedge, shared by all handlers and channels of one <see cref="KedgeClient"/>.
+/// </summary>
+/// <remarks>
+/// SocketsHttpHandler keys its TLS connection pools by the request's Host header, which carries the target's
+/// authority here, so N targets behind one kedge would cost N connections, each verifying the wrong name. Instead,
+/// requests to a TLS kedge are sent with the <c>http</c> scheme to the kedge's host and port, and the TLS handshake is
+/// done in <see cref="SocketsHttpHandler.ConnectCallback"/> with kedge's own name as SNI and for verification. The pool
+/// key is then the kedge's host and port alone. TLS and plain-text kedges use separate handlers, so a plain connection
+/// is never reused for a TLS kedge.
+/// </remarks>
+internal sealed class KedgeConnectionFactory : IDisposable
+{
+    /// <summary>The TLS server name for the connection a request may open; set by the handler per request.</summary>
+    internal static readonly HttpRequestOptionsKey<string> TlsServerNameOption = new("Kedge.TlsServerName");
+
+    private static readonly List<SslApplicationProtocol> Http2Only = [SslApplicationProtocol.Http2];
+    private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
+
+    private readonly FileSnapshot<ClientCertificate>? _clientCertificate;
+    private readonly FileSnapshot<X509ChainPolicy>? _trust;
+    private readonly TimeSpan _connectTimeout;
+    private readonly ILogger _logger;
+    private readonly HttpMessageInvoker _tls;
+    private readonly HttpMessageInvoker _plain;
+
+    public KedgeConnectionFactory(
+        FileSnapshot<ClientCertificate>? clientCertificate,
+        FileSnapshot<X509ChainPolicy>? trust,
+        TimeSpan pooledConnectionLifetime,
+        TimeSpan connectTimeout,
+        ILogger logger)
+    {
+        _clientCertificate = clientCertificate;
+        _trust = trust;
+        _connectTimeout = connectTimeout;
+        _logger = logger;
+        _tls = new HttpMessageInvoker(CreateHandler(pooledConnectionLifetime, ConnectTlsAsync), disposeHandler: true);
+        _plain = new HttpMessageInvoker(CreateHandler(pooledConnectionLifetime, connectCallback: null), disposeHandler: true);
+    }
+
+    /// <summary>Sends a request whose URI already points at kedge (with the http scheme).</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, bool useTls, CancellationToken cancellationToken)
+        => (useTls ? _tls : _plain).SendAsync(request, cancellationToken);
+
+    public void Dispose()
+    {
+        _tls.Dispose();
+        _plain.Dispose();
+    }
+
+    private SocketsHttpHandler CreateHandler(TimeSpan pooledConnectionLifetime, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connectCallback)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            // Old connections retire within this lifetime, so a rotated client certificate is in use everywhere soon after.
+            PooledConnectionLifetime = pooledConnectionLifetime,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+            ConnectTimeout = _connectTimeout,
+            EnableMultipleHttp2Connections = true,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+
+            // Kedge traffic never goes through an HTTP(S)_PROXY from the environment: the TLS to kedge is ours.
+            UseProxy = false,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+        };
+
+        if (connectCallback is not null)
+        {
+            handler.ConnectCallback = connectCallback;
+        }
+
+        return handler;
+    }
+
+    private async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var request = context.InitialRequestMessage;
+        if (!request.Options.TryGetValue(TlsServerNameOption, out var serverName))
+        {
+            throw new InvalidOperationException("A request reached the kedge TLS transport without a TLS server name; send it through KedgeHttpMessageHandler.");
+        }
+
+        var endPoint = context.DnsEndPoint;
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var sslStream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        var wantsHttp2 = request.Version.Major >= 2;
+        try
+        {
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = serverName,
+                ApplicationProtocols = wantsHttp2 ? Http2Only : Http11Only,
+                ClientCertificateContext = _clientCertificate?.GetCurrent().Context,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            };
+
+            if (_trust is not null)
+            {
+                options.CertificateChainPolicy = _trust.GetCurrent().Clone();
+            }
+
+            await sslStream.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            if (wantsHttp2 && sslStream.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
+            {
+                throw new HttpRequestException(
+                    $"The kedge at {endPoint.Host}:{endPoint.Port} did not negotiate HTTP/2 (ALPN h2); gRPC and HTTP/2 calls need a kedge that serves HTTP/2 over TLS.");
+            }
+        }
+        catch (Exception ex)
+        {
+            await sslStream.DisposeAsync().ConfigureAwait(false);
+            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            KedgeClientLog.TlsHandshakeFailed(_logger, endPoint.Host, endPoint.Port, serverName, ex);
+            throw ex as HttpRequestException ?? new HttpRequestException(
+                HttpRequestError.SecureConnectionError,
+                $"TLS handshake with kedge {endPoint.Host}:{endPoint.Port} (verifying server name '{serverName}') failed: {ex.Message}",
+                ex);
+        }
+
+        return sslStream;
+    }
+}

@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Grpc.Core;
+using Kedge.Client.Internal;
+using Kedge.Client.Tokens;
+
+namespace Kedge.Client.Http;
+
+/// <summary>
+/// Sends requests for kedge destinations to the kedge that serves them, keeping the original authority, and passes every
+/// other request to its inner handler untouched.
+/// </summary>
+/// <remarks>
+/// <para>
+/// For a kedge destination the request goes to the mapped kedge over the shared connections of the
+/// <see cref="KedgeClient"/> (not through the inner handler): <c>Host</c> (HTTP/1.1) or <c>:authority</c> (HTTP/2) is the
+/// target's authority, with the port when the caller gave one and <c>:443</c> for an https target on its default port
+/// (kedge reads a port-less authority as port 80). <c>Proxy-Authorization</c> and <c>Authorization</c> are set from the
+/// route's token sources. After the send, the request's URI, version and headers are restored to what the caller set.
+/// </para>
+/// <para>
+/// Handlers added to an <c>IHttpClientBuilder</c> after <c>AddKedge()</c> sit inside this one and only see requests that
+/// are not kedge destinations; add retry and logging handlers before <c>AddKedge()</c>.
+/// </para>
+/// </remarks>
+public sealed class KedgeHttpMessageHandler : DelegatingHandler
+{
+    private const string GrpcContentType = "application/grpc";
+
+    private readonly KedgeClient _client;
+
+    /// <summary>Creates the handler; set <see cref="DelegatingHandler.InnerHandler"/> for requests that are not kedge destinations.</summary>
+    /// <param name="client">The kedge client: mapper, certificates and shared connections.</param>
+    public KedgeHttpMessageHandler(KedgeClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+    }
+
+    /// <summary>Creates the handler with the handler used for requests that are not kedge destinations.</summary>
+    /// <param name="client">The kedge client: mapper, certificates and shared connections.</param>
+    /// <param name="innerHandler">The handler for requests that are not kedge destinations.</param>
+    public KedgeHttpMessageHandler(KedgeClient client, HttpMessageHandler innerHandler)
+        : base(innerHandler)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+    }
+
+    /// <inheritdoc />
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var uri = request.RequestUri;
+        if (uri is null || !uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var logger = _client.Logger;
+        var host = uri.IdnHost;
+        int? explicitPort = uri.IsDefaultPort ? null : uri.Port;
+        KedgeRoute? route;
+        try
+        {
+            route = _client.Mapper.Map(host, explicitPort);
+        }
+        catch (Exception ex)
+        {
+            var target = uri.Authority;
+            KedgeClientLog.MappingFailed(logger, target, _client.Mapper.Description, ex);
+            throw new HttpRequestException($"Kedge could not map '{target}' with the {_client.Mapper.Description}: {ex.Message}", ex);
+        }
+
+        if (route is null)
+        {
+            KedgeClientLog.NotKedgeDestination(logger, uri.Authority);
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var authority = TargetAuthority(uri);
+        var proxyToken = route.ProxyAuth is { } proxyAuth ? await GetTokenAsync(proxyAuth, authority, cancellationToken).ConfigureAwait(false) : null;
+        var backendToken = route.BackendAuth is { } backendAuth ? await GetTokenAsync(backendAuth, authority, cancellationToken).ConfigureAwait(false) : null;
+
+        var callerHost = request.Headers.Host;
+        var callerVersion = request.Version;
+        var callerVersionPolicy = request.VersionPolicy;
+        var callerProxyAuthorization = request.Headers.ProxyAuthorization;
+        var callerAuthorization = request.Headers.Authorization;
+        try
+        {
+            request.RequestUri = _client.GetKedgeRequestUri(route, uri);
+            request.Headers.Host = authority;
+
+            // Pin the protocol: the URI's scheme is http (TLS is done by the connection factory), and SocketsHttpHandler
+            // would otherwise downgrade an http URI to HTTP/1.1. The ALPN offered to kedge follows this version.
+            request.Version = callerVersion.Major >= 2 ? HttpVersion.Version20 : HttpVersion.Version11;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            if (proxyToken is not null)
+            {
+                request.Headers.ProxyAuthorization = new AuthenticationHeaderValue("Bearer", proxyToken);
+            }
+
+            if (backendToken is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backendToken);
+            }
+
+            if (route.UsesTls)
+            {
+                request.Options.Set(KedgeConnectionFactory.TlsServerNameOption, route.EffectiveTlsServerName);
+            }
+
+            if (logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+            {
+                KedgeClientLog.RoutedThroughKedge(logger, authority, route.KedgeUrl);
+            }
+
+            var response = await _client.Connections.SendAsync(request, route.UsesTls, cancellationToken).ConfigureAwait(false);
+            return KedgeError.TryRead(response, out var kedgeError)
+                ? OnKedgeError(request, response, route, authority, kedgeError)
+                : response;
+        }
+        finally
+        {
+            request.RequestUri = uri;
+            request.Headers.Host = callerHost;
+            request.Version = callerVersion;
+            request.VersionPolicy = callerVersionPolicy;
+            request.Headers.ProxyAuthorization = callerProxyAuthorization;
+            request.Headers.Authorization = callerAuthorization;
+            ((IDictionary<string, object?>)request.Options).Remove(KedgeConnectionFactory.TlsServerNameOption.Key);
+        }
+    }
+
+    /// <summary>The authority kedge routes by: the port is kept when given, and https on its default port says :443.</summary>
+    internal static string TargetAuthority(Uri uri)
+    {
+        if (!uri.IsDefaultPort || uri.Scheme == Uri.UriSchemeHttp)
+        {
+            return uri.Authority;
+        }
+
+        return uri.IdnHost + ":" + uri.Port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private async ValueTask<string> GetTokenAsync(KedgeTokenSource source, string target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await source.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            KedgeClientLog.TokenSourceFailed(_client.Logger, source.Name, target, ex);
+            throw new HttpRequestException($"Kedge could not get a token from token source '{source.Name}' for '{target}': {ex.Message}", ex);
+        }
+    }
+
+    private HttpResponseMessage OnKedgeError(HttpRequestMessage request, HttpResponseMessage response, KedgeRoute route, string target, KedgeError error)
+    {
+        KedgeClientLog.KedgeErrorResponse(_client.Logger, route.KedgeUrl, (int)response.StatusCode, target, error.Type, error.Message);
+        if (!IsGrpc(request) || response.Headers.Contains("grpc-status"))
+        {
+            return response;
+        }
+
+        // Kedge answered a gRPC call with a plain HTTP error (as Go kedge does for routing failures). Turn it into a
+        // trailers-only gRPC response so the caller sees a meaningful status instead of "Bad gRPC response".
+        var grpcResponse = new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            RequestMessage = request,
+            Version = response.Version,
+            Content = new ByteArrayContent([]),
+        };
+        grpcResponse.Content.Headers.ContentType = new MediaTypeHeaderValue(GrpcContentType);
+        grpcResponse.Headers.TryAddWithoutValidation("grpc-status", ((int)GrpcStatusFor(error)).ToString(CultureInfo.InvariantCulture));
+        grpcResponse.Headers.TryAddWithoutValidation("grpc-message", Uri.EscapeDataString(error.ToString()));
+        grpcResponse.Headers.TryAddWithoutValidation(KedgeError.ErrorHeader, error.Message);
+        if (error.Type is not null)
+        {
+            grpcResponse.Headers.TryAddWithoutValidation(KedgeError.ErrorTypeHeader, error.Type);
+        }
+
+        response.Dispose();
+        return grpcResponse;
+    }
+
+    private static bool IsGrpc(HttpRequestMessage request)
+    {
+        var mediaType = request.Content?.Headers.ContentType?.MediaType;
+        return mediaType is not null
+            && mediaType.StartsWith(GrpcContentType, StringComparison.OrdinalIgnoreCase)
+            && !mediaType.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>gRPC status codes (numbers from the gRPC spec) for kedge's error types.</summary>
+    internal static StatusCode GrpcStatusFor(KedgeError error) => error.Type switch
+    {
+        KedgeErrorTypes.Unauthorized => StatusCode.Unauthenticated,
+        KedgeErrorTypes.Forbidden => StatusCode.PermissionDenied,
+        KedgeErrorTypes.NoRoute => StatusCode.Unimplemented,
+        KedgeErrorTypes.UnknownRouteError => error.StatusCode == HttpStatusCode.BadRequest ? StatusCode.InvalidArgument : StatusCode.NotFound,
+        KedgeErrorTypes.NoBackend or KedgeErrorTypes.BackendTransportClosed or KedgeErrorTypes.NoResolutionAvailable
+            or KedgeErrorTypes.NoConnectionToAllResolvedAddresses or KedgeErrorTypes.TransportUnknownError
+            or KedgeErrorTypes.ResolverWatcherIrrecoverable => StatusCode.Unavailable,
+        _ => error.StatusCode switch
+        {
+            HttpStatusCode.BadRequest => StatusCode.Internal,
+            HttpStatusCode.Unauthorized => StatusCode.Unauthenticated,
+            HttpStatusCode.Forbidden => StatusCode.PermissionDenied,
+            HttpStatusCode.NotFound => StatusCode.Unimplemented,
+            HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => StatusCode.Unavailable,
+            _ => StatusCode.Unknown,
+        },
+    };
+}

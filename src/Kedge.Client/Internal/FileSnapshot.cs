@@ -1,0 +1,118 @@
+namespace Kedge.Client.Internal;
+
+/// <summary>
+/// The parsed content of one or more files, re-read when the files change on disk. Changes are detected by content,
+/// not by timestamps or inotify, so Kubernetes' secret-volume updates (an atomic swap of the <c>..data</c> symlink) and
+/// edits that keep the modification time are both seen. The files are read at most once per check interval; a read or
+/// parse failure keeps the last good value and is retried at the next interval, so a half-written update never fails a call.
+/// </summary>
+/// <typeparam name="T">The parsed value.</typeparam>
+internal sealed class FileSnapshot<T>
+    where T : class
+{
+    private readonly string[] _paths;
+    private readonly Func<byte[][], T> _parse;
+    private readonly TimeSpan _checkInterval;
+    private readonly TimeProvider _timeProvider;
+    private readonly Action<T>? _onChanged;
+    private readonly Action<Exception>? _onReloadFailed;
+    private readonly Lock _gate = new();
+    private volatile State? _state;
+
+    public FileSnapshot(
+        IReadOnlyList<string> paths,
+        Func<byte[][], T> parse,
+        TimeSpan checkInterval,
+        TimeProvider timeProvider,
+        Action<T>? onChanged = null,
+        Action<Exception>? onReloadFailed = null)
+    {
+        _paths = [.. paths];
+        _parse = parse;
+        _checkInterval = checkInterval;
+        _timeProvider = timeProvider;
+        _onChanged = onChanged;
+        _onReloadFailed = onReloadFailed;
+    }
+
+    public IReadOnlyList<string> Paths => _paths;
+
+    /// <summary>Returns the current value, re-reading the files if the check interval has passed.</summary>
+    /// <exception cref="IOException">The files were never read successfully (the message names them).</exception>
+    public T GetCurrent()
+    {
+        var state = _state;
+        if (state is not null && _timeProvider.GetElapsedTime(state.CheckedAt) < _checkInterval)
+        {
+            return state.Value;
+        }
+
+        lock (_gate)
+        {
+            state = _state;
+            if (state is not null && _timeProvider.GetElapsedTime(state.CheckedAt) < _checkInterval)
+            {
+                return state.Value;
+            }
+
+            return Refresh(state);
+        }
+    }
+
+    private T Refresh(State? previous)
+    {
+        var now = _timeProvider.GetTimestamp();
+        byte[][] contents;
+        T value;
+        try
+        {
+            contents = new byte[_paths.Length][];
+            for (var i = 0; i < _paths.Length; i++)
+            {
+                contents[i] = File.ReadAllBytes(_paths[i]);
+            }
+
+            if (previous is not null && SameContents(previous.Contents, contents))
+            {
+                _state = previous with { CheckedAt = now };
+                return previous.Value;
+            }
+
+            value = _parse(contents);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            if (previous is null)
+            {
+                throw new IOException($"Could not load {string.Join(" and ", _paths.Select(p => $"'{p}'"))}: {ex.Message}", ex);
+            }
+
+            _onReloadFailed?.Invoke(ex);
+            _state = previous with { CheckedAt = now };
+            return previous.Value;
+        }
+
+        _state = new State(value, contents, now);
+        if (previous is not null)
+        {
+            _onChanged?.Invoke(value);
+        }
+
+        return value;
+    }
+
+    private static bool SameContents(byte[][] a, byte[][] b)
+    {
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (!a[i].AsSpan().SequenceEqual(b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed record State(T Value, byte[][] Contents, long CheckedAt);
+}

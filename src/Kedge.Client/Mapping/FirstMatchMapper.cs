@@ -1,0 +1,32 @@
+namespace Kedge.Client.Mapping;
+
+internal sealed class FirstMatchMapper : KedgeMapper
+{
+    private readonly KedgeMapper[] _mappers;
+
+    public FirstMatchMapper(IEnumerable<KedgeMapper> mappers)
+        : base("first-match mapper")
+    {
+        ArgumentNullException.ThrowIfNull(mappers);
+        _mappers = [.. mappers];
+        if (Array.IndexOf(_mappers, null) >= 0)
+        {
+            throw new ArgumentException("The list of mappers contains null.", nameof(mappers));
+        }
+    }
+
+    internal IReadOnlyList<KedgeMapper> Mappers => _mappers;
+
+    protected override KedgeRoute? MapCore(string host, int? port)
+    {
+        foreach (var mapper in _mappers)
+        {
+            if (mapper.Map(host, port) is { } route)
+            {
+                return route;
+            }
+        }
+
+        return null;
+    }
+}
