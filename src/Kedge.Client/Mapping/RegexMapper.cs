@@ -99,7 +99,8 @@ internal sealed class RegexMapper : KedgeMapper
         }
         catch (ArgumentException ex)
         {
-            throw new KedgeMappingException($"The {Description} mapped '{input}' to '{url}': {ex.Message}", ex);
+            var reason = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
+            throw new KedgeMappingException($"The {Description} mapped '{input}' to '{url}': {reason} Check the URL template '{_urlTemplate}'.", ex);
         }
     }
 
