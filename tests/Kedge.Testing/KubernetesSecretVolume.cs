@@ -30,10 +30,7 @@ public sealed class KubernetesSecretVolume
         var versionDir = Path.Combine(Directory, $"..2026_11_29_{generation:D4}");
         TestCertificateAuthority.WritePem(certificate, versionDir);
 
-        var tmpLink = Path.Combine(Directory, "..data_tmp");
-        File.Delete(tmpLink);
-        File.CreateSymbolicLink(tmpLink, Path.GetFileName(versionDir));
-        File.Move(tmpLink, Path.Combine(Directory, "..data"), overwrite: true); // rename(2): atomic
+        AtomicSymlink.Replace(Path.Combine(Directory, "..data"), Path.GetFileName(versionDir));
 
         if (!File.Exists(CertificatePath))
         {

@@ -8,9 +8,9 @@ internal sealed class KedgeClientOptionsValidator : IValidateOptions<KedgeClient
     private readonly string _section;
     private readonly TimeProvider _timeProvider;
 
-    public KedgeClientOptionsValidator(string section, TimeProvider timeProvider)
+    public KedgeClientOptionsValidator(KedgeClientSection section, TimeProvider timeProvider)
     {
-        _section = section;
+        _section = section.Path;
         _timeProvider = timeProvider;
     }
 

@@ -40,11 +40,11 @@ public static class KedgeClientServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<KedgeClientOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KedgeClientOptions>>(
-            sp => new KedgeClientOptionsValidator(section, sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton(new KedgeClientSection(section));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KedgeClientOptions>, KedgeClientOptionsValidator>());
         services.TryAddSingleton(sp => KedgeClient.Create(
             sp.GetRequiredService<IOptions<KedgeClientOptions>>().Value,
-            section,
+            sp.GetRequiredService<KedgeClientSection>().Path,
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
         return services;

@@ -58,7 +58,7 @@ public class SuffixMapperTests
     [Fact]
     public void Map_SameHostTwice_ReturnsSameRouteAndKeepsTokenSources()
     {
-        var token = Tokens.KedgeTokenSource.FromValue("mesh", "t0k3n");
+        var token = Kedge.Client.Tokens.KedgeTokenSource.FromValue("mesh", "t0k3n");
         var mapper = KedgeMapper.Suffix("*.kedge", ".kedge.example.com", proxyAuth: token);
 
         var first = mapper.Map("a.us1.kedge", null);
