@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.ExceptionServices;
 using Grpc.Core;
 using Kedge.Client.Internal;
 using Kedge.Client.Tokens;
@@ -117,7 +118,18 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 KedgeClientLog.RoutedThroughKedge(logger, authority, route.KedgeUrl);
             }
 
-            var response = await _client.Connections.SendAsync(request, route.UsesTls, cancellationToken).ConfigureAwait(false);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _client.Connections.SendAsync(request, route.UsesTls, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls)
+            {
+                // SocketsHttpHandler reports a failed ConnectCallback as a generic connection error; the TLS failure
+                // inside says what is wrong (untrusted kedge, wrong name, refused client certificate).
+                ExceptionDispatchInfo.Throw(tls);
+            }
+
             return KedgeError.TryRead(response, out var kedgeError)
                 ? OnKedgeError(request, response, route, authority, kedgeError)
                 : response;
