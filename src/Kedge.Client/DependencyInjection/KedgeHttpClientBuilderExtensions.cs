@@ -1,3 +1,5 @@
+using Grpc.Net.Client;
+using Grpc.Net.ClientFactory;
 using Kedge.Client;
 using Kedge.Client.Http;
 
@@ -15,6 +17,22 @@ public static class KedgeHttpClientBuilderExtensions
     public static IHttpClientBuilder AddKedge(this IHttpClientBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+
+        // For AddGrpcClient<T>(): GrpcChannel looks for a SocketsHttpHandler in the handler chain and, finding one, resolves
+        // the channel address (the logical target name) through DNS itself before the kedge handler runs. Handing the chain
+        // to the channel as an HttpClient keeps it from doing so. For plain HttpClients this option is never read.
+        builder.Services.Configure<GrpcClientFactoryOptions>(builder.Name, options => options.ChannelOptionsActions.Add(HideHandlerChain));
         return builder.AddHttpMessageHandler(sp => new KedgeHttpMessageHandler(sp.GetRequiredService<KedgeClient>()));
+    }
+
+    private static void HideHandlerChain(GrpcChannelOptions options)
+    {
+        if (options.HttpHandler is { } handler && options.HttpClient is null)
+        {
+            // The factory owns the handler's lifetime: the HttpClient must not dispose it.
+            options.HttpClient = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+            options.HttpHandler = null;
+            options.DisposeHttpClient = true;
+        }
     }
 }

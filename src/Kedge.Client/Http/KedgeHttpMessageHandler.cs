@@ -128,6 +128,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 // SocketsHttpHandler reports a failed ConnectCallback as a generic connection error; the TLS failure
                 // inside says what is wrong (untrusted kedge, wrong name, refused client certificate).
                 ExceptionDispatchInfo.Throw(tls);
+                throw;
             }
 
             return KedgeError.TryRead(response, out var kedgeError)
