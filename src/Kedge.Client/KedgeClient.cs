@@ -14,7 +14,7 @@ namespace Kedge.Client;
 /// </summary>
 public sealed class KedgeClient : IDisposable
 {
-    private readonly BoundedCache<(Uri KedgeUrl, bool Tls), string> _requestPrefixes = new(capacity: 1024, EqualityComparer<(Uri, bool)>.Default);
+    private readonly BoundedCache<(Uri KedgeUrl, string? TlsServerName), string> _requestPrefixes = new(capacity: 1024, EqualityComparer<(Uri, string?)>.Default);
 
     private KedgeClient(KedgeMapper mapper, KedgeConnectionFactory connections, ILogger logger)
     {
@@ -60,11 +60,16 @@ public sealed class KedgeClient : IDisposable
     /// <summary>The URI a request to <paramref name="target"/> is sent with: the kedge's host and port, the target's path and query.</summary>
     internal Uri GetKedgeRequestUri(KedgeRoute route, Uri target)
     {
-        var key = (route.KedgeUrl, route.UsesTls);
+        var key = (route.KedgeUrl, route.TlsServerName);
         if (!_requestPrefixes.TryGetValue(key, out var prefix))
         {
             // The scheme is http even for a TLS kedge: the connection factory does the TLS itself (see KedgeConnectionFactory).
             prefix = "http://" + route.KedgeUrl.Host + ":" + route.KedgeUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (route.UsesTls)
+            {
+                Connections.SetTlsServerName(route.KedgeUrl.Host, route.KedgeUrl.Port, route.EffectiveTlsServerName);
+            }
+
             _requestPrefixes.Set(key, prefix);
         }
 

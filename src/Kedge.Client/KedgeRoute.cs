@@ -42,7 +42,7 @@ public sealed record KedgeRoute
     /// <summary>Whether the connection to kedge uses TLS (the kedge URL's scheme is https).</summary>
     public bool UsesTls => KedgeUrl.Scheme == Uri.UriSchemeHttps;
 
-    internal string EffectiveTlsServerName => TlsServerName ?? KedgeUrl.IdnHost;
+    internal string EffectiveTlsServerName => TlsServerName ?? KedgeUrl.IdnHost.Trim('[', ']');
 
     internal static Uri Validate(Uri kedgeUrl)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -21,9 +22,6 @@ namespace Kedge.Client.Http;
 /// </remarks>
 internal sealed class KedgeConnectionFactory : IDisposable
 {
-    /// <summary>The TLS server name for the connection a request may open; set by the handler per request.</summary>
-    internal static readonly HttpRequestOptionsKey<string> TlsServerNameOption = new("Kedge.TlsServerName");
-
     private static readonly List<SslApplicationProtocol> Http2Only = [SslApplicationProtocol.Http2];
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
@@ -33,6 +31,9 @@ internal sealed class KedgeConnectionFactory : IDisposable
     private readonly ILogger _logger;
     private readonly HttpMessageInvoker _tls;
     private readonly HttpMessageInvoker _plain;
+
+    // The name each TLS kedge (host, port) is verified against. One pool per (host, port) means one name per kedge.
+    private readonly ConcurrentDictionary<(string Host, int Port), string> _tlsServerNames = new(HostPortComparer.Instance);
 
     public KedgeConnectionFactory(
         FileSnapshot<ClientCertificate>? clientCertificate,
@@ -49,6 +50,9 @@ internal sealed class KedgeConnectionFactory : IDisposable
         _plain = new HttpMessageInvoker(CreateHandler(pooledConnectionLifetime, connectCallback: null), disposeHandler: true);
     }
 
+    /// <summary>Sets the name the kedge at <paramref name="host"/>:<paramref name="port"/> is verified against and sent as SNI.</summary>
+    public void SetTlsServerName(string host, int port, string serverName) => _tlsServerNames[(TrimBrackets(host), port)] = serverName;
+
     /// <summary>Sends a request whose URI already points at kedge (with the http scheme).</summary>
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, bool useTls, CancellationToken cancellationToken)
         => (useTls ? _tls : _plain).SendAsync(request, cancellationToken);
@@ -58,6 +62,8 @@ internal sealed class KedgeConnectionFactory : IDisposable
         _tls.Dispose();
         _plain.Dispose();
     }
+
+    private static string TrimBrackets(string host) => host.StartsWith('[') ? host[1..^1] : host;
 
     private SocketsHttpHandler CreateHandler(TimeSpan pooledConnectionLifetime, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connectCallback)
     {
@@ -90,12 +96,12 @@ internal sealed class KedgeConnectionFactory : IDisposable
     private async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var request = context.InitialRequestMessage;
-        if (!request.Options.TryGetValue(TlsServerNameOption, out var serverName))
+        var endPoint = context.DnsEndPoint;
+        if (!_tlsServerNames.TryGetValue((TrimBrackets(endPoint.Host), endPoint.Port), out var serverName))
         {
-            throw new InvalidOperationException("A request reached the kedge TLS transport without a TLS server name; send it through KedgeHttpMessageHandler.");
+            throw new InvalidOperationException($"No TLS server name is known for kedge {endPoint.Host}:{endPoint.Port}; send requests through KedgeHttpMessageHandler.");
         }
 
-        var endPoint = context.DnsEndPoint;
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -147,5 +153,16 @@ internal sealed class KedgeConnectionFactory : IDisposable
         }
 
         return sslStream;
+    }
+
+    private sealed class HostPortComparer : IEqualityComparer<(string Host, int Port)>
+    {
+        public static readonly HostPortComparer Instance = new();
+
+        public bool Equals((string Host, int Port) x, (string Host, int Port) y)
+            => x.Port == y.Port && string.Equals(x.Host, y.Host, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((string Host, int Port) obj)
+            => HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Host), obj.Port);
     }
 }

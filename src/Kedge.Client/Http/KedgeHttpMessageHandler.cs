@@ -108,11 +108,6 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backendToken);
             }
 
-            if (route.UsesTls)
-            {
-                request.Options.Set(KedgeConnectionFactory.TlsServerNameOption, route.EffectiveTlsServerName);
-            }
-
             if (logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
             {
                 KedgeClientLog.RoutedThroughKedge(logger, authority, route.KedgeUrl);
@@ -143,7 +138,6 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
             request.VersionPolicy = callerVersionPolicy;
             request.Headers.ProxyAuthorization = callerProxyAuthorization;
             request.Headers.Authorization = callerAuthorization;
-            ((IDictionary<string, object?>)request.Options).Remove(KedgeConnectionFactory.TlsServerNameOption.Key);
         }
     }
 

@@ -291,6 +291,24 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
         Assert.Equal(["http://orders.ns.svc.cluster-b.kedge/retry", "http://orders.ns.svc.cluster-b.kedge/retry"], seen.Select(u => u.ToString()));
     }
 
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task SendAsync_KedgeOnIpv6Loopback_VerifiesIpSanAndKeepsAuthority(string version)
+    {
+        using var logs = new TestLogSink();
+        await using var kedge6 = await KedgeStandIn.StartAsync(logs, address: IPAddress.IPv6Loopback);
+        using var client = KedgeClient.Create(kedge6.ClientOptions(KedgeMapper.Single(new Uri($"https://[::1]:{kedge6.Server.Port}"))), logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge:8080/") { Version = Version.Parse(version) };
+
+        using var response = await http.SendAsync(request);
+        var echo = await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions);
+
+        Assert.Equal("orders.shop.svc.cluster-b.kedge:8080", echo!.Host);
+        Assert.Equal("CN=caller-v1", echo.ClientCertificateSubject);
+    }
+
     private sealed class RecordingRetryHandler(List<Uri> seen) : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
