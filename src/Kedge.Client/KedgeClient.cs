@@ -1,3 +1,4 @@
+using System.Globalization;
 using Kedge.Client.Configuration;
 using Kedge.Client.Http;
 using Kedge.Client.Internal;
@@ -14,7 +15,7 @@ namespace Kedge.Client;
 /// </summary>
 public sealed class KedgeClient : IDisposable
 {
-    private readonly BoundedCache<(Uri KedgeUrl, string? TlsServerName), string> _requestPrefixes = new(capacity: 1024, EqualityComparer<(Uri, string?)>.Default);
+    private readonly BoundedCache<TargetKey, KedgeTarget> _targets = new(capacity: 4096, EqualityComparer<TargetKey>.Default);
 
     private KedgeClient(KedgeMapper mapper, KedgeConnectionFactory connections, ILogger logger)
     {
@@ -49,6 +50,10 @@ public sealed class KedgeClient : IDisposable
         return new KedgeClient(compiled.Mapper, connections, logger);
     }
 
+    /// <summary>For benchmarks: a client whose kedge requests go to <paramref name="transport"/> instead of the network.</summary>
+    internal static KedgeClient CreateWithTransport(KedgeMapper mapper, HttpMessageHandler transport)
+        => new(mapper, new KedgeConnectionFactory(transport, transport, NullLogger.Instance), NullLogger.Instance);
+
     /// <summary>Creates a handler that sends kedge destinations through kedge and everything else through <paramref name="passThroughHandler"/>.</summary>
     /// <param name="passThroughHandler">The handler for targets that are not kedge destinations; default a new <see cref="SocketsHttpHandler"/>.</param>
     public KedgeHttpMessageHandler CreateHandler(HttpMessageHandler? passThroughHandler = null)
@@ -57,22 +62,50 @@ public sealed class KedgeClient : IDisposable
     /// <summary>Closes every connection to kedge.</summary>
     public void Dispose() => Connections.Dispose();
 
-    /// <summary>The URI a request to <paramref name="target"/> is sent with: the kedge's host and port, the target's path and query.</summary>
-    internal Uri GetKedgeRequestUri(KedgeRoute route, Uri target)
+    /// <summary>
+    /// Maps a target, caching the answer per (host, port, scheme kind): mappers are pure, so the mapping, the authority
+    /// string and the request prefix are computed once per target rather than per request.
+    /// </summary>
+    /// <exception cref="Exception">Whatever the mapper throws; failures are not cached.</exception>
+    internal KedgeTarget Resolve(Uri uri)
     {
-        var key = (route.KedgeUrl, route.TlsServerName);
-        if (!_requestPrefixes.TryGetValue(key, out var prefix))
+        var host = uri.IdnHost;
+        var port = uri.Port;
+        var kind = !uri.IsDefaultPort ? PortKind.Explicit : uri.Scheme == Uri.UriSchemeHttps ? PortKind.HttpsDefault : PortKind.HttpDefault;
+        var key = new TargetKey(host, port, kind);
+        if (_targets.TryGetValue(key, out var cached))
         {
-            // The scheme is http even for a TLS kedge: the connection factory does the TLS itself (see KedgeConnectionFactory).
-            prefix = "http://" + route.KedgeUrl.Host + ":" + route.KedgeUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (route.UsesTls)
-            {
-                Connections.SetTlsServerName(route.KedgeUrl.Host, route.KedgeUrl.Port, route.EffectiveTlsServerName);
-            }
-
-            _requestPrefixes.Set(key, prefix);
+            return cached;
         }
 
-        return new Uri(prefix + target.PathAndQuery);
+        var route = Mapper.Map(host, kind == PortKind.Explicit ? port : null);
+        var target = route is null ? KedgeTarget.NotKedgeDestination : CreateTarget(route, host, port, kind);
+        _targets.Set(key, target);
+        return target;
     }
+
+    private KedgeTarget CreateTarget(KedgeRoute route, string host, int port, PortKind kind)
+    {
+        var shownHost = host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host;
+
+        // Kedge reads a port-less authority as port 80 (as Go kedge did), so https on its default port says :443.
+        var authority = kind == PortKind.HttpDefault ? shownHost : shownHost + ":" + port.ToString(CultureInfo.InvariantCulture);
+        var prefix = "http://" + route.KedgeUrl.Host + ":" + route.KedgeUrl.Port.ToString(CultureInfo.InvariantCulture);
+        if (route.UsesTls)
+        {
+            Connections.SetTlsServerName(route.KedgeUrl.Host, route.KedgeUrl.Port, route.EffectiveTlsServerName);
+        }
+
+        return new KedgeTarget(route, authority, prefix);
+    }
+
+    private enum PortKind : byte
+    {
+        Explicit,
+        HttpDefault,
+        HttpsDefault,
+    }
+
+    // Hosts come from Uri, which lower-cases them, so ordinal comparison is exact.
+    private readonly record struct TargetKey(string Host, int Port, PortKind Kind);
 }

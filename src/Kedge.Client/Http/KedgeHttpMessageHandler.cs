@@ -50,106 +50,75 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     }
 
     /// <inheritdoc />
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var uri = request.RequestUri;
         if (uri is null || !uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return base.SendAsync(request, cancellationToken);
         }
 
-        var logger = _client.Logger;
-        var host = uri.IdnHost;
-        int? explicitPort = uri.IsDefaultPort ? null : uri.Port;
-        KedgeRoute? route;
+        KedgeTarget target;
         try
         {
-            route = _client.Mapper.Map(host, explicitPort);
+            target = _client.Resolve(uri);
         }
         catch (Exception ex)
         {
-            var target = uri.Authority;
-            KedgeClientLog.MappingFailed(logger, target, _client.Mapper.Description, ex);
-            throw new HttpRequestException($"Kedge could not map '{target}' with the {_client.Mapper.Description}: {ex.Message}", ex);
+            var shown = uri.Authority;
+            KedgeClientLog.MappingFailed(_client.Logger, shown, _client.Mapper.Description, ex);
+            return Task.FromException<HttpResponseMessage>(
+                new HttpRequestException($"Kedge could not map '{shown}' with the {_client.Mapper.Description}: {ex.Message}", ex));
         }
 
-        if (route is null)
+        if (target.Route is not { } route)
         {
-            KedgeClientLog.NotKedgeDestination(logger, uri.Authority);
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            KedgeClientLog.NotKedgeDestination(_client.Logger, uri.Authority);
+            return base.SendAsync(request, cancellationToken);
         }
 
-        var authority = TargetAuthority(uri);
-        var proxyToken = route.ProxyAuth is { } proxyAuth ? await GetTokenAsync(proxyAuth, authority, cancellationToken).ConfigureAwait(false) : null;
-        var backendToken = route.BackendAuth is { } backendAuth ? await GetTokenAsync(backendAuth, authority, cancellationToken).ConfigureAwait(false) : null;
+        return route.ProxyAuth is null && route.BackendAuth is null
+            ? SendToKedgeAsync(request, target, proxyToken: null, backendToken: null, cancellationToken)
+            : SendWithTokensAsync(request, target, cancellationToken);
+    }
 
-        var callerHost = request.Headers.Host;
-        var callerVersion = request.Version;
-        var callerVersionPolicy = request.VersionPolicy;
-        var callerProxyAuthorization = request.Headers.ProxyAuthorization;
-        var callerAuthorization = request.Headers.Authorization;
+    private async Task<HttpResponseMessage> SendWithTokensAsync(HttpRequestMessage request, KedgeTarget target, CancellationToken cancellationToken)
+    {
+        var route = target.Route!;
+        var proxyToken = route.ProxyAuth is { } proxyAuth ? await GetTokenAsync(proxyAuth, target.Authority, cancellationToken).ConfigureAwait(false) : null;
+        var backendToken = route.BackendAuth is { } backendAuth ? await GetTokenAsync(backendAuth, target.Authority, cancellationToken).ConfigureAwait(false) : null;
+        return await SendToKedgeAsync(request, target, proxyToken, backendToken, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyToken, string? backendToken, CancellationToken cancellationToken)
+    {
+        var callerState = CallerRequestState.Redirect(request, target, proxyToken, backendToken);
+        HttpResponseMessage response;
         try
         {
-            request.RequestUri = _client.GetKedgeRequestUri(route, uri);
-            request.Headers.Host = authority;
-
-            // Pin the protocol: the URI's scheme is http (TLS is done by the connection factory), and SocketsHttpHandler
-            // would otherwise downgrade an http URI to HTTP/1.1. The ALPN offered to kedge follows this version.
-            request.Version = callerVersion.Major >= 2 ? HttpVersion.Version20 : HttpVersion.Version11;
-            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
-            if (proxyToken is not null)
+            if (_client.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
             {
-                request.Headers.ProxyAuthorization = new AuthenticationHeaderValue("Bearer", proxyToken);
+                KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, target.Route!.KedgeUrl);
             }
 
-            if (backendToken is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backendToken);
-            }
-
-            if (logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
-            {
-                KedgeClientLog.RoutedThroughKedge(logger, authority, route.KedgeUrl);
-            }
-
-            HttpResponseMessage response;
-            try
-            {
-                response = await _client.Connections.SendAsync(request, route.UsesTls, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex) when (ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls)
-            {
-                // SocketsHttpHandler reports a failed ConnectCallback as a generic connection error; the TLS failure
-                // inside says what is wrong (untrusted kedge, wrong name, refused client certificate).
-                ExceptionDispatchInfo.Throw(tls);
-                throw;
-            }
-
-            return KedgeError.TryRead(response, out var kedgeError)
-                ? OnKedgeError(request, response, route, authority, kedgeError)
-                : response;
+            response = await _client.Connections.SendAsync(request, target.Route!.UsesTls, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls)
+        {
+            // SocketsHttpHandler reports a failed ConnectCallback as a generic connection error; the TLS failure
+            // inside says what is wrong (untrusted kedge, wrong name, refused client certificate).
+            ExceptionDispatchInfo.Throw(tls);
+            throw;
         }
         finally
         {
-            request.RequestUri = uri;
-            request.Headers.Host = callerHost;
-            request.Version = callerVersion;
-            request.VersionPolicy = callerVersionPolicy;
-            request.Headers.ProxyAuthorization = callerProxyAuthorization;
-            request.Headers.Authorization = callerAuthorization;
-        }
-    }
-
-    /// <summary>The authority kedge routes by: the port is kept when given, and https on its default port says :443.</summary>
-    internal static string TargetAuthority(Uri uri)
-    {
-        if (!uri.IsDefaultPort || uri.Scheme == Uri.UriSchemeHttp)
-        {
-            return uri.Authority;
+            callerState.Restore(request);
         }
 
-        return uri.IdnHost + ":" + uri.Port.ToString(CultureInfo.InvariantCulture);
+        return response.Headers.NonValidated.Contains(KedgeError.ErrorHeader) && KedgeError.TryRead(response, out var kedgeError)
+            ? OnKedgeError(request, response, target.Route!, target.Authority, kedgeError)
+            : response;
     }
 
     private async ValueTask<string> GetTokenAsync(KedgeTokenSource source, string target, CancellationToken cancellationToken)

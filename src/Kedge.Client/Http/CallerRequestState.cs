@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Kedge.Client.Http;
+
+/// <summary>
+/// What the handler changes on the caller's request to send it to kedge, and how to put it back, so that retries,
+/// redirects and the caller see the request as they built it. Only what is changed is saved.
+/// </summary>
+internal readonly struct CallerRequestState
+{
+    private const string HostHeader = "Host";
+
+    private readonly Uri _uri;
+    private readonly string? _callerHost;
+    private readonly Version? _callerVersion;
+    private readonly HttpVersionPolicy _callerVersionPolicy;
+    private readonly AuthenticationHeaderValue? _callerProxyAuthorization;
+    private readonly AuthenticationHeaderValue? _callerAuthorization;
+    private readonly Changes _changes;
+
+    private CallerRequestState(Uri uri, string? callerHost, Version? callerVersion, HttpVersionPolicy callerVersionPolicy, AuthenticationHeaderValue? callerProxyAuthorization, AuthenticationHeaderValue? callerAuthorization, Changes changes)
+    {
+        _uri = uri;
+        _callerHost = callerHost;
+        _callerVersion = callerVersion;
+        _callerVersionPolicy = callerVersionPolicy;
+        _callerProxyAuthorization = callerProxyAuthorization;
+        _callerAuthorization = callerAuthorization;
+        _changes = changes;
+    }
+
+    [Flags]
+    private enum Changes : byte
+    {
+        None = 0,
+        Version = 1,
+        ProxyAuthorization = 2,
+        Authorization = 4,
+    }
+
+    /// <summary>Points the request at kedge with the target's authority and the route's tokens.</summary>
+    public static CallerRequestState Redirect(HttpRequestMessage request, KedgeTarget target, string? proxyToken, string? backendToken)
+    {
+        var uri = request.RequestUri!;
+        var changes = Changes.None;
+
+        // A Host the caller set explicitly is put back afterwards; kedge routes by the URI's authority.
+        string? callerHost = null;
+        if (request.Headers.NonValidated.TryGetValues(HostHeader, out var hostValues))
+        {
+            callerHost = hostValues.ToString();
+            request.Headers.Remove(HostHeader);
+        }
+
+        request.RequestUri = new Uri(target.RequestPrefix + uri.PathAndQuery);
+        request.Headers.TryAddWithoutValidation(HostHeader, target.Authority);
+
+        // The URI's scheme is http (the connection factory does the TLS), and SocketsHttpHandler would send an http URI
+        // as HTTP/1.1 unless the version is exact. The ALPN offered to kedge follows this version.
+        var version = request.Version;
+        var policy = request.VersionPolicy;
+        if (version.Major >= 2 && (version.Major > 2 || policy != HttpVersionPolicy.RequestVersionExact))
+        {
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            changes |= Changes.Version;
+        }
+        else if (version.Major < 2 && policy == HttpVersionPolicy.RequestVersionOrHigher)
+        {
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            changes |= Changes.Version;
+        }
+
+        AuthenticationHeaderValue? callerProxyAuthorization = null;
+        if (proxyToken is not null)
+        {
+            callerProxyAuthorization = request.Headers.ProxyAuthorization;
+            request.Headers.ProxyAuthorization = new AuthenticationHeaderValue("Bearer", proxyToken);
+            changes |= Changes.ProxyAuthorization;
+        }
+
+        AuthenticationHeaderValue? callerAuthorization = null;
+        if (backendToken is not null)
+        {
+            callerAuthorization = request.Headers.Authorization;
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backendToken);
+            changes |= Changes.Authorization;
+        }
+
+        return new CallerRequestState(uri, callerHost, version, policy, callerProxyAuthorization, callerAuthorization, changes);
+    }
+
+    /// <summary>Puts the caller's URI, Host, version and credentials back.</summary>
+    public void Restore(HttpRequestMessage request)
+    {
+        request.RequestUri = _uri;
+        request.Headers.Remove(HostHeader);
+        if (_callerHost is not null)
+        {
+            request.Headers.TryAddWithoutValidation(HostHeader, _callerHost);
+        }
+
+        if ((_changes & Changes.Version) != 0)
+        {
+            request.Version = _callerVersion!;
+            request.VersionPolicy = _callerVersionPolicy;
+        }
+
+        if ((_changes & Changes.ProxyAuthorization) != 0)
+        {
+            request.Headers.ProxyAuthorization = _callerProxyAuthorization;
+        }
+
+        if ((_changes & Changes.Authorization) != 0)
+        {
+            request.Headers.Authorization = _callerAuthorization;
+        }
+    }
+}
