@@ -69,22 +69,24 @@ public sealed class KedgeClient : IDisposable
     /// <exception cref="Exception">Whatever the mapper throws; failures are not cached.</exception>
     internal KedgeTarget Resolve(Uri uri)
     {
-        var host = uri.IdnHost;
         var port = uri.Port;
         var kind = !uri.IsDefaultPort ? PortKind.Explicit : uri.Scheme == Uri.UriSchemeHttps ? PortKind.HttpsDefault : PortKind.HttpDefault;
-        var key = new TargetKey(host, port, kind);
+        var key = new TargetKey(uri.Host, port, kind);
         if (_targets.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
+        var host = uri.IdnHost;
         var route = Mapper.Map(host, kind == PortKind.Explicit ? port : null);
-        var target = route is null ? KedgeTarget.NotKedgeDestination : CreateTarget(route, host, port, kind);
+        var target = route is null
+            ? new KedgeTarget(uri.Host, port, kind == PortKind.Explicit, null, string.Empty, string.Empty)
+            : CreateTarget(route, uri.Host, host, port, kind);
         _targets.Set(key, target);
         return target;
     }
 
-    private KedgeTarget CreateTarget(KedgeRoute route, string host, int port, PortKind kind)
+    private KedgeTarget CreateTarget(KedgeRoute route, string uriHost, string host, int port, PortKind kind)
     {
         var shownHost = host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host;
 
@@ -96,7 +98,7 @@ public sealed class KedgeClient : IDisposable
             Connections.SetTlsServerName(route.KedgeUrl.Host, route.KedgeUrl.Port, route.EffectiveTlsServerName);
         }
 
-        return new KedgeTarget(route, authority, prefix);
+        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, route, authority, prefix);
     }
 
     private enum PortKind : byte

@@ -10,16 +10,18 @@ namespace Kedge.Client.Http;
 internal readonly struct CallerRequestState
 {
     private const string HostHeader = "Host";
+    private const string ProxyAuthorizationHeader = "Proxy-Authorization";
+    private const string AuthorizationHeader = "Authorization";
 
     private readonly Uri _uri;
     private readonly string? _callerHost;
     private readonly Version? _callerVersion;
     private readonly HttpVersionPolicy _callerVersionPolicy;
-    private readonly AuthenticationHeaderValue? _callerProxyAuthorization;
-    private readonly AuthenticationHeaderValue? _callerAuthorization;
+    private readonly string? _callerProxyAuthorization;
+    private readonly string? _callerAuthorization;
     private readonly Changes _changes;
 
-    private CallerRequestState(Uri uri, string? callerHost, Version? callerVersion, HttpVersionPolicy callerVersionPolicy, AuthenticationHeaderValue? callerProxyAuthorization, AuthenticationHeaderValue? callerAuthorization, Changes changes)
+    private CallerRequestState(Uri uri, string? callerHost, Version? callerVersion, HttpVersionPolicy callerVersionPolicy, string? callerProxyAuthorization, string? callerAuthorization, Changes changes)
     {
         _uri = uri;
         _callerHost = callerHost;
@@ -40,20 +42,19 @@ internal readonly struct CallerRequestState
     }
 
     /// <summary>Points the request at kedge with the target's authority and the route's tokens.</summary>
-    public static CallerRequestState Redirect(HttpRequestMessage request, KedgeTarget target, string? proxyToken, string? backendToken)
+    public static CallerRequestState Redirect(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization)
     {
         var uri = request.RequestUri!;
         var changes = Changes.None;
 
         // A Host the caller set explicitly is put back afterwards; kedge routes by the URI's authority.
-        string? callerHost = null;
-        if (request.Headers.NonValidated.TryGetValues(HostHeader, out var hostValues))
+        var callerHost = request.Headers.Host;
+        if (callerHost is not null)
         {
-            callerHost = hostValues.ToString();
             request.Headers.Remove(HostHeader);
         }
 
-        request.RequestUri = new Uri(target.RequestPrefix + uri.PathAndQuery);
+        request.RequestUri = target.CreateRequestUri(uri);
         request.Headers.TryAddWithoutValidation(HostHeader, target.Authority);
 
         // The URI's scheme is http (the connection factory does the TLS), and SocketsHttpHandler would send an http URI
@@ -72,19 +73,17 @@ internal readonly struct CallerRequestState
             changes |= Changes.Version;
         }
 
-        AuthenticationHeaderValue? callerProxyAuthorization = null;
-        if (proxyToken is not null)
+        string? callerProxyAuthorization = null;
+        if (proxyAuthorization is not null)
         {
-            callerProxyAuthorization = request.Headers.ProxyAuthorization;
-            request.Headers.ProxyAuthorization = new AuthenticationHeaderValue("Bearer", proxyToken);
+            callerProxyAuthorization = Replace(request.Headers, ProxyAuthorizationHeader, proxyAuthorization);
             changes |= Changes.ProxyAuthorization;
         }
 
-        AuthenticationHeaderValue? callerAuthorization = null;
-        if (backendToken is not null)
+        string? callerAuthorization = null;
+        if (backendAuthorization is not null)
         {
-            callerAuthorization = request.Headers.Authorization;
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backendToken);
+            callerAuthorization = Replace(request.Headers, AuthorizationHeader, backendAuthorization);
             changes |= Changes.Authorization;
         }
 
@@ -109,12 +108,30 @@ internal readonly struct CallerRequestState
 
         if ((_changes & Changes.ProxyAuthorization) != 0)
         {
-            request.Headers.ProxyAuthorization = _callerProxyAuthorization;
+            Replace(request.Headers, ProxyAuthorizationHeader, _callerProxyAuthorization);
         }
 
         if ((_changes & Changes.Authorization) != 0)
         {
-            request.Headers.Authorization = _callerAuthorization;
+            Replace(request.Headers, AuthorizationHeader, _callerAuthorization);
         }
+    }
+
+    /// <summary>Sets (or, for <see langword="null"/>, removes) a header and returns its previous value.</summary>
+    private static string? Replace(HttpRequestHeaders headers, string name, string? value)
+    {
+        string? previous = null;
+        if (headers.NonValidated.TryGetValues(name, out var values))
+        {
+            previous = values.ToString();
+            headers.Remove(name);
+        }
+
+        if (value is not null)
+        {
+            headers.TryAddWithoutValidation(name, value);
+        }
+
+        return previous;
     }
 }

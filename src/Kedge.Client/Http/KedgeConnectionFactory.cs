@@ -29,8 +29,8 @@ internal sealed class KedgeConnectionFactory : IDisposable
     private readonly FileSnapshot<X509ChainPolicy>? _trust;
     private readonly TimeSpan _connectTimeout;
     private readonly ILogger _logger;
-    private readonly HttpMessageInvoker _tls;
-    private readonly HttpMessageInvoker _plain;
+    private readonly Forwarder _tls;
+    private readonly Forwarder _plain;
 
     // The name each TLS kedge (host, port) is verified against. One pool per (host, port) means one name per kedge.
     private readonly ConcurrentDictionary<(string Host, int Port), string> _tlsServerNames = new(HostPortComparer.Instance);
@@ -46,8 +46,8 @@ internal sealed class KedgeConnectionFactory : IDisposable
         _trust = trust;
         _connectTimeout = connectTimeout;
         _logger = logger;
-        _tls = new HttpMessageInvoker(CreateHandler(pooledConnectionLifetime, ConnectTlsAsync), disposeHandler: true);
-        _plain = new HttpMessageInvoker(CreateHandler(pooledConnectionLifetime, connectCallback: null), disposeHandler: true);
+        _tls = new Forwarder(CreateHandler(pooledConnectionLifetime, ConnectTlsAsync));
+        _plain = new Forwarder(CreateHandler(pooledConnectionLifetime, connectCallback: null));
     }
 
     /// <summary>For benchmarks: sends kedge requests to the given handlers instead of the network.</summary>
@@ -55,8 +55,8 @@ internal sealed class KedgeConnectionFactory : IDisposable
     {
         _connectTimeout = TimeSpan.FromSeconds(10);
         _logger = logger;
-        _tls = new HttpMessageInvoker(tls, disposeHandler: true);
-        _plain = new HttpMessageInvoker(plain, disposeHandler: true);
+        _tls = new Forwarder(tls);
+        _plain = new Forwarder(plain);
     }
 
     /// <summary>Sets the name the kedge at <paramref name="host"/>:<paramref name="port"/> is verified against and sent as SNI.</summary>
@@ -64,7 +64,7 @@ internal sealed class KedgeConnectionFactory : IDisposable
 
     /// <summary>Sends a request whose URI already points at kedge (with the http scheme).</summary>
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, bool useTls, CancellationToken cancellationToken)
-        => (useTls ? _tls : _plain).SendAsync(request, cancellationToken);
+        => (useTls ? _tls : _plain).ForwardAsync(request, cancellationToken);
 
     public void Dispose()
     {
@@ -162,6 +162,16 @@ internal sealed class KedgeConnectionFactory : IDisposable
         }
 
         return sslStream;
+    }
+
+    /// <summary>
+    /// Calls a handler directly. An <see cref="HttpMessageInvoker"/> would also report the request to System.Net.Http's
+    /// telemetry, counting it twice (the caller's HttpClient already did).
+    /// </summary>
+    private sealed class Forwarder(HttpMessageHandler handler) : DelegatingHandler(handler)
+    {
+        public Task<HttpResponseMessage> ForwardAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            => SendAsync(request, cancellationToken);
     }
 
     private sealed class HostPortComparer : IEqualityComparer<(string Host, int Port)>

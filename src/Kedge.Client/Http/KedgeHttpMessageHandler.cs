@@ -31,6 +31,9 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
     private readonly KedgeClient _client;
 
+    // Most handlers call one service: remembering the last target skips the client's shared cache.
+    private volatile KedgeTarget? _lastTarget;
+
     /// <summary>Creates the handler; set <see cref="DelegatingHandler.InnerHandler"/> for requests that are not kedge destinations.</summary>
     /// <param name="client">The kedge client: mapper, certificates and shared connections.</param>
     public KedgeHttpMessageHandler(KedgeClient client)
@@ -59,10 +62,13 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
             return base.SendAsync(request, cancellationToken);
         }
 
-        KedgeTarget target;
+        var target = _lastTarget;
         try
         {
-            target = _client.Resolve(uri);
+            if (target is null || !target.Matches(uri))
+            {
+                _lastTarget = target = _client.Resolve(uri);
+            }
         }
         catch (Exception ex)
         {
@@ -79,21 +85,25 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         }
 
         return route.ProxyAuth is null && route.BackendAuth is null
-            ? SendToKedgeAsync(request, target, proxyToken: null, backendToken: null, cancellationToken)
+            ? SendToKedgeAsync(request, target, proxyAuthorization: null, backendAuthorization: null, cancellationToken)
             : SendWithTokensAsync(request, target, cancellationToken);
     }
 
     private async Task<HttpResponseMessage> SendWithTokensAsync(HttpRequestMessage request, KedgeTarget target, CancellationToken cancellationToken)
     {
         var route = target.Route!;
-        var proxyToken = route.ProxyAuth is { } proxyAuth ? await GetTokenAsync(proxyAuth, target.Authority, cancellationToken).ConfigureAwait(false) : null;
-        var backendToken = route.BackendAuth is { } backendAuth ? await GetTokenAsync(backendAuth, target.Authority, cancellationToken).ConfigureAwait(false) : null;
-        return await SendToKedgeAsync(request, target, proxyToken, backendToken, cancellationToken).ConfigureAwait(false);
+        var proxyAuthorization = route.ProxyAuth is { } proxyAuth
+            ? proxyAuth.GetBearerHeaderValue(await GetTokenAsync(proxyAuth, target.Authority, cancellationToken).ConfigureAwait(false))
+            : null;
+        var backendAuthorization = route.BackendAuth is { } backendAuth
+            ? backendAuth.GetBearerHeaderValue(await GetTokenAsync(backendAuth, target.Authority, cancellationToken).ConfigureAwait(false))
+            : null;
+        return await SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyToken, string? backendToken, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, CancellationToken cancellationToken)
     {
-        var callerState = CallerRequestState.Redirect(request, target, proxyToken, backendToken);
+        var callerState = CallerRequestState.Redirect(request, target, proxyAuthorization, backendAuthorization);
         HttpResponseMessage response;
         try
         {
@@ -102,7 +112,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, target.Route!.KedgeUrl);
             }
 
-            response = await _client.Connections.SendAsync(request, target.Route!.UsesTls, cancellationToken).ConfigureAwait(false);
+            response = await _client.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex) when (ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls)
         {

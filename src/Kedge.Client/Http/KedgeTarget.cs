@@ -6,21 +6,38 @@ namespace Kedge.Client.Http;
 /// </summary>
 internal sealed class KedgeTarget
 {
-    /// <summary>The answer for targets that are not kedge destinations.</summary>
-    public static readonly KedgeTarget NotKedgeDestination = new(null, string.Empty, string.Empty);
-
-    public KedgeTarget(KedgeRoute? route, string authority, string requestPrefix)
+    public KedgeTarget(string host, int port, bool explicitPort, KedgeRoute? route, string authority, string requestPrefix)
     {
+        Host = host;
+        Port = port;
+        ExplicitPort = explicitPort;
         Route = route;
+        UsesTls = route?.UsesTls ?? false;
         Authority = authority;
         RequestPrefix = requestPrefix;
     }
 
+    /// <summary>The target's host as <see cref="Uri.Host"/> gives it (lower-case).</summary>
+    public string Host { get; }
+
+    public int Port { get; }
+
+    public bool ExplicitPort { get; }
+
     public KedgeRoute? Route { get; }
+
+    public bool UsesTls { get; }
 
     /// <summary>The target's authority as kedge sees it in Host / :authority.</summary>
     public string Authority { get; }
 
     /// <summary><c>http://kedge-host:port</c>: the scheme is http even for a TLS kedge (see <see cref="KedgeConnectionFactory"/>).</summary>
     public string RequestPrefix { get; }
+
+    /// <summary>Whether this entry answers for <paramref name="uri"/> (same host, port and port kind).</summary>
+    public bool Matches(Uri uri)
+        => uri.Port == Port && uri.IsDefaultPort != ExplicitPort && string.Equals(uri.Host, Host, StringComparison.Ordinal);
+
+    /// <summary>The URI to send <paramref name="target"/>'s request with: this kedge, the target's path and query.</summary>
+    public Uri CreateRequestUri(Uri target) => new(RequestPrefix + target.PathAndQuery);
 }

@@ -20,6 +20,24 @@ public abstract class KedgeTokenSource
     /// <summary>The source's name.</summary>
     public string Name { get; }
 
+    // The last token and its header value: sources that return the same string instance (static, file, cached
+    // delegate) then cost no allocation per request.
+    private volatile BearerValue? _lastBearer;
+
+    /// <summary>Returns <c>Bearer &lt;token&gt;</c>, reusing the previous string when the token is the same instance.</summary>
+    internal string GetBearerHeaderValue(string token)
+    {
+        var last = _lastBearer;
+        if (last is not null && ReferenceEquals(last.Token, token))
+        {
+            return last.HeaderValue;
+        }
+
+        var value = "Bearer " + token;
+        _lastBearer = new BearerValue(token, value);
+        return value;
+    }
+
     /// <summary>Returns the current token (without the <c>Bearer</c> prefix).</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The token.</returns>
@@ -52,6 +70,8 @@ public abstract class KedgeTokenSource
     /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
     public static KedgeTokenSource FromDelegate(string name, Func<CancellationToken, ValueTask<string>> getToken, TimeSpan? cacheDuration = null, TimeProvider? timeProvider = null)
         => new DelegateTokenSource(name, getToken, cacheDuration ?? TimeSpan.Zero, timeProvider ?? TimeProvider.System);
+
+    private sealed record BearerValue(string Token, string HeaderValue);
 
     /// <summary>Checks that a token can be sent in a header.</summary>
     /// <exception cref="InvalidOperationException">The token is empty or spans lines.</exception>
