@@ -84,19 +84,35 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
             return base.SendAsync(request, cancellationToken);
         }
 
-        return route.ProxyAuth is null && route.BackendAuth is null
-            ? SendToKedgeAsync(request, target, proxyAuthorization: null, backendAuthorization: null, cancellationToken)
-            : SendWithTokensAsync(request, target, cancellationToken);
+        if (route.ProxyAuth is null && route.BackendAuth is null)
+        {
+            return SendToKedgeAsync(request, target, proxyAuthorization: null, backendAuthorization: null, cancellationToken);
+        }
+
+        // Cached tokens are ready at once: send without another async layer (and its Task) in between.
+        var proxyToken = StartToken(route.ProxyAuth, cancellationToken);
+        var backendToken = StartToken(route.BackendAuth, cancellationToken);
+        if ((route.ProxyAuth is null || proxyToken.IsCompletedSuccessfully) && (route.BackendAuth is null || backendToken.IsCompletedSuccessfully))
+        {
+            return SendToKedgeAsync(
+                request,
+                target,
+                route.ProxyAuth?.GetBearerHeaderValue(proxyToken.Result),
+                route.BackendAuth?.GetBearerHeaderValue(backendToken.Result),
+                cancellationToken);
+        }
+
+        return SendWithTokensAsync(request, target, proxyToken, backendToken, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendWithTokensAsync(HttpRequestMessage request, KedgeTarget target, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendWithTokensAsync(HttpRequestMessage request, KedgeTarget target, ValueTask<string> proxyToken, ValueTask<string> backendToken, CancellationToken cancellationToken)
     {
         var route = target.Route!;
         var proxyAuthorization = route.ProxyAuth is { } proxyAuth
-            ? proxyAuth.GetBearerHeaderValue(await GetTokenAsync(proxyAuth, target.Authority, cancellationToken).ConfigureAwait(false))
+            ? proxyAuth.GetBearerHeaderValue(await AwaitTokenAsync(proxyToken, proxyAuth, target.Authority, cancellationToken).ConfigureAwait(false))
             : null;
         var backendAuthorization = route.BackendAuth is { } backendAuth
-            ? backendAuth.GetBearerHeaderValue(await GetTokenAsync(backendAuth, target.Authority, cancellationToken).ConfigureAwait(false))
+            ? backendAuth.GetBearerHeaderValue(await AwaitTokenAsync(backendToken, backendAuth, target.Authority, cancellationToken).ConfigureAwait(false))
             : null;
         return await SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, cancellationToken).ConfigureAwait(false);
     }
@@ -131,11 +147,29 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
             : response;
     }
 
-    private async ValueTask<string> GetTokenAsync(KedgeTokenSource source, string target, CancellationToken cancellationToken)
+    private static ValueTask<string> StartToken(KedgeTokenSource? source, CancellationToken cancellationToken)
+    {
+        if (source is null)
+        {
+            return default;
+        }
+
+        try
+        {
+            return source.GetTokenAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // A source that throws instead of returning a faulted task fails the same way.
+            return ValueTask.FromException<string>(ex);
+        }
+    }
+
+    private async ValueTask<string> AwaitTokenAsync(ValueTask<string> pending, KedgeTokenSource source, string target, CancellationToken cancellationToken)
     {
         try
         {
-            return await source.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+            return await pending.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -116,7 +116,21 @@ public sealed class CertificateRotationTests : IAsyncLifetime
         }
 
         var callers = Enumerable.Range(0, 4).Select(CallerAsync).ToArray();
-        await Task.Delay(500);
+
+        // Rotate only once calls are flowing with the first certificate.
+        while (!stop.IsCancellationRequested)
+        {
+            lock (subjects)
+            {
+                if (subjects.Count >= 8)
+                {
+                    break;
+                }
+            }
+
+            await Task.Delay(20);
+        }
+
         await rotate();
         rotatedAt = DateTime.UtcNow;
 

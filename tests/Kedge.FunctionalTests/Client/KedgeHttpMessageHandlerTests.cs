@@ -220,6 +220,37 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendAsync_SlowTokenSource_AwaitedBeforeSend()
+    {
+        var slow = KedgeTokenSource.FromDelegate("slow", async ct =>
+        {
+            await Task.Delay(50, ct);
+            return "late-token";
+        });
+        var route = new KedgeRoute(_kedge.KedgeUrl) { ProxyAuth = slow, BackendAuth = KedgeTokenSource.FromValue("fast", "fast-token") };
+        using var client = KedgeClient.Create(_kedge.ClientOptions(KedgeMapper.Direct([new("orders.kedge", route)])), _logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        var echo = await http.GetFromJsonAsync<EchoReport>("http://orders.kedge/", LoopbackServer.JsonOptions);
+
+        Assert.Equal("Bearer late-token", echo!.Headers["Proxy-Authorization"]);
+        Assert.Equal("Bearer fast-token", echo.Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task SendAsync_TokenSourceThrowingSynchronously_FailsAsHttpRequestException()
+    {
+        var route = new KedgeRoute(_kedge.KedgeUrl) { BackendAuth = new ThrowingTokenSource() };
+        using var client = KedgeClient.Create(_kedge.ClientOptions(KedgeMapper.Direct([new("orders.kedge", route)])), _logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://orders.kedge/"));
+
+        Assert.Contains("token source 'throwing'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _kedge.Server.ConnectionCount);
+    }
+
+    [Fact]
     public async Task SendAsync_NotKedgeDestination_PassesThroughUntouched()
     {
         await using var direct = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
@@ -307,6 +338,12 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
 
         Assert.Equal("orders.shop.svc.cluster-b.kedge:8080", echo!.Host);
         Assert.Equal("CN=caller-v1", echo.ClientCertificateSubject);
+    }
+
+    private sealed class ThrowingTokenSource() : KedgeTokenSource("throwing")
+    {
+        public override ValueTask<string> GetTokenAsync(CancellationToken cancellationToken = default)
+            => throw new InvalidOperationException("no credentials on this node");
     }
 
     private sealed class RecordingRetryHandler(List<Uri> seen) : DelegatingHandler
