@@ -1,0 +1,3 @@
+using Kedge.Server.Hosting;
+
+return await KedgeProgram.RunAsync(args).ConfigureAwait(false);
