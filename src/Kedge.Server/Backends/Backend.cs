@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Kedge.Server.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Kedge.Server.Backends;
+
+/// <summary>
+/// A named backend: its resolved endpoints (an immutable array swapped on change), round-robin picking that skips
+/// endpoints ejected after a connect failure, and the connection pool to its endpoints.
+/// </summary>
+internal sealed class Backend : IAsyncDisposable
+{
+    private readonly IBackendResolver _resolver;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<BackendEndpoint, long> _ejectedUntil = new();
+    private volatile BackendEndpoint[] _endpoints = [];
+    private int _next = -1;
+
+    public Backend(string name, bool isGrpc, BackendOptions options, IBackendResolver resolver, TimeSpan ejectFor, TimeProvider timeProvider, ILogger logger)
+    {
+        Name = name;
+        IsGrpc = isGrpc;
+        Options = options;
+        EjectFor = ejectFor;
+        _resolver = resolver;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        UsesTls = options.Tls is not null;
+        Invoker = new HttpMessageInvoker(new LoadBalancingHandler(this, BackendHandlerFactory.Create(options.Tls)), disposeHandler: true);
+    }
+
+    public string Name { get; }
+
+    public bool IsGrpc { get; }
+
+    public BackendOptions Options { get; }
+
+    public bool UsesTls { get; }
+
+    public TimeSpan EjectFor { get; }
+
+    /// <summary>The client for this backend's endpoints (retries a connect failure on another endpoint).</summary>
+    public HttpMessageInvoker Invoker { get; }
+
+    public IReadOnlyList<BackendEndpoint> Endpoints => _endpoints;
+
+    public ILogger Logger => _logger;
+
+    public Task StartAsync(CancellationToken cancellationToken) => _resolver.StartAsync(SetEndpoints, cancellationToken);
+
+    /// <summary>The destination prefix for an endpoint: <c>http(s)://host:port</c>.</summary>
+    public string PrefixFor(BackendEndpoint endpoint) => (UsesTls ? "https://" : "http://") + endpoint.Authority;
+
+    /// <summary>Picks the next endpoint round robin, skipping ejected ones and <paramref name="exclude"/>.</summary>
+    public PickResult Pick(ICollection<BackendEndpoint>? exclude = null)
+    {
+        var endpoints = _endpoints;
+        if (endpoints.Length == 0)
+        {
+            return new PickResult(null, PickFailure.NoEndpoints);
+        }
+
+        var now = _timeProvider.GetTimestamp();
+        var start = Interlocked.Increment(ref _next);
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var candidate = endpoints[(int)((uint)(start + i) % (uint)endpoints.Length)];
+            if (exclude is not null && exclude.Contains(candidate))
+            {
+                continue;
+            }
+
+            if (_ejectedUntil.TryGetValue(candidate, out var until) && now < until)
+            {
+                continue;
+            }
+
+            return new PickResult(candidate, PickFailure.None);
+        }
+
+        return new PickResult(null, PickFailure.AllFailing);
+    }
+
+    /// <summary>Takes an endpoint out of rotation for <see cref="EjectFor"/>.</summary>
+    public void Eject(BackendEndpoint endpoint, Exception cause)
+    {
+        if (EjectFor <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        _ejectedUntil[endpoint] = _timeProvider.GetTimestamp() + (long)(EjectFor.TotalSeconds * _timeProvider.TimestampFrequency);
+        KedgeServerLog.EndpointEjected(_logger, endpoint.Authority, Name, EjectFor, cause);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _resolver.DisposeAsync();
+        Invoker.Dispose();
+    }
+
+    private void SetEndpoints(IReadOnlyList<BackendEndpoint> endpoints)
+    {
+        _endpoints = [.. endpoints];
+        foreach (var gone in _ejectedUntil.Keys.Except(endpoints))
+        {
+            _ejectedUntil.TryRemove(gone, out _);
+        }
+
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var list = string.Join(", ", endpoints);
+            KedgeServerLog.EndpointsChanged(_logger, Name, endpoints.Count, list);
+        }
+    }
+
+    internal enum PickFailure
+    {
+        None,
+        NoEndpoints,
+        AllFailing,
+    }
+
+    internal readonly record struct PickResult(BackendEndpoint? Endpoint, PickFailure Failure);
+
+    /// <summary>
+    /// Retries a request whose connection could not be established on another endpoint, ejecting the failed one. Only
+    /// connect failures are retried: nothing of the request has been sent then, so a retry cannot repeat it.
+    /// </summary>
+    private sealed class LoadBalancingHandler(Backend backend, HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            List<BackendEndpoint>? tried = null;
+            while (true)
+            {
+                var uri = request.RequestUri!;
+                var endpoint = new BackendEndpoint(uri.IdnHost.Trim('[', ']'), uri.Port);
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError && !cancellationToken.IsCancellationRequested)
+                {
+                    backend.Eject(endpoint, ex);
+                    (tried ??= []).Add(endpoint);
+                    var next = backend.Pick(tried);
+                    if (next.Endpoint is null)
+                    {
+                        throw new BackendUnavailableException(backend.Name, tried, ex);
+                    }
+
+                    request.RequestUri = new Uri(backend.PrefixFor(next.Endpoint) + uri.PathAndQuery);
+                }
+            }
+        }
+    }
+}

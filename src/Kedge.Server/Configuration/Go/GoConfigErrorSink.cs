@@ -1,0 +1,32 @@
+namespace Kedge.Server.Configuration.Go;
+
+/// <summary>
+/// Collects the errors of one Go kedge config source. Every message names the source, the JSON path and the fix,
+/// because the whole list is shown at once at start-up.
+/// </summary>
+internal sealed class GoConfigErrorSink
+{
+    private readonly List<string> _errors;
+
+    /// <summary>Creates a sink that appends to <paramref name="errors"/>.</summary>
+    /// <param name="source">What is being read, for example <c>director config</c>.</param>
+    /// <param name="errors">The shared error list.</param>
+    public GoConfigErrorSink(string source, List<string> errors)
+    {
+        Source = source;
+        _errors = errors;
+    }
+
+    /// <summary>The source name every message starts with.</summary>
+    public string Source { get; }
+
+    /// <summary>How many errors were added so far, by every sink sharing the list.</summary>
+    public int Count => _errors.Count;
+
+    /// <summary>Adds <c>"{source}: {path}: {problem}. {fix}"</c> (the path is left out when empty).</summary>
+    public void Add(string path, string problem, string fix)
+    {
+        var location = path.Length == 0 ? Source : $"{Source}: {path}";
+        _errors.Add($"{location}: {problem}. {fix}");
+    }
+}

@@ -1,0 +1,151 @@
+using System.Text.RegularExpressions;
+using Kedge.Server.Backends;
+
+namespace Kedge.Server.Configuration;
+
+/// <summary>Checks a routing configuration, listing every error with its key and how to fix it.</summary>
+internal static partial class KedgeServerOptionsValidator
+{
+    [GeneratedRegex("^[a-z_0-9.]{2,64}$")]
+    private static partial Regex BackendName();
+
+    public static void Validate(KedgeServerOptions options, string section, List<string> errors)
+    {
+        var httpBackends = ValidateBackends(options.HttpBackends, $"{section}:HttpBackends", errors);
+        var grpcBackends = ValidateBackends(options.GrpcBackends, $"{section}:GrpcBackends", errors);
+
+        for (var i = 0; i < options.HttpRoutes.Count; i++)
+        {
+            var route = options.HttpRoutes[i];
+            var key = $"{section}:HttpRoutes:{i}";
+            CheckBackendReference(route.Backend, $"{key}:Backend", httpBackends, "HttpBackends", errors);
+            CheckPort(route.Port, $"{key}:Port", errors);
+            if (route.PathRules.Count > 0 && route.PathRules.All(string.IsNullOrEmpty))
+            {
+                errors.Add($"{key}:PathRules: holds only empty rules, so the route can never match; remove PathRules to match every path, or give rules such as '/api/*'.");
+            }
+
+            foreach (var rule in route.PathRules.Where(r => r.Length > 0 && !r.StartsWith('/')))
+            {
+                errors.Add($"{key}:PathRules: '{rule}' must start with '/', for example '/api/*'.");
+            }
+        }
+
+        for (var i = 0; i < options.GrpcRoutes.Count; i++)
+        {
+            var route = options.GrpcRoutes[i];
+            var key = $"{section}:GrpcRoutes:{i}";
+            CheckBackendReference(route.Backend, $"{key}:Backend", grpcBackends, "GrpcBackends", errors);
+            CheckPort(route.AuthorityPort, $"{key}:AuthorityPort", errors);
+            if (route.ServiceName is { } name && name.Length > 1 && name.IndexOf('*', StringComparison.Ordinal) is var star && star >= 0 && star != name.Length - 1)
+            {
+                errors.Add($"{key}:ServiceName: '{name}' may only end with '*' (a prefix of the full method name), for example 'com.example.*'.");
+            }
+        }
+    }
+
+    private static HashSet<string> ValidateBackends(List<BackendOptions> backends, string key, List<string> errors)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < backends.Count; i++)
+        {
+            var backend = backends[i];
+            var backendKey = $"{key}:{i}";
+            if (backend.Name is null || !BackendName().IsMatch(backend.Name))
+            {
+                errors.Add($"{backendKey}:Name: '{backend.Name}' must match ^[a-z_0-9.]{{2,64}}$ (lower-case letters, digits, '_' and '.'), for example 'orders_shop_8080'.");
+            }
+            else if (!names.Add(backend.Name))
+            {
+                errors.Add($"{backendKey}:Name: the backend '{backend.Name}' is defined twice; keep one.");
+            }
+
+            var resolvers = (backend.Static is not null ? 1 : 0) + (backend.Host is not null ? 1 : 0) + (backend.Srv is not null ? 1 : 0) + (backend.K8s is not null ? 1 : 0);
+            if (resolvers != 1)
+            {
+                errors.Add($"{backendKey}: set exactly one resolver of 'Static', 'Host', 'Srv' or 'K8s'; {resolvers} are set.");
+                continue;
+            }
+
+            if (backend.Static is { } fixedList)
+            {
+                if (fixedList.Addresses.Count == 0)
+                {
+                    errors.Add($"{backendKey}:Static:Addresses: is empty; list 'host:port' entries, for example '10.0.0.7:8080'.");
+                }
+
+                foreach (var address in fixedList.Addresses)
+                {
+                    try
+                    {
+                        StaticResolver.Parse(address);
+                    }
+                    catch (FormatException ex)
+                    {
+                        errors.Add($"{backendKey}:Static:Addresses: {ex.Message}");
+                    }
+                }
+            }
+            else if (backend.Host is { } host)
+            {
+                if (string.IsNullOrWhiteSpace(host.DnsName))
+                {
+                    errors.Add($"{backendKey}:Host:DnsName: is required, for example 'orders.shop.svc.cluster.local'.");
+                }
+
+                if (host.Port is < 1 or > 65535)
+                {
+                    errors.Add($"{backendKey}:Host:Port: must be from 1 to 65535; got {host.Port}.");
+                }
+            }
+            else if (backend.Srv is { } srv)
+            {
+                if (string.IsNullOrWhiteSpace(srv.DnsName))
+                {
+                    errors.Add($"{backendKey}:Srv:DnsName: is required, for example '_grpc._tcp.orders.shop.svc.cluster.local'.");
+                }
+
+                CheckPort(srv.PortOverride, $"{backendKey}:Srv:PortOverride", errors);
+            }
+            else
+            {
+                errors.Add($"{backendKey}:K8s: the Kubernetes resolver is not available in this build yet; use 'Host' (the Service's cluster DNS name) or 'Srv' until it lands.");
+            }
+
+            if (backend.Tls is { } tls)
+            {
+                if ((tls.ClientCertificateFile is null) != (tls.ClientKeyFile is null))
+                {
+                    errors.Add($"{backendKey}:Tls: set both 'ClientCertificateFile' and 'ClientKeyFile' for backend mTLS, or neither.");
+                }
+
+                foreach (var file in new[] { tls.CaFile, tls.ClientCertificateFile, tls.ClientKeyFile }.Where(f => f is not null && !File.Exists(f)))
+                {
+                    errors.Add($"{backendKey}:Tls: the file '{file}' does not exist.");
+                }
+            }
+        }
+
+        return names;
+    }
+
+    private static void CheckBackendReference(string? backend, string key, HashSet<string> known, string list, List<string> errors)
+    {
+        if (string.IsNullOrEmpty(backend))
+        {
+            errors.Add($"{key}: is required; name a backend from {list}.");
+        }
+        else if (!known.Contains(backend))
+        {
+            errors.Add($"{key}: names the backend '{backend}', which {list} does not define.");
+        }
+    }
+
+    private static void CheckPort(int port, string key, List<string> errors)
+    {
+        if (port is < 0 or > 65535)
+        {
+            errors.Add($"{key}: must be from 0 (any) to 65535; got {port}.");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+namespace Kedge.Server.Configuration;
+
+/// <summary>How kedge listens and where its routing configuration comes from (the Go kedge flags, natively <c>Kedge:Server</c>).</summary>
+public sealed class KedgeServerSettings
+{
+    /// <summary>A port value that binds any free port (for tests and tools); 0 disables a listener, as in Go kedge.</summary>
+    public const int AnyFreePort = -1;
+
+    /// <summary>Address every listener binds to. Default <c>0.0.0.0</c>.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>The TLS proxy port (HTTP/1.1, HTTP/2 and gRPC). 0 disables it. Default 8443.</summary>
+    public int HttpTlsPort { get; set; } = 8443;
+
+    /// <summary>A separate TLS port for gRPC. 0 disables it (gRPC is still served on the TLS proxy port). Default 8444.</summary>
+    public int GrpcTlsPort { get; set; } = 8444;
+
+    /// <summary>The plain-HTTP admin port (health, readiness, metrics, version, debug config). 0 disables it. Default 8080.</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>The metrics path on the admin port. Default <c>/metrics</c>.</summary>
+    public string MetricsPath { get; set; } = "/metrics";
+
+    /// <summary>PEM server certificate (reloaded when it changes). Required when a TLS port is enabled.</summary>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>PEM server key.</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>PEM CA files client certificates must chain to. Empty: client certificates are not requested.</summary>
+    public List<string> TlsClientCaFiles { get; set; } = [];
+
+    /// <summary>With CA files: whether a client certificate is required (true) or only verified when given. Default true.</summary>
+    public bool TlsClientCertRequired { get; set; } = true;
+
+    /// <summary>Time allowed to receive request headers. Default 10 s. (It never cuts a streaming body.)</summary>
+    public TimeSpan HttpMaxReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Accepted for compatibility with Go kedge; not applied, so long-lived streams are not cut. Default 10 s.</summary>
+    public TimeSpan HttpMaxWriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an endpoint that failed to connect is left out of rotation. Default 2 s; 0 disables ejection.</summary>
+    public TimeSpan FailedTargetBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often DNS-resolved backends are re-resolved. Default 5 s.</summary>
+    public TimeSpan DnsRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Go kedge director JSON, inline.</summary>
+    public string? DirectorConfig { get; set; }
+
+    /// <summary>Go kedge director JSON file (watched; a change is applied, an invalid one rejected).</summary>
+    public string? DirectorConfigPath { get; set; }
+
+    /// <summary>Go kedge backendpool JSON, inline.</summary>
+    public string? BackendPoolConfig { get; set; }
+
+    /// <summary>Go kedge backendpool JSON file (watched).</summary>
+    public string? BackendPoolConfigPath { get; set; }
+
+    /// <summary>How long shutdown waits for in-flight requests. Default 20 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using Kedge.Server.Observability;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Kedge.Server.Forwarding;
+
+/// <summary>
+/// The one place proxy errors are reported: status code (or gRPC status), <c>X-Kedge-Error</c> headers, metric and log.
+/// </summary>
+internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> logger)
+{
+    public const string ErrorHeader = "X-Kedge-Error";
+    public const string ErrorTypeHeader = "X-Kedge-Error-Type";
+
+    public static string Name(KedgeErrorType type) => type switch
+    {
+        KedgeErrorType.NoRoute => "no-route",
+        KedgeErrorType.UnknownRouteError => "unknown-route-error",
+        KedgeErrorType.Unauthorized => "unauthorized",
+        KedgeErrorType.Forbidden => "forbidden",
+        KedgeErrorType.NoBackend => "no-backend",
+        KedgeErrorType.BackendTransportClosed => "backend-transport-closed",
+        KedgeErrorType.NoResolutionAvailable => "no-resolution-available",
+        KedgeErrorType.NoConnectionToAllResolvedAddresses => "no-connection-to-all-resolved-addresses",
+        _ => "transport-unknown-error",
+    };
+
+    /// <summary>gRPC status codes (numbers from the gRPC spec).</summary>
+    public static int GrpcStatus(KedgeErrorType type, int httpStatus) => type switch
+    {
+        KedgeErrorType.NoRoute => 12, // Unimplemented
+        KedgeErrorType.Unauthorized => 16, // Unauthenticated
+        KedgeErrorType.Forbidden => 7, // PermissionDenied
+        KedgeErrorType.UnknownRouteError => httpStatus == StatusCodes.Status400BadRequest ? 3 : 5, // InvalidArgument, NotFound
+        _ => 14, // Unavailable
+    };
+
+    /// <summary>Answers the request with the error, unless the response has already started (then it is only counted).</summary>
+    public async Task ReportAsync(HttpContext context, KedgeErrorType type, string message, string backend, bool isGrpc, int httpStatus = StatusCodes.Status502BadGateway, bool writeBody = true)
+    {
+        var typeName = Name(type);
+        metrics.ProxyError(backend, typeName);
+        KedgeServerLog.ProxyError(logger, context.Request.Host.Value ?? string.Empty, typeName, backend, message);
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.Headers[ErrorHeader] = message;
+        context.Response.Headers[ErrorTypeHeader] = typeName;
+        if (isGrpc)
+        {
+            // A trailers-only gRPC response: the status travels in the headers.
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers["grpc-status"] = GrpcStatus(type, httpStatus).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            return;
+        }
+
+        context.Response.StatusCode = httpStatus;
+        if (writeBody)
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(message);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Kedge.Server.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kedge.Server.Hosting;
+
+/// <summary>A built kedge server: start it, apply routing configuration, find its ports.</summary>
+public sealed class KedgeServer : IAsyncDisposable
+{
+    private readonly List<(string Name, ListenOptions Options)> _listeners;
+
+    internal KedgeServer(WebApplication app, List<(string Name, ListenOptions Options)> listeners)
+    {
+        App = app;
+        _listeners = listeners;
+    }
+
+    /// <summary>The underlying application.</summary>
+    public WebApplication App { get; }
+
+    /// <summary>The bound TLS proxy port (after start), or 0.</summary>
+    public int ProxyPort => App.Services.GetRequiredService<KedgeServerSettings>().HttpTlsPort != 0 ? PortOf("proxy", 0) : 0;
+
+    /// <summary>The bound separate gRPC TLS port, or 0.</summary>
+    public int GrpcPort => _listeners.Count(l => l.Name == "proxy") > 1 ? PortOf("proxy", 1)
+        : App.Services.GetRequiredService<KedgeServerSettings>().HttpTlsPort == 0 ? PortOf("proxy", 0) : 0;
+
+    /// <summary>The bound admin port (after start).</summary>
+    public int AdminPort => PortOf("admin", 0);
+
+    /// <summary>Applies a routing configuration; returns the errors (none when applied).</summary>
+    public Task<IReadOnlyList<string>> ApplyAsync(KedgeServerOptions options, string section = "Kedge")
+        => App.Services.GetRequiredService<KedgeRuntime>().ApplyAsync(options, section);
+
+    /// <summary>Starts listening.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.Services.GetRequiredService<KedgeRuntime>().DisposeAsync();
+        await App.DisposeAsync();
+    }
+
+    private int PortOf(string name, int index)
+        => _listeners.Where(l => l.Name == name).Select(l => l.Options.IPEndPoint?.Port ?? 0).ElementAtOrDefault(index);
+}

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Kedge.Server.Configuration;
+using Kedge.Server.Forwarding;
+using Kedge.Server.Observability;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace Kedge.Server.Hosting;
+
+/// <summary>Builds a kedge server: listeners, TLS, the proxy and the admin endpoints. Tests host it in-process.</summary>
+public static class KedgeServerApp
+{
+    private const string ListenerItem = "kedge.listener";
+    private const string AdminListener = "admin";
+    private const string ProxyListener = "proxy";
+
+    /// <summary>Builds (does not start) a kedge server.</summary>
+    /// <param name="settings">Listeners, TLS and timeouts.</param>
+    /// <param name="configure">Further configuration of the host (logging, services) before it is built.</param>
+    public static KedgeServer Build(KedgeServerSettings settings, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "kedge" });
+        builder.Services.AddSingleton(settings);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<KedgeMetrics>();
+        builder.Services.AddSingleton<KedgeErrors>();
+        builder.Services.AddSingleton<KedgeRuntime>();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName).AddPrometheusExporter());
+        configure?.Invoke(builder);
+
+        var listeners = new List<(string Name, ListenOptions Options)>();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            // Kedge.Client does the TLS to kedge itself and then speaks ":scheme http" over it.
+            kestrel.AllowAlternateSchemes = true;
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.RequestHeadersTimeout = settings.HttpMaxReadTimeout;
+            kestrel.Limits.MaxRequestBodySize = null;
+            var bind = IPAddress.Parse(settings.BindAddress);
+            if (settings.HttpTlsPort != 0 || settings.GrpcTlsPort != 0)
+            {
+                var certificate = new ServerCertificateSource(settings.TlsCertFile!, settings.TlsKeyFile!, TimeProvider.System, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Tls"));
+                var clientCas = LoadClientCas(settings);
+                foreach (var (port, protocols) in TlsListeners(settings))
+                {
+                    kestrel.Listen(bind, KestrelPort(port), listen =>
+                    {
+                        listen.Protocols = protocols;
+                        listen.Use(next => connection =>
+                        {
+                            connection.Items[ListenerItem] = ProxyListener;
+                            return next(connection);
+                        });
+                        listen.UseHttps(new HttpsConnectionAdapterOptions
+                        {
+                            ServerCertificateSelector = (_, _) => certificate.Current,
+                            ClientCertificateMode = clientCas.Count == 0 ? ClientCertificateMode.NoCertificate
+                                : settings.TlsClientCertRequired ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate,
+                            ClientCertificateValidation = (cert, _, _) => ValidateClientCertificate(cert, clientCas),
+                        });
+                        listeners.Add((ProxyListener, listen));
+                    });
+                }
+            }
+
+            if (settings.HttpPort != 0)
+            {
+                kestrel.Listen(bind, KestrelPort(settings.HttpPort), listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[ListenerItem] = AdminListener;
+                        return next(connection);
+                    });
+                    listeners.Add((AdminListener, listen));
+                });
+            }
+        });
+
+        var app = builder.Build();
+        app.MapWhen(IsAdmin, admin => ConfigureAdmin(admin, settings));
+        app.UseMiddleware<KedgeProxyMiddleware>();
+        return new KedgeServer(app, listeners);
+    }
+
+    private static IEnumerable<(int Port, HttpProtocols Protocols)> TlsListeners(KedgeServerSettings settings)
+    {
+        if (settings.HttpTlsPort != 0)
+        {
+            yield return (settings.HttpTlsPort, HttpProtocols.Http1AndHttp2);
+        }
+
+        if (settings.GrpcTlsPort != 0 && (settings.GrpcTlsPort != settings.HttpTlsPort || settings.GrpcTlsPort == KedgeServerSettings.AnyFreePort))
+        {
+            yield return (settings.GrpcTlsPort, HttpProtocols.Http2);
+        }
+    }
+
+    private static int KestrelPort(int port) => port == KedgeServerSettings.AnyFreePort ? 0 : port;
+
+    private static X509Certificate2Collection LoadClientCas(KedgeServerSettings settings)
+    {
+        var cas = new X509Certificate2Collection();
+        foreach (var file in settings.TlsClientCaFiles)
+        {
+            cas.ImportFromPemFile(file);
+        }
+
+        return cas;
+    }
+
+    private static bool ValidateClientCertificate(X509Certificate2 certificate, X509Certificate2Collection cas)
+    {
+        if (cas.Count == 0)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+
+    private static bool IsAdmin(HttpContext context)
+        => context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ListenerItem, out var name) == true && (string?)name == AdminListener;
+
+    private static void ConfigureAdmin(IApplicationBuilder admin, KedgeServerSettings settings)
+    {
+        admin.UseRouting();
+        admin.UseEndpoints(endpoints =>
+        {
+            endpoints.MapGet("/_healthz", () => Results.Text("kedge isok", "text/plain"));
+            endpoints.MapGet("/readyz", (KedgeRuntime runtime) => runtime.IsLoaded
+                ? Results.Text("ready", "text/plain")
+                : Results.Text("configuration not loaded yet", "text/plain", statusCode: StatusCodes.Status503ServiceUnavailable));
+            endpoints.MapGet("/_version", () => Results.Json(new { build_version = typeof(KedgeServerApp).Assembly.GetName().Version?.ToString() ?? "unknown" }));
+            endpoints.MapGet("/debug/config", (KedgeRuntime runtime) => Results.Text(DebugConfig(runtime.Current), "application/json"));
+            endpoints.MapPrometheusScrapingEndpoint(settings.MetricsPath);
+        });
+    }
+
+    private static string DebugConfig(KedgeSnapshot snapshot)
+    {
+        var view = new
+        {
+            snapshot.Options.HttpRoutes,
+            snapshot.Options.GrpcRoutes,
+            snapshot.Options.HttpAdhocRules,
+            snapshot.Options.GrpcAdhocRules,
+            HttpBackends = snapshot.HttpBackends.Values.Select(b => new { b.Name, b.Options.Autogenerated, Tls = b.UsesTls, Endpoints = b.Endpoints.Select(e => e.Authority) }),
+            GrpcBackends = snapshot.GrpcBackends.Values.Select(b => new { b.Name, b.Options.Autogenerated, Tls = b.UsesTls, Endpoints = b.Endpoints.Select(e => e.Authority) }),
+        };
+        return JsonSerializer.Serialize(view, DebugJson);
+    }
+
+    private static readonly JsonSerializerOptions DebugJson = new(JsonSerializerDefaults.Web) { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+}
