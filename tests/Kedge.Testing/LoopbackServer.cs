@@ -24,6 +24,7 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     private readonly ConcurrentQueue<string> _connectionIds = new();
     private WebApplication? _app;
+    private int _requestCount;
 
     private LoopbackServer(LoopbackServerOptions options)
     {
@@ -41,6 +42,9 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     /// <summary>How many TCP connections the server accepted.</summary>
     public int ConnectionCount => _connectionIds.Count;
+
+    /// <summary>How many requests the server received.</summary>
+    public int RequestCount => _requestCount;
 
     public static async Task<LoopbackServer> StartAsync(
         LoopbackServerOptions options,
@@ -83,6 +87,11 @@ public sealed class LoopbackServer : IAsyncDisposable
         });
 
         var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            Interlocked.Increment(ref server._requestCount);
+            return next(context);
+        });
         app.MapGrpcService<GreeterService>();
         map?.Invoke(app);
         app.Map("/{**path}", EchoAsync);

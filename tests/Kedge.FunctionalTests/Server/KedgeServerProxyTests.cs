@@ -1,0 +1,231 @@
+using System.Net;
+using System.Net.Http.Json;
+using Grpc.Core;
+using Kedge.Client;
+using Kedge.Client.Grpc;
+using Kedge.Client.Tokens;
+using Kedge.Server.Configuration;
+using Kedge.Testing;
+using Kedge.Testing.Greeter;
+
+namespace Kedge.FunctionalTests.Server;
+
+public sealed class KedgeServerProxyTests : IAsyncLifetime
+{
+    private readonly TestLogSink _logs = new();
+    private LoopbackServer _backendA = null!;
+    private LoopbackServer _backendB = null!;
+    private LoopbackServer _grpcBackend = null!;
+    private KedgeServerFixture _kedge = null!;
+
+    public async Task InitializeAsync()
+    {
+        _backendA = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
+        _backendB = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
+
+        // gRPC backends without TLS speak h2c (HTTP/2 with prior knowledge).
+        _grpcBackend = await LoopbackServer.StartAsync(new LoopbackServerOptions { Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 }, _logs);
+        var routing = new KedgeServerOptions
+        {
+            HttpRoutes =
+            [
+                new() { Backend = "orders", Host = "orders.shop.svc.cluster-b.kedge" },
+                new() { Backend = "balanced", Host = "balanced.shop.svc.cluster-b.kedge" },
+                new() { Backend = "with_dead", Host = "flaky.shop.svc.cluster-b.kedge" },
+                new() { Backend = "orders", Host = "test_endpoint.localhost.internal.example.com" },
+            ],
+            GrpcRoutes =
+            [
+                new() { Backend = "greeter", ServiceName = "kedge.testing.Greeter", AuthorityHost = "greeter.shop.svc.cluster-b.kedge" },
+            ],
+            HttpBackends =
+            [
+                new() { Name = "orders", Static = new() { Addresses = [$"127.0.0.1:{_backendA.Port}"] } },
+                new() { Name = "balanced", Static = new() { Addresses = [$"127.0.0.1:{_backendA.Port}", $"127.0.0.1:{_backendB.Port}"] } },
+                new() { Name = "with_dead", Static = new() { Addresses = [$"127.0.0.1:{ClosedPort()}", $"127.0.0.1:{_backendB.Port}"] } },
+            ],
+            GrpcBackends =
+            [
+                new() { Name = "greeter", Static = new() { Addresses = [$"127.0.0.1:{_grpcBackend.Port}"] } },
+            ],
+        };
+        _kedge = await KedgeServerFixture.StartAsync(_logs, routing);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _kedge.DisposeAsync();
+        await _backendA.DisposeAsync();
+        await _backendB.DisposeAsync();
+        await _grpcBackend.DisposeAsync();
+        _logs.Dispose();
+    }
+
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task Http_ThroughKedge_BackendSeesOriginalHostAndNoProxyCredentials(string version)
+    {
+        using var client = _kedge.CreateClient(_logs, o => o.Mapper = Kedge.Client.Mapping.KedgeMapper.Single(_kedge.KedgeUrl, KedgeTokenSource.FromValue("mesh", "kedge-only")));
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/v1/orders?id=3") { Version = Version.Parse(version) };
+        request.Headers.Authorization = new("Bearer", "for-the-backend");
+
+        using var response = await http.SendAsync(request);
+        var echo = await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("orders.shop.svc.cluster-b.kedge", echo!.Host);
+        Assert.Equal("/v1/orders", echo.Path);
+        Assert.Equal("?id=3", echo.Query);
+        Assert.False(echo.Headers.ContainsKey("Proxy-Authorization"));
+        Assert.Equal("Bearer for-the-backend", echo.Headers["Authorization"]);
+        Assert.Equal("127.0.0.1", echo.Headers["X-Forwarded-For"]);
+        Assert.True(Guid.TryParse(echo.Headers["X-Kedge-Request-ID"], out _));
+        Assert.Equal("orders", response.Headers.GetValues("x-kedge-backend-name").Single());
+        Assert.Equal(echo.Headers["X-Kedge-Request-ID"], response.Headers.GetValues("X-Kedge-Request-ID").Single());
+    }
+
+    [Fact]
+    public async Task Http_HostWithUnderscore_RoutesEndToEnd()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        var echo = await http.GetFromJsonAsync<EchoReport>("http://test_endpoint.localhost.internal.example.com/x", LoopbackServer.JsonOptions);
+
+        Assert.Equal("test_endpoint.localhost.internal.example.com", echo!.Host);
+    }
+
+    [Fact]
+    public async Task Http_UnknownHost_502NoRouteWithKedgeErrorHeaders()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        using var response = await http.GetAsync("http://nobody.shop.svc.cluster-b.kedge/");
+        var error = response.GetKedgeError();
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("unknown route to service", error!.Message);
+        Assert.Equal(KedgeErrorTypes.NoRoute, error.Type);
+        Assert.Equal("unknown route to service", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Http_TwoEndpoints_RoundRobinGivesEachAnEqualShare()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        var beforeA = _backendA.RequestCount;
+        var beforeB = _backendB.RequestCount;
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await http.GetAsync("http://balanced.shop.svc.cluster-b.kedge/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(10, _backendA.RequestCount - beforeA);
+        Assert.Equal(10, _backendB.RequestCount - beforeB);
+    }
+
+    [Fact]
+    public async Task Http_OneEndpointDead_NoFailedRequestAndDeadOneEjected()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await http.GetAsync("http://flaky.shop.svc.cluster-b.kedge/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Single(_logs.WithEventName("EndpointEjected"));
+    }
+
+    [Fact]
+    public async Task Grpc_ExactServiceNameRoute_AllCallKindsWork()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var channel = KedgeChannel.ForService("greeter.shop.svc.cluster-b.kedge", client);
+        var greeter = new Greeter.GreeterClient(channel);
+
+        var unary = await greeter.SayHelloAsync(new HelloRequest { Name = "kedge" });
+        using var stream = greeter.SayHellos(new HelloRequest { Name = "s", Count = 3 });
+        var streamed = await stream.ResponseStream.ReadAllAsync().CountAsync();
+        using var chat = greeter.Chat();
+        await chat.RequestStream.WriteAsync(new HelloRequest { Name = "a" });
+        await chat.RequestStream.WriteAsync(new HelloRequest { Name = "b" });
+        await chat.RequestStream.CompleteAsync();
+        var chatted = await chat.ResponseStream.ReadAllAsync().Select(r => r.Message).ToListAsync();
+
+        Assert.Equal("Hello kedge", unary.Message);
+        Assert.Equal("greeter.shop.svc.cluster-b.kedge", unary.Authority);
+        Assert.Equal(3, streamed);
+        Assert.Equal(["Hello a", "Hello b"], chatted);
+    }
+
+    [Fact]
+    public async Task Grpc_UnknownRoute_UnimplementedWithGoMessage()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var channel = KedgeChannel.ForService("other.shop.svc.cluster-b.kedge", client);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest()).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+        Assert.Equal("unknown route to service", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Tls_NoClientCertificate_Refused()
+    {
+        using var client = _kedge.CreateClient(_logs, o => o.ClientCertificate = null);
+        using var http = new HttpClient(client.CreateHandler());
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://orders.shop.svc.cluster-b.kedge/"));
+    }
+
+    [Fact]
+    public async Task Admin_HealthReadyAndMetrics()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        (await http.GetAsync("http://nobody.shop.svc.cluster-b.kedge/")).Dispose();
+        using var admin = new HttpClient { BaseAddress = _kedge.AdminUrl };
+
+        Assert.Equal("kedge isok", await admin.GetStringAsync("/_healthz"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/readyz")).StatusCode);
+        var metrics = await admin.GetStringAsync("/metrics");
+        Assert.Contains("kedge_proxy_errors_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("type=\"no-route\"", metrics, StringComparison.Ordinal);
+        var config = await admin.GetStringAsync("/debug/config");
+        Assert.Contains("balanced.shop.svc.cluster-b.kedge", config, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_InvalidConfiguration_RejectedAndLastGoodKept()
+    {
+        var bad = new KedgeServerOptions { HttpRoutes = [new() { Backend = "missing", Host = "x" }], HttpBackends = [new() { Name = "B", Static = new() }] };
+
+        var errors = await _kedge.Server.ApplyAsync(bad);
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var response = await http.GetAsync("http://orders.shop.svc.cluster-b.kedge/");
+
+        Assert.Contains(errors, e => e.StartsWith("Kedge:HttpRoutes:0:Backend: names the backend 'missing'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Kedge:HttpBackends:0:Name: 'B' must match", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Kedge:HttpBackends:0:Static:Addresses: is empty", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        _logs.ExpectErrors(e => e.EventId.Name == "ConfigurationRejected");
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
