@@ -70,35 +70,57 @@ public sealed class KedgeClient : IDisposable
     internal KedgeTarget Resolve(Uri uri)
     {
         var port = uri.Port;
-        var kind = !uri.IsDefaultPort ? PortKind.Explicit : uri.Scheme == Uri.UriSchemeHttps ? PortKind.HttpsDefault : PortKind.HttpDefault;
-        var key = new TargetKey(uri.Host, port, kind);
+        var isHttps = uri.Scheme == Uri.UriSchemeHttps;
+        var kind = !uri.IsDefaultPort ? PortKind.Explicit : isHttps ? PortKind.HttpsDefault : PortKind.HttpDefault;
+        var key = new TargetKey(uri.Host, port, kind, isHttps);
         if (_targets.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
+        // Mappers see the port kedge will see in the authority: none for http on port 80, 443 for https on its default.
         var host = uri.IdnHost;
-        var route = Mapper.Map(host, kind == PortKind.Explicit ? port : null);
+        var route = Mapper.Map(host, kind == PortKind.HttpDefault ? null : port);
         var target = route is null
-            ? new KedgeTarget(uri.Host, port, kind == PortKind.Explicit, null, string.Empty, string.Empty)
-            : CreateTarget(route, uri.Host, host, port, kind);
+            ? new KedgeTarget(uri.Host, port, kind == PortKind.Explicit, isHttps, null, string.Empty, string.Empty)
+            : CreateTarget(route, uri.Host, host, port, kind, isHttps);
         _targets.Set(key, target);
         return target;
     }
 
-    private KedgeTarget CreateTarget(KedgeRoute route, string uriHost, string host, int port, PortKind kind)
+    private KedgeTarget CreateTarget(KedgeRoute route, string uriHost, string host, int port, PortKind kind, bool isHttps)
     {
         var shownHost = host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host;
 
         // Kedge reads a port-less authority as port 80 (as Go kedge did), so https on its default port says :443.
         var authority = kind == PortKind.HttpDefault ? shownHost : shownHost + ":" + port.ToString(CultureInfo.InvariantCulture);
-        var prefix = "http://" + route.KedgeUrl.Host + ":" + route.KedgeUrl.Port.ToString(CultureInfo.InvariantCulture);
-        if (route.UsesTls)
+        if (!route.UsesTls)
         {
-            Connections.SetTlsServerName(route.KedgeUrl.Host, route.KedgeUrl.Port, route.EffectiveTlsServerName);
+            // A plain-text kedge is for development: nothing that expects protection may go through it.
+            if (route.ProxyAuth is not null || route.BackendAuth is not null)
+            {
+                throw new KedgeMappingException($"The route for '{authority}' would send tokens in clear text to the plain-text kedge {route.KedgeUrl}; use an https:// kedge URL.");
+            }
+
+            if (isHttps)
+            {
+                throw new KedgeMappingException($"'https://{authority}' would travel in clear text through the plain-text kedge {route.KedgeUrl}; use an https:// kedge URL, or call the target with http://.");
+            }
         }
 
-        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, route, authority, prefix);
+        var kedgeHost = route.KedgeUrl.IdnHost;
+        if (kedgeHost.Contains(':', StringComparison.Ordinal) && !kedgeHost.StartsWith('['))
+        {
+            kedgeHost = "[" + kedgeHost + "]";
+        }
+
+        var prefix = "http://" + kedgeHost + ":" + route.KedgeUrl.Port.ToString(CultureInfo.InvariantCulture);
+        if (route.UsesTls)
+        {
+            Connections.SetTlsServerName(kedgeHost, route.KedgeUrl.Port, route.EffectiveTlsServerName);
+        }
+
+        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, isHttps, route, authority, prefix);
     }
 
     private enum PortKind : byte
@@ -109,5 +131,5 @@ public sealed class KedgeClient : IDisposable
     }
 
     // Hosts come from Uri, which lower-cases them, so ordinal comparison is exact.
-    private readonly record struct TargetKey(string Host, int Port, PortKind Kind);
+    private readonly record struct TargetKey(string Host, int Port, PortKind Kind, bool IsHttps);
 }

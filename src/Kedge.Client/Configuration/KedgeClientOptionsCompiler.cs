@@ -128,6 +128,11 @@ internal static class KedgeClientOptionsCompiler
     {
         if (route.Suffix is { } suffix)
         {
+            if (route.TlsServerName is not null)
+            {
+                throw new RouteException($"{key}:TlsServerName: cannot be combined with a 'Suffix' route, whose kedge host varies; use it with 'Single' or 'Direct'.");
+            }
+
             return Wrap($"{key}:Suffix", () => KedgeMapper.Suffix(suffix.Pattern!, suffix.KedgeSuffix!, suffix.Scheme, proxyAuth, backendAuth), new()
             {
                 ["pattern"] = "Pattern",

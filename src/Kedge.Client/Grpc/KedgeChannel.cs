@@ -43,7 +43,15 @@ public static class KedgeChannel
         // An HttpClient (rather than HttpHandler) keeps GrpcChannel from finding a SocketsHttpHandler in the chain and
         // resolving the logical target name through DNS itself.
         var httpClient = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        var options = new GrpcChannelOptions { HttpClient = httpClient, DisposeHttpClient = true };
+        var options = new GrpcChannelOptions
+        {
+            HttpClient = httpClient,
+            DisposeHttpClient = true,
+
+            // The address says http:// (the authority must stay as given), but the connection to a TLS kedge is TLS, so
+            // call credentials are as safe as on any https channel.
+            UnsafeUseInsecureChannelCallCredentials = route.UsesTls,
+        };
         configure?.Invoke(options);
         if (!ReferenceEquals(options.HttpClient, httpClient) || options.HttpHandler is not null)
         {

@@ -17,11 +17,11 @@ internal readonly struct CallerRequestState
     private readonly string? _callerHost;
     private readonly Version? _callerVersion;
     private readonly HttpVersionPolicy _callerVersionPolicy;
-    private readonly string? _callerProxyAuthorization;
-    private readonly string? _callerAuthorization;
+    private readonly string[]? _callerProxyAuthorization;
+    private readonly string[]? _callerAuthorization;
     private readonly Changes _changes;
 
-    private CallerRequestState(Uri uri, string? callerHost, Version? callerVersion, HttpVersionPolicy callerVersionPolicy, string? callerProxyAuthorization, string? callerAuthorization, Changes changes)
+    private CallerRequestState(Uri uri, string? callerHost, Version? callerVersion, HttpVersionPolicy callerVersionPolicy, string[]? callerProxyAuthorization, string[]? callerAuthorization, Changes changes)
     {
         _uri = uri;
         _callerHost = callerHost;
@@ -48,9 +48,11 @@ internal readonly struct CallerRequestState
         var changes = Changes.None;
 
         // A Host the caller set explicitly is put back afterwards; kedge routes by the URI's authority.
-        var callerHost = request.Headers.Host;
-        if (callerHost is not null)
+        // Raw values: a Host the caller set is put back exactly, even one that would not pass validation.
+        string? callerHost = null;
+        if (request.Headers.NonValidated.TryGetValues(HostHeader, out var hostValues))
         {
+            callerHost = hostValues.ToString();
             request.Headers.Remove(HostHeader);
         }
 
@@ -73,14 +75,14 @@ internal readonly struct CallerRequestState
             changes |= Changes.Version;
         }
 
-        string? callerProxyAuthorization = null;
+        string[]? callerProxyAuthorization = null;
         if (proxyAuthorization is not null)
         {
             callerProxyAuthorization = Replace(request.Headers, ProxyAuthorizationHeader, proxyAuthorization);
             changes |= Changes.ProxyAuthorization;
         }
 
-        string? callerAuthorization = null;
+        string[]? callerAuthorization = null;
         if (backendAuthorization is not null)
         {
             callerAuthorization = Replace(request.Headers, AuthorizationHeader, backendAuthorization);
@@ -93,6 +95,11 @@ internal readonly struct CallerRequestState
     /// <summary>Puts the caller's URI, Host, version and credentials back.</summary>
     public void Restore(HttpRequestMessage request)
     {
+        if (_uri is null)
+        {
+            return; // nothing was changed
+        }
+
         request.RequestUri = _uri;
         request.Headers.Remove(HostHeader);
         if (_callerHost is not null)
@@ -108,30 +115,36 @@ internal readonly struct CallerRequestState
 
         if ((_changes & Changes.ProxyAuthorization) != 0)
         {
-            Replace(request.Headers, ProxyAuthorizationHeader, _callerProxyAuthorization);
+            Put(request.Headers, ProxyAuthorizationHeader, _callerProxyAuthorization);
         }
 
         if ((_changes & Changes.Authorization) != 0)
         {
-            Replace(request.Headers, AuthorizationHeader, _callerAuthorization);
+            Put(request.Headers, AuthorizationHeader, _callerAuthorization);
         }
     }
 
-    /// <summary>Sets (or, for <see langword="null"/>, removes) a header and returns its previous value.</summary>
-    private static string? Replace(HttpRequestHeaders headers, string name, string? value)
+    /// <summary>Sets a header to <paramref name="value"/> and returns its previous raw values.</summary>
+    private static string[]? Replace(HttpRequestHeaders headers, string name, string value)
     {
-        string? previous = null;
+        string[]? previous = null;
         if (headers.NonValidated.TryGetValues(name, out var values))
         {
-            previous = values.ToString();
+            previous = [.. values];
             headers.Remove(name);
         }
 
-        if (value is not null)
-        {
-            headers.TryAddWithoutValidation(name, value);
-        }
-
+        headers.TryAddWithoutValidation(name, value);
         return previous;
+    }
+
+    /// <summary>Puts a header's raw values back (or removes it when the caller had none).</summary>
+    private static void Put(HttpRequestHeaders headers, string name, string[]? values)
+    {
+        headers.Remove(name);
+        if (values is not null)
+        {
+            headers.TryAddWithoutValidation(name, values);
+        }
     }
 }

@@ -60,7 +60,18 @@ internal sealed class KedgeConnectionFactory : IDisposable
     }
 
     /// <summary>Sets the name the kedge at <paramref name="host"/>:<paramref name="port"/> is verified against and sent as SNI.</summary>
-    public void SetTlsServerName(string host, int port, string serverName) => _tlsServerNames[(TrimBrackets(host), port)] = serverName;
+    /// <exception cref="Mapping.KedgeMappingException">Another route already named this kedge differently.</exception>
+    public void SetTlsServerName(string host, int port, string serverName)
+    {
+        var known = _tlsServerNames.GetOrAdd((TrimBrackets(host), port), serverName);
+        if (!string.Equals(known, serverName, StringComparison.OrdinalIgnoreCase))
+        {
+            // One pool of connections per kedge address, so one verified name: two names would let a connection
+            // verified for one route carry the other's calls.
+            throw new Mapping.KedgeMappingException(
+                $"The kedge at {host}:{port} is verified as '{known}' by one route and as '{serverName}' by another; give routes to the same kedge address the same TlsServerName.");
+        }
+    }
 
     /// <summary>Sends a request whose URI already points at kedge (with the http scheme).</summary>
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, bool useTls, CancellationToken cancellationToken)
@@ -143,6 +154,7 @@ internal sealed class KedgeConnectionFactory : IDisposable
             if (wantsHttp2 && sslStream.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
             {
                 throw new HttpRequestException(
+                    HttpRequestError.SecureConnectionError,
                     $"The kedge at {endPoint.Host}:{endPoint.Port} did not negotiate HTTP/2 (ALPN h2); gRPC and HTTP/2 calls need a kedge that serves HTTP/2 over TLS.");
             }
         }

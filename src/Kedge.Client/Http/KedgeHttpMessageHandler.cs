@@ -94,12 +94,15 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         var backendToken = StartToken(route.BackendAuth, cancellationToken);
         if ((route.ProxyAuth is null || proxyToken.IsCompletedSuccessfully) && (route.BackendAuth is null || backendToken.IsCompletedSuccessfully))
         {
-            return SendToKedgeAsync(
-                request,
-                target,
-                route.ProxyAuth?.GetBearerHeaderValue(proxyToken.Result),
-                route.BackendAuth?.GetBearerHeaderValue(backendToken.Result),
-                cancellationToken);
+            string? proxyAuthorization = null;
+            string? backendAuthorization = null;
+            if ((route.ProxyAuth is { } proxyAuth && !TryBearer(proxyAuth, proxyToken.Result, target.Authority, out proxyAuthorization, out var failure))
+                || (route.BackendAuth is { } backendAuth && !TryBearer(backendAuth, backendToken.Result, target.Authority, out backendAuthorization, out failure)))
+            {
+                return Task.FromException<HttpResponseMessage>(failure);
+            }
+
+            return SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, cancellationToken);
         }
 
         return SendWithTokensAsync(request, target, proxyToken, backendToken, cancellationToken);
@@ -109,20 +112,43 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     {
         var route = target.Route!;
         var proxyAuthorization = route.ProxyAuth is { } proxyAuth
-            ? proxyAuth.GetBearerHeaderValue(await AwaitTokenAsync(proxyToken, proxyAuth, target.Authority, cancellationToken).ConfigureAwait(false))
+            ? await GetBearerAsync(proxyToken, proxyAuth, target.Authority, cancellationToken).ConfigureAwait(false)
             : null;
         var backendAuthorization = route.BackendAuth is { } backendAuth
-            ? backendAuth.GetBearerHeaderValue(await AwaitTokenAsync(backendToken, backendAuth, target.Authority, cancellationToken).ConfigureAwait(false))
+            ? await GetBearerAsync(backendToken, backendAuth, target.Authority, cancellationToken).ConfigureAwait(false)
             : null;
         return await SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, cancellationToken).ConfigureAwait(false);
     }
 
+    private bool TryBearer(KedgeTokenSource source, string token, string target, out string? headerValue, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HttpRequestException? failure)
+    {
+        try
+        {
+            headerValue = source.GetBearerHeaderValue(token);
+            failure = null;
+            return true;
+        }
+        catch (InvalidOperationException ex)
+        {
+            headerValue = null;
+            failure = TokenFailure(source, target, ex);
+            return false;
+        }
+    }
+
+    private HttpRequestException TokenFailure(KedgeTokenSource source, string target, Exception ex)
+    {
+        KedgeClientLog.TokenSourceFailed(_client.Logger, source.Name, target, ex);
+        return new HttpRequestException($"Kedge could not get a token from token source '{source.Name}' for '{target}': {ex.Message}", ex);
+    }
+
     private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, CancellationToken cancellationToken)
     {
-        var callerState = CallerRequestState.Redirect(request, target, proxyAuthorization, backendAuthorization);
+        var callerState = default(CallerRequestState);
         HttpResponseMessage response;
         try
         {
+            callerState = CallerRequestState.Redirect(request, target, proxyAuthorization, backendAuthorization);
             if (_client.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
             {
                 KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, target.Route!.KedgeUrl);
@@ -165,16 +191,15 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         }
     }
 
-    private async ValueTask<string> AwaitTokenAsync(ValueTask<string> pending, KedgeTokenSource source, string target, CancellationToken cancellationToken)
+    private async ValueTask<string> GetBearerAsync(ValueTask<string> pending, KedgeTokenSource source, string target, CancellationToken cancellationToken)
     {
         try
         {
-            return await pending.ConfigureAwait(false);
+            return source.GetBearerHeaderValue(await pending.ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            KedgeClientLog.TokenSourceFailed(_client.Logger, source.Name, target, ex);
-            throw new HttpRequestException($"Kedge could not get a token from token source '{source.Name}' for '{target}': {ex.Message}", ex);
+            throw TokenFailure(source, target, ex);
         }
     }
 

@@ -6,11 +6,12 @@ namespace Kedge.Client.Http;
 /// </summary>
 internal sealed class KedgeTarget
 {
-    public KedgeTarget(string host, int port, bool explicitPort, KedgeRoute? route, string authority, string requestPrefix)
+    public KedgeTarget(string host, int port, bool explicitPort, bool isHttps, KedgeRoute? route, string authority, string requestPrefix)
     {
         Host = host;
         Port = port;
         ExplicitPort = explicitPort;
+        IsHttps = isHttps;
         Route = route;
         UsesTls = route?.UsesTls ?? false;
         Authority = authority;
@@ -24,6 +25,8 @@ internal sealed class KedgeTarget
 
     public bool ExplicitPort { get; }
 
+    public bool IsHttps { get; }
+
     public KedgeRoute? Route { get; }
 
     public bool UsesTls { get; }
@@ -36,7 +39,9 @@ internal sealed class KedgeTarget
 
     /// <summary>Whether this entry answers for <paramref name="uri"/> (same host, port and port kind).</summary>
     public bool Matches(Uri uri)
-        => uri.Port == Port && uri.IsDefaultPort != ExplicitPort && string.Equals(uri.Host, Host, StringComparison.Ordinal);
+        => uri.Port == Port && uri.IsDefaultPort != ExplicitPort
+            && (uri.Scheme == Uri.UriSchemeHttps) == IsHttps
+            && string.Equals(uri.Host, Host, StringComparison.Ordinal);
 
     /// <summary>The URI to send <paramref name="target"/>'s request with: this kedge, the target's path and query.</summary>
     public Uri CreateRequestUri(Uri target) => new(RequestPrefix + target.PathAndQuery);

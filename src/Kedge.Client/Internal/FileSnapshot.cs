@@ -47,7 +47,18 @@ internal sealed class FileSnapshot<T>
             return state.Value;
         }
 
-        lock (_gate)
+        // One caller refreshes; the others keep using the current value rather than wait for the file system.
+        if (state is not null && !_gate.TryEnter())
+        {
+            return state.Value;
+        }
+
+        if (state is null)
+        {
+            _gate.Enter();
+        }
+
+        try
         {
             state = _state;
             if (state is not null && _timeProvider.GetElapsedTime(state.CheckedAt) < _checkInterval)
@@ -56,6 +67,10 @@ internal sealed class FileSnapshot<T>
             }
 
             return Refresh(state);
+        }
+        finally
+        {
+            _gate.Exit();
         }
     }
 

@@ -33,7 +33,8 @@ public abstract class KedgeTokenSource
             return last.HeaderValue;
         }
 
-        var value = "Bearer " + token;
+        // Every source's tokens are checked here, custom ones included: a token with a line break would inject headers.
+        var value = "Bearer " + CheckToken(token, Name);
         _lastBearer = new BearerValue(token, value);
         return value;
     }

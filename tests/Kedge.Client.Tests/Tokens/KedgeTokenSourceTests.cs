@@ -147,16 +147,25 @@ public class KedgeTokenSourceTests
     }
 
     [Fact]
-    public async Task FromDelegate_ConcurrentCallers_AllGetToken()
+    public async Task FromDelegate_ConcurrentCallersThenMore_LaterCallersServedFromCache()
     {
+        var calls = 0;
         var source = KedgeTokenSource.FromDelegate("code", async ct =>
         {
+            Interlocked.Increment(ref calls);
             await Task.Yield();
             return "shared";
-        }, TimeSpan.FromMinutes(1));
+        }, TimeSpan.FromMinutes(1), new FakeTimeProvider());
 
         var tokens = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => source.GetTokenAsync().AsTask()));
+        var afterBurst = calls;
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("shared", await source.GetTokenAsync());
+        }
 
         Assert.All(tokens, t => Assert.Equal("shared", t));
+        Assert.InRange(afterBurst, 1, 64);
+        Assert.Equal(afterBurst, calls);
     }
 }

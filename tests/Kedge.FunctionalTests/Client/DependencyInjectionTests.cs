@@ -96,9 +96,12 @@ public sealed class DependencyInjectionTests : IAsyncLifetime
         var http = _services.GetRequiredService<IHttpClientFactory>().CreateClient("orders");
 
         var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "sp" }, new CallOptions());
-        await http.GetAsync("/");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Version = System.Net.HttpVersion.Version20 };
+        using var response = await http.SendAsync(request);
+        var echo = await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions);
 
         Assert.Equal("users.auth.svc.cluster-b.kedge:9090", reply.Authority);
         Assert.Equal("Bearer from-config", reply.ProxyAuthorization);
+        Assert.Equal(reply.ConnectionId, echo!.ConnectionId);
     }
 }

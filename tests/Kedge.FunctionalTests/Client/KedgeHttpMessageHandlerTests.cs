@@ -18,6 +18,7 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
     {
         _kedge = await KedgeStandIn.StartAsync(_logs, app =>
         {
+            app.Map("/backend-down", () => Results.Text("backend says no", statusCode: 503));
             app.Map("/kedge-error", (HttpContext context) =>
             {
                 context.Response.Headers["X-Kedge-Error"] = "unknown route to service";
@@ -303,9 +304,108 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
         using var client = _kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
 
-        using var response = await http.GetAsync("http://orders.ns.svc.cluster-b.kedge/");
+        using var response = await http.GetAsync("http://orders.ns.svc.cluster-b.kedge/backend-down");
 
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Null(response.GetKedgeError());
+        Assert.Empty(_logs.WithEventName("KedgeErrorResponse"));
+    }
+
+    [Fact]
+    public async Task SendAsync_CallerHostAndVersion_RestoredAfterSend()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.ns.svc.cluster-b.kedge/")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        request.Headers.TryAddWithoutValidation("Host", "caller_vhost:abc");
+
+        using var response = await http.SendAsync(request);
+        var echo = await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions);
+
+        Assert.Equal("orders.ns.svc.cluster-b.kedge", echo!.Host); // kedge routes by the URI's authority
+        Assert.Equal("HTTP/2", echo.Protocol);
+        Assert.True(request.Headers.NonValidated.TryGetValues("Host", out var host));
+        Assert.Equal("caller_vhost:abc", host.ToString());
+        Assert.Equal(HttpVersionPolicy.RequestVersionOrLower, request.VersionPolicy);
+        Assert.Equal(new Uri("http://orders.ns.svc.cluster-b.kedge/"), request.RequestUri);
+    }
+
+    [Fact]
+    public async Task SendAsync_CustomTokenSourceWithLineBreak_RefusedBeforeSending()
+    {
+        var route = new KedgeRoute(_kedge.KedgeUrl) { ProxyAuth = new FixedTokenSource("evil", "x\r\nX-Injected: 1") };
+        using var client = KedgeClient.Create(_kedge.ClientOptions(KedgeMapper.Direct([new("orders.kedge", route)])), _logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://orders.kedge/"));
+
+        Assert.Contains("token source 'evil'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("line breaks", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _kedge.Server.RequestCount);
+    }
+
+    [Fact]
+    public async Task SendAsync_TokensToPlainTextKedge_Refused()
+    {
+        await using var plainKedge = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
+        var route = new KedgeRoute(new Uri($"http://localhost:{plainKedge.Port}")) { ProxyAuth = KedgeTokenSource.FromValue("mesh", "secret") };
+        using var client = KedgeClient.Create(_kedge.ClientOptions(KedgeMapper.Direct([new("orders.kedge", route)])), _logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://orders.kedge/"));
+
+        Assert.Contains("would send tokens in clear text", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, plainKedge.RequestCount);
+    }
+
+    [Fact]
+    public async Task SendAsync_HttpsTargetThroughPlainTextKedge_RefusedButHttpTargetWorks()
+    {
+        await using var plainKedge = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
+        using var client = KedgeClient.Create(_kedge.ClientOptions(KedgeMapper.Single(new Uri($"http://localhost:{plainKedge.Port}"))), _logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("https://orders.kedge/"));
+        var echo = await http.GetFromJsonAsync<EchoReport>("http://orders.kedge/", LoopbackServer.JsonOptions);
+
+        Assert.Contains("would travel in clear text", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("orders.kedge", echo!.Host);
+        Assert.Equal(1, plainKedge.RequestCount);
+    }
+
+    [Fact]
+    public async Task SendAsync_TwoRoutesNameOneKedgeDifferently_SecondRefused()
+    {
+        var mapper = KedgeMapper.Direct(
+        [
+            new("a.kedge", new KedgeRoute(_kedge.KedgeUrl) { TlsServerName = "localhost" }),
+            new("b.kedge", new KedgeRoute(_kedge.KedgeUrl) { TlsServerName = KedgeStandIn.KedgeName }),
+        ]);
+        using var client = KedgeClient.Create(_kedge.ClientOptions(mapper), _logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        using var ok = await http.GetAsync("http://a.kedge/");
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://b.kedge/"));
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Contains("give routes to the same kedge address the same TlsServerName", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_PfxClientCertificate_IsPresented()
+    {
+        var pfx = _kedge.Dir.Combine("caller.pfx");
+        await File.WriteAllBytesAsync(pfx, _kedge.Ca.IssueClientCertificate("pfx-caller").Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pw"));
+        using var client = KedgeClient.Create(_kedge.ClientOptions(KedgeMapper.Single(_kedge.KedgeUrl), o => o.ClientCertificate = new() { PfxFile = pfx, Password = "pw" }), _logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        var echo = await http.GetFromJsonAsync<EchoReport>("http://orders.kedge/", LoopbackServer.JsonOptions);
+
+        Assert.Equal("CN=pfx-caller", echo!.ClientCertificateSubject);
     }
 
     [Fact]
@@ -338,6 +438,11 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
 
         Assert.Equal("orders.shop.svc.cluster-b.kedge:8080", echo!.Host);
         Assert.Equal("CN=caller-v1", echo.ClientCertificateSubject);
+    }
+
+    private sealed class FixedTokenSource(string name, string token) : KedgeTokenSource(name)
+    {
+        public override ValueTask<string> GetTokenAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(token);
     }
 
     private sealed class ThrowingTokenSource() : KedgeTokenSource("throwing")

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Kedge.Server.Configuration.Go;
@@ -14,14 +15,15 @@ internal static class NativeConfigWriter
 
     /// <summary>
     /// Serializes <paramref name="options"/> under <see cref="SectionName"/>: PascalCase property names, enums as
-    /// names (<c>"ReverseProxy"</c>), null properties left out, indented, ending with a newline.
+    /// names (<c>"ReverseProxy"</c>), null properties left out, indented, ending with a newline. Characters such as
+    /// <c>+</c> or <c>&amp;</c> are written as they are (the output is a file for people, not HTML).
     /// </summary>
     public static string ToNativeJson(KedgeServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
 
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WritePropertyName(SectionName);
