@@ -10,8 +10,9 @@ namespace Kedge.FunctionalTests.Server;
 /// <summary>A real kedge in-process on loopback TLS (mTLS required), with certificates from a test CA.</summary>
 public sealed class KedgeServerFixture : IAsyncDisposable
 {
-    private KedgeServerFixture(TempDirectory dir, TestCertificateAuthority ca, KedgeServer server, string clientCert, string clientKey, string caFile)
+    private KedgeServerFixture(TempDirectory dir, TestCertificateAuthority ca, KedgeServer server, string clientCert, string clientKey, string caFile, System.Security.Cryptography.X509Certificates.X509Certificate2 clientCertificate)
     {
+        ClientCertificate = clientCertificate;
         Dir = dir;
         Ca = ca;
         Server = server;
@@ -21,6 +22,8 @@ public sealed class KedgeServerFixture : IAsyncDisposable
     }
 
     public TempDirectory Dir { get; }
+
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 ClientCertificate { get; }
 
     public TestCertificateAuthority Ca { get; }
 
@@ -41,7 +44,8 @@ public sealed class KedgeServerFixture : IAsyncDisposable
         var dir = new TempDirectory();
         var ca = TestCertificateAuthority.Create();
         var (serverCert, serverKey) = TestCertificateAuthority.WritePem(ca.IssueServerCertificate("kedge.test"), dir.Combine("server"));
-        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(ca.IssueClientCertificate("caller"), dir.Combine("client"));
+        var clientCertificate = ca.IssueClientCertificate("caller");
+        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(clientCertificate, dir.Combine("client"));
         var caFile = ca.WriteCaPem(dir.Path);
         var settings = new KedgeServerSettings
         {
@@ -63,7 +67,7 @@ public sealed class KedgeServerFixture : IAsyncDisposable
         await server.StartAsync();
         var errors = await server.ApplyAsync(routing);
         Assert.Empty(errors);
-        return new KedgeServerFixture(dir, ca, server, clientCert, clientKey, caFile);
+        return new KedgeServerFixture(dir, ca, server, clientCert, clientKey, caFile, clientCertificate);
     }
 
     /// <summary>A Kedge.Client that sends every name to this kedge with the caller's certificate.</summary>

@@ -33,6 +33,10 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
                 new() { Backend = "balanced", Host = "balanced.shop.svc.cluster-b.kedge" },
                 new() { Backend = "with_dead", Host = "flaky.shop.svc.cluster-b.kedge" },
                 new() { Backend = "orders", Host = "test_endpoint.localhost.internal.example.com" },
+                new() { Backend = "orders", Host = "forward.ext.example.com", Port = 8435, ProxyMode = ProxyMode.ForwardProxy },
+                new() { Backend = "balanced", Host = "reverse.ext.example.com", ProxyMode = ProxyMode.ReverseProxy },
+                new() { Backend = "orders", Host = "paths.ext.example.com", PathRules = ["/api/*"], Headers = new(StringComparer.OrdinalIgnoreCase) { ["X-Tenant"] = "blue" } },
+                new() { Backend = "orders", Host = "secure-default.ext.example.com", Port = 443 },
             ],
             GrpcRoutes =
             [
@@ -220,6 +224,77 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
         Assert.Contains(errors, e => e.StartsWith("Kedge:HttpBackends:0:Static:Addresses: is empty", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         _logs.ExpectErrors(e => e.EventId.Name == "ConfigurationRejected");
+    }
+
+    [Fact]
+    public async Task ForwardProxy_AbsoluteFormRequest_RoutedWithTargetAuthority()
+    {
+        var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET http://forward.ext.example.com:8435/some/path?x=1 HTTP/1.1\nHost: forward.ext.example.com:8435\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
+
+        Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
+        Assert.Contains("\"host\":\"forward.ext.example.com:8435\"", response, StringComparison.Ordinal);
+        Assert.Contains("\"path\":\"/some/path\"", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForwardProxy_ReverseRequestToForwardOnlyRoute_NoRoute()
+    {
+        var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET /some/path HTTP/1.1\nHost: forward.ext.example.com:8435\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
+
+        Assert.StartsWith("HTTP/1.1 502", response, StringComparison.Ordinal);
+        Assert.Contains("X-Kedge-Error-Type: no-route", response, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ForwardProxy_AbsoluteRequestToReverseOnlyRoute_NoRoute()
+    {
+        var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET http://reverse.ext.example.com/ HTTP/1.1\nHost: reverse.ext.example.com\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
+
+        Assert.StartsWith("HTTP/1.1 502", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PortMatcher_AbsoluteHttpsTargetCountsAs443_PortlessHostAs80()
+    {
+        var absolute = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET https://secure-default.ext.example.com/ HTTP/1.1\nHost: secure-default.ext.example.com\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
+        var portless = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET / HTTP/1.1\nHost: secure-default.ext.example.com\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
+        var explicit443 = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET / HTTP/1.1\nHost: secure-default.ext.example.com:443\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
+
+        Assert.StartsWith("HTTP/1.1 200", absolute, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 502", portless, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200", explicit443, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/api/orders", "blue", HttpStatusCode.OK)]
+    [InlineData("/web", "blue", HttpStatusCode.BadGateway)]
+    [InlineData("/api/orders", "red", HttpStatusCode.BadGateway)]
+    public async Task Http_PathAndHeaderRules(string path, string tenant, HttpStatusCode expected)
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://paths.ext.example.com" + path);
+        request.Headers.Add("X-Tenant", tenant);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Grpc_GrpcWebContentType_RoutedAsHttp()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "http://orders.shop.svc.cluster-b.kedge/kedge.testing.Greeter/SayHello")
+        {
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+        };
+        request.Content.Headers.ContentType = new("application/grpc-web");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal("orders", response.Headers.GetValues("x-kedge-backend-name").Single());
     }
 
     private static int ClosedPort()

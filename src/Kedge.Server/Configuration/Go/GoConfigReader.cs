@@ -199,6 +199,12 @@ internal static class GoConfigReader
     {
         var backend = route.GetString("backend_name");
         var path = route.PathOf("backend_name");
+        if (backend is null && route.Has("backend_name"))
+        {
+            // Not a string: already reported.
+            return null;
+        }
+
         if (CheckName(backend, allowDigits: true, path, sink, "and name a backend of the backendpool config") && backend is not null)
         {
             references.Add((backend, path));
@@ -251,7 +257,11 @@ internal static class GoConfigReader
         // TlsServerConfig is a placeholder in Go kedge (never used); only its name rule applies.
         foreach (var tlsServerConfig in pool.GetMessages("tls_server_configs", GoConfigSchema.TlsServerConfig))
         {
-            CheckName(tlsServerConfig.GetString("name"), allowDigits: false, tlsServerConfig.PathOf("name"), sink, null);
+            var name = tlsServerConfig.GetString("name");
+            if (name is not null || !tlsServerConfig.Has("name"))
+            {
+                CheckName(name, allowDigits: false, tlsServerConfig.PathOf("name"), sink, null);
+            }
         }
 
         var grpc = pool.GetMessage("grpc", GoConfigSchema.BackendPoolGrpc);
@@ -277,7 +287,8 @@ internal static class GoConfigReader
     {
         var name = backend.GetString("name");
         var namePath = backend.PathOf("name");
-        if (CheckName(name, allowDigits: true, namePath, sink, null) && name is not null && !defined.TryAdd(name, namePath))
+        var nameIsString = name is not null || !backend.Has("name");
+        if (nameIsString && CheckName(name, allowDigits: true, namePath, sink, null) && name is not null && !defined.TryAdd(name, namePath))
         {
             sink.Add(namePath, $"backend name \"{name}\" is already used by {defined[name]}", "Give every backend a unique name (Go kedge would silently keep the last one)");
         }

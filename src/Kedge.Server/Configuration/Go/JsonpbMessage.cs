@@ -165,10 +165,12 @@ internal sealed class JsonpbMessage
     public JsonpbMessage? GetMessage(string field, JsonpbMessageType type) =>
         TryGet(field, out var value) ? Read(value, PathOf(field), type, _errors) : null;
 
-    /// <summary>Reads a repeated message field; elements that are not objects are reported and skipped.</summary>
-    public List<JsonpbMessage> GetMessages(string field, JsonpbMessageType type)
+    /// <summary>
+    /// Reads a repeated message field; elements that are not objects are reported and skipped. Elements are read
+    /// lazily, so errors come out in document order when the caller handles each element as it gets it.
+    /// </summary>
+    public IEnumerable<JsonpbMessage> GetMessages(string field, JsonpbMessageType type)
     {
-        var result = new List<JsonpbMessage>();
         foreach (var (element, path) in GetArray(field))
         {
             if (element.ValueKind == JsonValueKind.Null)
@@ -181,11 +183,9 @@ internal sealed class JsonpbMessage
             var message = Read(element, path, type, _errors);
             if (message is not null)
             {
-                result.Add(message);
+                yield return message;
             }
         }
-
-        return result;
     }
 
     /// <summary>Reads a repeated <c>string</c> field.</summary>
