@@ -1,6 +1,6 @@
-// Kedge demo: two "clusters" on loopback, each a kedge stand-in (mTLS, HTTP/1.1 + HTTP/2, an echo service and a
-// gRPC greeter), and a caller that reaches services in both by name through Kedge.Client.
-// Exits 0 when every call succeeded.
+// Kedge demo: two "clusters" on loopback, each a real kedge (Kedge.Server: mTLS, HTTP/1.1 + HTTP/2 + gRPC on one port)
+// in front of an HTTP echo service and a gRPC greeter, and a caller that reaches services in both clusters by name
+// through Kedge.Client. Exits 0 when every call succeeded.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -9,7 +9,10 @@ using Kedge.Client.Configuration;
 using Kedge.Client.Grpc;
 using Kedge.Testing;
 using Kedge.Testing.Greeter;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Kedge.Server.Configuration;
+using Kedge.Server.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -17,8 +20,8 @@ using var dir = new TempDirectory();
 using var ca = TestCertificateAuthority.Create("Kedge Demo CA");
 
 Console.WriteLine("Starting two clusters on loopback, each behind its own kedge (mTLS required)...");
-await using var clusterA = await StartKedgeAsync(ca, "kedge.cluster-a.demo");
-await using var clusterB = await StartKedgeAsync(ca, "kedge.cluster-b.demo");
+await using var clusterA = await DemoCluster.StartAsync("cluster-a", ca, dir);
+await using var clusterB = await DemoCluster.StartAsync("cluster-b", ca, dir);
 
 var (certFile, keyFile) = TestCertificateAuthority.WritePem(ca.IssueClientCertificate("demo-caller", "spiffe://cluster-a/ns/demo/sa/caller"), dir.Combine("client-tls"));
 var caFile = ca.WriteCaPem(dir.Path);
@@ -42,7 +45,7 @@ var kedge = provider.GetRequiredService<KedgeClient>();
 var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient("mesh");
 
 string KedgeName(KedgeRoute? route) => route is null ? "(direct)"
-    : route.KedgeUrl.Port == clusterA.Port ? $"A {route.KedgeUrl.Authority}" : $"B {route.KedgeUrl.Authority}";
+    : route.KedgeUrl.Port == clusterA.Kedge.ProxyPort ? $"A {route.KedgeUrl.Authority}" : $"B {route.KedgeUrl.Authority}";
 
 var results = new List<(string Target, string Kedge, string Protocol, string Status, double Ms, bool Ok)>();
 
@@ -59,7 +62,7 @@ async Task CallHttpAsync(string url, Version version)
         // Kedge sees the original authority: the port when given, and :443 for https on its default port.
         var expectedAuthority = uri.Scheme == "http" && uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
         var ok = response.IsSuccessStatusCode && echo!.Host == expectedAuthority;
-        results.Add((url, kedgeUsed, echo!.Protocol, $"{(int)response.StatusCode} {response.StatusCode}", watch.Elapsed.TotalMilliseconds, ok));
+        results.Add((url, kedgeUsed, $"{(response.Version.Major >= 2 ? "h2" : "h1")} / {(echo!.Protocol == "HTTP/2" ? "h2" : "h1")}", $"{(int)response.StatusCode} {response.StatusCode}", watch.Elapsed.TotalMilliseconds, ok));
     }
     catch (Exception ex)
     {
@@ -76,11 +79,11 @@ async Task CallGrpcAsync(string target)
     {
         using var channel = KedgeChannel.ForService(target, provider);
         var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "demo" }, deadline: DateTime.UtcNow.AddSeconds(10));
-        results.Add((target, kedgeUsed, "gRPC (HTTP/2)", "OK", watch.Elapsed.TotalMilliseconds, reply.Authority == target));
+        results.Add((target, kedgeUsed, "gRPC h2 / h2c", "OK", watch.Elapsed.TotalMilliseconds, reply.Authority == target));
     }
     catch (Exception ex)
     {
-        results.Add((target, kedgeUsed, "gRPC (HTTP/2)", $"error: {ex.Message}", watch.Elapsed.TotalMilliseconds, false));
+        results.Add((target, kedgeUsed, "gRPC h2 / h2c", $"error: {ex.Message}", watch.Elapsed.TotalMilliseconds, false));
     }
 }
 
@@ -92,6 +95,7 @@ await CallGrpcAsync("greeter.hello.svc.cluster-a.kedge:8081");
 await CallGrpcAsync("greeter.hello.svc.cluster-b.kedge:8081");
 
 Console.WriteLine();
+Console.WriteLine("protocol: caller to kedge (TLS) / kedge to backend");
 Console.WriteLine($"{"target",-56} {"kedge used",-20} {"protocol",-14} {"status",-10} {"latency",9}");
 Console.WriteLine(new string('-', 113));
 foreach (var r in results)
@@ -104,20 +108,69 @@ Console.WriteLine();
 Console.WriteLine(failed == 0 ? $"All {results.Count} calls succeeded." : $"{failed} of {results.Count} calls failed.");
 return failed == 0 ? 0 : 1;
 
-static async Task<LoopbackServer> StartKedgeAsync(TestCertificateAuthority ca, string name) =>
-    await LoopbackServer.StartAsync(new LoopbackServerOptions
-    {
-        ServerCertificate = ca.IssueServerCertificate(name),
-        ClientCertificateMode = ClientCertificateMode.RequireCertificate,
-        ClientCertificateAuthority = ca,
-    });
-
-static KedgeRouteOptions ClusterRoute(string cluster, LoopbackServer kedge) => new()
+static KedgeRouteOptions ClusterRoute(string cluster, DemoCluster kedge) => new()
 {
     Regex = new KedgeRegexRouteOptions
     {
         Pattern = $@"^[a-z0-9-]+\.[a-z0-9-]+\.svc\.{cluster}\.kedge(:[0-9]+)?$",
-        Url = kedge.BaseAddress.ToString().TrimEnd('/'),
+        Url = $"https://localhost:{kedge.Kedge.ProxyPort}",
     },
     ProxyAuth = "mesh-token",
 };
+
+/// <summary>One "cluster": an echo service, a greeter and the kedge in front of them.</summary>
+internal sealed class DemoCluster : IAsyncDisposable
+{
+    private DemoCluster(LoopbackServer echo, LoopbackServer greeter, KedgeServer kedge)
+    {
+        Echo = echo;
+        Greeter = greeter;
+        Kedge = kedge;
+    }
+
+    public LoopbackServer Echo { get; }
+
+    public LoopbackServer Greeter { get; }
+
+    public KedgeServer Kedge { get; }
+
+    public static async Task<DemoCluster> StartAsync(string name, TestCertificateAuthority ca, TempDirectory dir)
+    {
+        var echo = await LoopbackServer.StartAsync(new LoopbackServerOptions { Protocols = HttpProtocols.Http1 });
+        var greeter = await LoopbackServer.StartAsync(new LoopbackServerOptions { Protocols = HttpProtocols.Http2 });
+        var (cert, key) = TestCertificateAuthority.WritePem(ca.IssueServerCertificate($"kedge.{name}.demo"), dir.Combine(name));
+        var kedge = KedgeServerApp.Build(
+            new KedgeServerSettings
+            {
+                BindAddress = "127.0.0.1",
+                HttpTlsPort = KedgeServerSettings.AnyFreePort,
+                GrpcTlsPort = 0,
+                HttpPort = KedgeServerSettings.AnyFreePort,
+                TlsCertFile = cert,
+                TlsKeyFile = key,
+                TlsClientCaFiles = [ca.WriteCaPem(dir.Path)],
+            },
+            builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        await kedge.StartAsync();
+        var errors = await kedge.ApplyAsync(new KedgeServerOptions
+        {
+            HttpRoutes = [new() { Backend = "echo", Host = $"orders.shop.svc.{name}.kedge" }, new() { Backend = "echo", Host = $"users.auth.svc.{name}.kedge" }],
+            GrpcRoutes = [new() { Backend = "greeter", ServiceName = "kedge.testing.Greeter", AuthorityHost = $"greeter.hello.svc.{name}.kedge" }],
+            HttpBackends = [new() { Name = "echo", Static = new() { Addresses = [$"127.0.0.1:{echo.Port}"] } }],
+            GrpcBackends = [new() { Name = "greeter", Static = new() { Addresses = [$"127.0.0.1:{greeter.Port}"] } }],
+        });
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join('\n', errors));
+        }
+
+        return new DemoCluster(echo, greeter, kedge);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Kedge.DisposeAsync();
+        await Echo.DisposeAsync();
+        await Greeter.DisposeAsync();
+    }
+}
