@@ -82,6 +82,14 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>Records a configuration change that could not even be read or translated.</summary>
+    public Task RejectAsync(IReadOnlyList<string> errors)
+    {
+        _metrics.ConfigReloadFailed();
+        KedgeServerLog.ConfigurationRejected(_logger, string.Join('\n', errors));
+        return Task.CompletedTask;
+    }
+
     public async ValueTask DisposeAsync()
     {
         var current = _current;

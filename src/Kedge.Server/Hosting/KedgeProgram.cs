@@ -1,13 +1,167 @@
+using Kedge.Server.Configuration;
+using Kedge.Server.Configuration.Go;
+using Kedge.Server.Hosting.GoFlags;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
 namespace Kedge.Server.Hosting;
 
-/// <summary>The <c>kedge</c> command line.</summary>
+/// <summary>
+/// The <c>kedge</c> command line: Go kedge's flags (drop-in), plus <c>--config &lt;file&gt;</c> for the native
+/// configuration and <c>--print-config</c> to print the effective configuration in the native format.
+/// </summary>
 public static class KedgeProgram
 {
-    /// <summary>Runs kedge until it is stopped; returns the process exit code.</summary>
-    public static Task<int> RunAsync(string[] args)
+    internal const string ConfigFlag = "config";
+    internal const string PrintConfigFlag = "print_config";
+
+    internal static readonly IReadOnlyList<GoFlag> Flags =
+    [
+        .. KedgeFlags.All,
+        GoFlag.String(ConfigFlag, string.Empty, "A JSON file with a native 'Kedge' section (routes, backends, adhoc rules); watched for changes. Use it instead of the two Go config flags."),
+        GoFlag.Bool(PrintConfigFlag, false, "Print the effective routing configuration in the native format (from the Go files or --config) and exit."),
+    ];
+
+    /// <summary>Runs kedge until it is stopped; returns the process exit code (0 after a clean shutdown, 2 for bad input).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
-        Console.Error.WriteLine("kedge: the server is not wired up yet.");
-        return Task.FromResult(2);
+        output ??= Console.Out;
+        error ??= Console.Error;
+
+        // --print-config and --config-style dashes are accepted as well as Go's underscores.
+        var normalized = args.Select(a => a.StartsWith("--print-config", StringComparison.Ordinal) ? "--print_config" + a["--print-config".Length..] : a).ToArray();
+        var parsed = GoFlagParser.Parse(Flags, normalized);
+        if (parsed.HelpRequested)
+        {
+            await output.WriteLineAsync("Usage: kedge [flags]\n\nFlags:\n" + GoFlagParser.FormatUsage(Flags));
+            return 0;
+        }
+
+        var errors = new List<string>(parsed.Errors);
+        if (!parsed.Succeeded)
+        {
+            return await FailAsync(error, errors);
+        }
+
+        var settings = ReadSettings(parsed);
+        var source = KedgeConfigSource.FromFlags(parsed, errors);
+        if (!parsed.GetBool(PrintConfigFlag))
+        {
+            CheckTlsFiles(settings, errors);
+        }
+
+        var routing = source?.Load(errors);
+        if (errors.Count > 0 || source is null || routing is null)
+        {
+            return await FailAsync(error, errors);
+        }
+
+        if (parsed.GetBool(PrintConfigFlag))
+        {
+            await output.WriteLineAsync(NativeConfigWriter.ToNativeJson(routing));
+            return 0;
+        }
+
+        var server = KedgeServerApp.Build(settings, builder =>
+        {
+            builder.Logging.SetMinimumLevel(ToLogLevel(parsed.GetString(KedgeFlags.LogLevel)));
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+            builder.Services.AddSingleton(source);
+            builder.Services.AddHostedService<KedgeConfigWatcher>();
+        });
+        await using (server)
+        {
+            var applied = await server.ApplyAsync(routing, source.Section);
+            if (applied.Count > 0)
+            {
+                return await FailAsync(error, [.. applied]);
+            }
+
+            await server.App.RunAsync(cancellationToken);
+        }
+
+        return 0;
     }
+
+    private static KedgeServerSettings ReadSettings(GoFlagParseResult parsed) => new()
+    {
+        BindAddress = parsed.GetString(KedgeFlags.ServerBindAddress),
+        HttpTlsPort = parsed.GetInt(KedgeFlags.ServerHttpTlsPort),
+        GrpcTlsPort = parsed.GetInt(KedgeFlags.ServerGrpcTlsPort),
+        HttpPort = parsed.GetInt(KedgeFlags.ServerHttpPort),
+        MetricsPath = parsed.GetString(KedgeFlags.ServerMetricsPath),
+        TlsCertFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerTlsCertFile)),
+        TlsKeyFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerTlsKeyFile)),
+        TlsClientCaFiles = [.. parsed.GetStringList(KedgeFlags.ServerTlsClientCaFiles)],
+        TlsClientCertRequired = parsed.GetBool(KedgeFlags.ServerTlsClientCertRequired),
+        HttpMaxReadTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxReadTimeout),
+        HttpMaxWriteTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxWriteTimeout),
+        FailedTargetBackoff = parsed.GetDuration(KedgeFlags.LbTransportFailedTargetBackoffDuration),
+    };
+
+    private static void CheckTlsFiles(KedgeServerSettings settings, List<string> errors)
+    {
+        if (settings.HttpTlsPort == 0 && settings.GrpcTlsPort == 0)
+        {
+            return;
+        }
+
+        if (settings.TlsCertFile is null || settings.TlsKeyFile is null)
+        {
+            errors.Add($"--{KedgeFlags.ServerTlsCertFile} and --{KedgeFlags.ServerTlsKeyFile} are required for the TLS ports; give the PEM certificate and key (for example a Kubernetes TLS secret's tls.crt and tls.key), or disable the ports with --{KedgeFlags.ServerHttpTlsPort}=0 --{KedgeFlags.ServerGrpcTlsPort}=0.");
+        }
+
+        foreach (var (flag, file) in new[] { (KedgeFlags.ServerTlsCertFile, settings.TlsCertFile), (KedgeFlags.ServerTlsKeyFile, settings.TlsKeyFile) })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                errors.Add($"--{flag}: the file '{file}' does not exist.");
+            }
+        }
+
+        if (settings.TlsCertFile is not null && settings.TlsKeyFile is not null && File.Exists(settings.TlsCertFile) && File.Exists(settings.TlsKeyFile))
+        {
+            try
+            {
+                using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(settings.TlsCertFile, settings.TlsKeyFile);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                errors.Add($"--{KedgeFlags.ServerTlsCertFile}/--{KedgeFlags.ServerTlsKeyFile}: the certificate and key could not be loaded as a PEM pair: {ex.Message}");
+            }
+        }
+
+        foreach (var file in settings.TlsClientCaFiles.Where(f => !File.Exists(f)))
+        {
+            errors.Add($"--{KedgeFlags.ServerTlsClientCaFiles}: the file '{file}' does not exist.");
+        }
+    }
+
+    private static async Task<int> FailAsync(TextWriter error, List<string> errors)
+    {
+        await error.WriteLineAsync("kedge: cannot start:");
+        foreach (var message in errors)
+        {
+            await error.WriteLineAsync("  - " + message);
+        }
+
+        await error.WriteLineAsync("Run 'kedge --help' for the flags.");
+        return 2;
+    }
+
+    private static LogLevel ToLogLevel(string level) => level.ToLowerInvariant() switch
+    {
+        "panic" or "fatal" => LogLevel.Critical,
+        "error" => LogLevel.Error,
+        "warn" or "warning" => LogLevel.Warning,
+        "debug" => LogLevel.Debug,
+        "trace" => LogLevel.Trace,
+        _ => LogLevel.Information,
+    };
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

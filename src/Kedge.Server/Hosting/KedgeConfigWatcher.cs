@@ -1,0 +1,51 @@
+using Kedge.Server.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Kedge.Server.Hosting;
+
+/// <summary>
+/// Re-reads the configuration files when their content changes (checked every 2 seconds; content, not timestamps, so
+/// ConfigMap symlink swaps count) and applies them. An invalid change is rejected and the last good configuration stays.
+/// </summary>
+internal sealed class KedgeConfigWatcher(KedgeConfigSource source, KedgeRuntime runtime, TimeProvider timeProvider) : BackgroundService
+{
+    internal static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (source.Files.Count == 0)
+        {
+            return;
+        }
+
+        var last = source.Fingerprint();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Interval, timeProvider, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var current = source.Fingerprint();
+            if (current == last)
+            {
+                continue;
+            }
+
+            last = current;
+            var errors = new List<string>();
+            var options = source.Load(errors);
+            if (options is null)
+            {
+                await runtime.RejectAsync(errors);
+                continue;
+            }
+
+            await runtime.ApplyAsync(options, source.Section, stoppingToken);
+        }
+    }
+}

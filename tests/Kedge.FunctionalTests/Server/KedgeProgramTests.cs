@@ -1,0 +1,129 @@
+using Kedge.Server.Hosting;
+using Kedge.Testing;
+
+namespace Kedge.FunctionalTests.Server;
+
+public sealed class KedgeProgramTests : IDisposable
+{
+    private const string Director = """{"http":{"routes":[{"backend_name":"orders","host_matcher":"orders.shop.svc.cluster-b.kedge","proxy_mode":"REVERSE_PROXY"}]},"grpc":{"routes":[{"backendName":"greeter","serviceNameMatcher":"kedge.testing.Greeter"}]}}""";
+    private const string BackendPool = """{"http":{"backends":[{"name":"orders","host":{"dns_name":"localhost","port":8080}}]},"grpc":{"backends":[{"name":"greeter","srv":{"dns_name":"_grpc._tcp.greeter.hello.svc.cluster.local"}}]}}""";
+
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await KedgeProgram.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string Write(string name, string content)
+    {
+        var path = _dir.Combine(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    [Fact]
+    public async Task Run_UnknownFlag_FailsNamingItAndSuggesting()
+    {
+        var (code, _, error) = await RunAsync("--server_http_tls_prot=8443");
+
+        Assert.Equal(2, code);
+        Assert.Contains("server_http_tls_prot", error, StringComparison.Ordinal);
+        Assert.Contains("server_http_tls_port", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_Help_PrintsFlagsAndExitsZero()
+    {
+        var (code, output, _) = await RunAsync("--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("--kedge_config_director_config_path", output, StringComparison.Ordinal);
+        Assert.Contains("--print_config", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_NoConfiguration_FailsWithHowToFix()
+    {
+        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0");
+
+        Assert.Equal(2, code);
+        Assert.Contains("No routing configuration", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MissingTlsFiles_ListedWithEveryConfigError()
+    {
+        var director = Write("director.json", """{"http":{"routes":[{"backend_name":"Bad-Name","colour":"red"}]},"grpc":{}}""");
+        var backendPool = Write("backendpool.json", """{"http":{},"grpc":{}}""");
+
+        var (code, _, error) = await RunAsync(
+            $"--kedge_config_director_config_path={director}",
+            "--kedge_config_backendpool_config_path", backendPool,
+            "--server_tls_cert_file=" + _dir.Combine("missing.crt"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("--server_tls_cert_file and --server_tls_key_file are required", error, StringComparison.Ordinal);
+        Assert.Contains("missing.crt' does not exist", error, StringComparison.Ordinal);
+        Assert.Contains("colour", error, StringComparison.Ordinal);
+        Assert.Contains("Bad-Name", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MalformedJson_ClearError()
+    {
+        var director = Write("director.json", """{"http":{"routes":[""");
+        var backendPool = Write("backendpool.json", BackendPool);
+
+        var (code, _, error) = await RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
+
+        Assert.Equal(2, code);
+        Assert.Contains("director config", error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Run_PrintConfig_TranslatesGoFilesToNativeJson()
+    {
+        var director = Write("director.json", Director);
+        var backendPool = Write("backendpool.json", BackendPool);
+
+        var (code, output, error) = await RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("\"Kedge\"", output, StringComparison.Ordinal);
+        Assert.Contains("orders.shop.svc.cluster-b.kedge", output, StringComparison.Ordinal);
+        Assert.Contains("ReverseProxy", output, StringComparison.Ordinal);
+        Assert.Contains("_grpc._tcp.greeter.hello.svc.cluster.local", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_PrintConfigOutput_IsAcceptedAsNativeConfig()
+    {
+        var director = Write("director.json", Director);
+        var backendPool = Write("backendpool.json", BackendPool);
+        var (_, native, _) = await RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
+        var nativeFile = Write("kedge.json", native);
+
+        var (code, again, error) = await RunAsync($"--config={nativeFile}", "--print-config");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(native, again);
+    }
+
+    [Fact]
+    public async Task Run_NativeAndGoConfigTogether_Refused()
+    {
+        var director = Write("director.json", Director);
+        var native = Write("kedge.json", """{"Kedge":{}}""");
+
+        var (code, _, error) = await RunAsync($"--kedge_config_director_config_path={director}", $"--config={native}", "--print-config");
+
+        Assert.Equal(2, code);
+        Assert.Contains("not both", error, StringComparison.Ordinal);
+    }
+}
