@@ -22,6 +22,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _applyLock = new(1, 1);
     private volatile KedgeSnapshot _current = KedgeSnapshot.Empty;
+    private int _disposedSnapshot;
 
     public KedgeRuntime(KedgeServerSettings settings, KedgeMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -92,13 +93,12 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        var current = _current;
+        var current = Interlocked.Exchange(ref _disposedSnapshot, 1) == 1 ? KedgeSnapshot.Empty : _current;
         foreach (var backend in current.HttpBackends.Values.Concat(current.GrpcBackends.Values))
         {
             await backend.DisposeAsync();
         }
 
-        _applyLock.Dispose();
     }
 
     private async Task<Dictionary<string, Backend>> BuildBackendsAsync(List<BackendOptions> wanted, IReadOnlyDictionary<string, Backend> existing, bool isGrpc, CancellationToken cancellationToken)

@@ -9,6 +9,7 @@ namespace Kedge.Server.Hosting;
 public sealed class KedgeServer : IAsyncDisposable
 {
     private readonly List<(string Name, ListenOptions Options)> _listeners;
+    private int _disposed;
 
     internal KedgeServer(WebApplication app, List<(string Name, ListenOptions Options)> listeners)
     {
@@ -36,10 +37,23 @@ public sealed class KedgeServer : IAsyncDisposable
     /// <summary>Starts listening.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
 
+    /// <summary>Stops the server (if it still runs) and releases it; the runtime and its backends go with the container.</summary>
     public async ValueTask DisposeAsync()
     {
-        await App.StopAsync();
-        await App.Services.GetRequiredService<KedgeRuntime>().DisposeAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await App.StopAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // RunAsync already stopped and disposed the host.
+        }
+
         await App.DisposeAsync();
     }
 

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Kedge.Client;
+using Kedge.Client.Mapping;
+using Kedge.Server.Hosting;
+using Kedge.Testing;
+
+namespace Kedge.FunctionalTests.Server;
+
+/// <summary>Runs the built <c>kedge</c> as a user would: a separate process, Go kedge flags and JSON files, SIGTERM.</summary>
+public sealed class KedgeProcessTests : IAsyncLifetime
+{
+    private readonly TestLogSink _logs = new();
+    private readonly TempDirectory _dir = new();
+    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create();
+    private LoopbackServer _backend = null!;
+
+    public async Task InitializeAsync() => _backend = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
+
+    public async Task DisposeAsync()
+    {
+        await _backend.DisposeAsync();
+        _ca.Dispose();
+        _dir.Dispose();
+        _logs.Dispose();
+    }
+
+    [Fact]
+    public async Task Process_GoConfigFiles_ServesReloadsAndDrainsOnSigterm()
+    {
+        var (serverCert, serverKey) = TestCertificateAuthority.WritePem(_ca.IssueServerCertificate("kedge.test"), _dir.Combine("server"));
+        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("caller"), _dir.Combine("client"));
+        var caFile = _ca.WriteCaPem(_dir.Path);
+        var director = _dir.Combine("director.json");
+        var backendPool = _dir.Combine("backendpool.json");
+        await File.WriteAllTextAsync(director, """{"http":{"routes":[{"backend_name":"orders","host_matcher":"orders.shop.svc.cluster-b.kedge"}]},"grpc":{}}""");
+        await File.WriteAllTextAsync(backendPool, $$$"""{"http":{"backends":[{"name":"orders","host":{"dns_name":"localhost","port":{{{_backend.Port}}}}}]},"grpc":{}}""");
+        var (tlsPort, adminPort) = (FreePort(), FreePort());
+
+        using var kedge = StartKedge(
+            "--server_bind_address=127.0.0.1",
+            $"--server_http_tls_port={tlsPort}",
+            "--server_grpc_tls_port=0",
+            $"--server_http_port={adminPort}",
+            $"--server_tls_cert_file={serverCert}",
+            $"--server_tls_key_file={serverKey}",
+            $"--server_tls_client_ca_files={caFile}",
+            $"--kedge_config_director_config_path={director}",
+            $"--kedge_config_backendpool_config_path={backendPool}",
+            "--lbtransport_failed_target_backoff_duration=2s",
+            "--log_level=info");
+        try
+        {
+            using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+            await WaitUntilAsync(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, kedge);
+
+            var options = new Kedge.Client.Configuration.KedgeClientOptions
+            {
+                Mapper = KedgeMapper.Single(new Uri($"https://localhost:{tlsPort}")),
+                ClientCertificate = new() { CertificateFile = clientCert, KeyFile = clientKey },
+            };
+            options.KedgeCaFiles.Add(caFile);
+            using var client = KedgeClient.Create(options, _logs);
+            using var http = new HttpClient(client.CreateHandler());
+
+            var echo = await http.GetFromJsonAsync<EchoReport>("http://orders.shop.svc.cluster-b.kedge/first", LoopbackServer.JsonOptions);
+            Assert.Equal("orders.shop.svc.cluster-b.kedge", echo!.Host);
+
+            // An invalid change is rejected: the last good configuration keeps serving.
+            await File.WriteAllTextAsync(director, """{"http":{"routes":[{"backend_name":"NOT VALID"}]},"grpc":{}}""");
+            await WaitUntilAsync(async () => (await admin.GetStringAsync("/metrics")).Contains("kedge_config_reload_failures_total", StringComparison.Ordinal), kedge);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("http://orders.shop.svc.cluster-b.kedge/still")).StatusCode);
+
+            // A valid change is applied.
+            await File.WriteAllTextAsync(director, """{"http":{"routes":[{"backend_name":"orders","host_matcher":"renamed.shop.svc.cluster-b.kedge"}]},"grpc":{}}""");
+            await WaitUntilAsync(async () => (await http.GetAsync("http://renamed.shop.svc.cluster-b.kedge/")).StatusCode == HttpStatusCode.OK, kedge);
+            Assert.Equal(HttpStatusCode.BadGateway, (await http.GetAsync("http://orders.shop.svc.cluster-b.kedge/")).StatusCode);
+
+            Assert.Equal(0, Sigterm(kedge));
+            Assert.True(kedge.WaitForExit(TimeSpan.FromSeconds(30)), "kedge did not exit after SIGTERM");
+            kedge.WaitForExit(); // drains the redirected output
+            Assert.True(kedge.ExitCode == 0, $"exit code {kedge.ExitCode}:\n{Tail()}");
+        }
+        finally
+        {
+            if (!kedge.HasExited)
+            {
+                kedge.Kill();
+            }
+        }
+    }
+
+    private static Process StartKedge(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(typeof(KedgeProgram).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Log(e.Data);
+        process.ErrorDataReceived += (_, e) => Log(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Output = new();
+
+    private static void Log(string? line)
+    {
+        if (line is not null)
+        {
+            Output.Enqueue(line);
+        }
+    }
+
+    private static string Tail() => string.Join('\n', Output.TakeLast(25));
+
+    private static int Sigterm(Process process)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        return kill.ExitCode;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Process kedge)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(kedge.HasExited, $"kedge exited with {(kedge.HasExited ? kedge.ExitCode : 0)}");
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("condition not met within 30 s");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
