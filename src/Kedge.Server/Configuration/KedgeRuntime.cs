@@ -67,7 +67,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
                 .ToList();
             foreach (var backend in removed)
             {
-                _metrics.BackendChanged(backend.Name, backend.IsGrpc ? "grpc" : "http", "remove");
+                _metrics.BackendChanged(backend.Name, backend.IsGrpc, "remove");
             }
 
             if (removed.Count > 0)
@@ -116,7 +116,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
             var backend = new Backend(name, isGrpc, options, CreateResolver(options), _settings.FailedTargetBackoff, _timeProvider, _loggerFactory.CreateLogger($"Kedge.Server.Backends.{name}"));
             await backend.StartAsync(cancellationToken);
             result[name] = backend;
-            _metrics.BackendChanged(name, isGrpc ? "grpc" : "http", existing.ContainsKey(name) ? "update" : "create");
+            _metrics.BackendChanged(name, isGrpc, existing.ContainsKey(name) ? "update" : "create");
         }
 
         return result;

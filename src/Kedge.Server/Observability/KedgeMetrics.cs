@@ -10,7 +10,8 @@ internal sealed class KedgeMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _proxyErrors;
     private readonly Counter<long> _configReloadFailures;
-    private readonly Counter<long> _backendChanges;
+    private readonly Counter<long> _httpBackendChanges;
+    private readonly Counter<long> _grpcBackendChanges;
     private readonly Histogram<double> _requestDuration;
 
     public KedgeMetrics(IMeterFactory meterFactory)
@@ -18,7 +19,8 @@ internal sealed class KedgeMetrics : IDisposable
         _meter = meterFactory.Create(MeterName);
         _proxyErrors = _meter.CreateCounter<long>("kedge_proxy_errors", description: "Requests kedge failed to proxy, by backend and error type.");
         _configReloadFailures = _meter.CreateCounter<long>("kedge_config_reload_failures", description: "Configuration changes rejected as invalid.");
-        _backendChanges = _meter.CreateCounter<long>("kedge_backend_configuration_changes", description: "Backends created, updated or removed by configuration changes.");
+        _httpBackendChanges = _meter.CreateCounter<long>("kedge_http_backend_configuration_changes", description: "HTTP backends created, updated or removed by configuration changes.");
+        _grpcBackendChanges = _meter.CreateCounter<long>("kedge_grpc_backend_configuration_changes", description: "gRPC backends created, updated or removed by configuration changes.");
         _requestDuration = _meter.CreateHistogram<double>("kedge_request_duration", unit: "s", description: "Proxied request duration by backend and protocol.");
     }
 
@@ -27,8 +29,8 @@ internal sealed class KedgeMetrics : IDisposable
 
     public void ConfigReloadFailed() => _configReloadFailures.Add(1);
 
-    public void BackendChanged(string backend, string protocol, string action)
-        => _backendChanges.Add(1, new("backend_name", backend), new("protocol", protocol), new("action", action));
+    public void BackendChanged(string backend, bool isGrpc, string action)
+        => (isGrpc ? _grpcBackendChanges : _httpBackendChanges).Add(1, new("backend_name", backend), new("action", action));
 
     public void RequestCompleted(string backend, string protocol, int statusCode, TimeSpan duration)
         => _requestDuration.Record(duration.TotalSeconds, new("backend_name", backend), new("protocol", protocol), new("code", statusCode));

@@ -39,7 +39,7 @@ public sealed class KedgeServerFixture : IAsyncDisposable
 
     public Uri AdminUrl => new($"http://127.0.0.1:{Server.AdminPort}");
 
-    public static async Task<KedgeServerFixture> StartAsync(TestLogSink logs, KedgeServerOptions routing, Action<KedgeServerSettings>? configure = null)
+    public static async Task<KedgeServerFixture> StartAsync(TestLogSink logs, KedgeServerOptions routing, Action<KedgeServerSettings>? configure = null, Action<KedgeServerFixture>? beforeStart = null)
     {
         var dir = new TempDirectory();
         var ca = TestCertificateAuthority.Create();
@@ -64,10 +64,12 @@ public sealed class KedgeServerFixture : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             builder.Logging.AddProvider(logs);
         });
+        var fixture = new KedgeServerFixture(dir, ca, server, clientCert, clientKey, caFile, clientCertificate);
+        beforeStart?.Invoke(fixture);
         await server.StartAsync();
         var errors = await server.ApplyAsync(routing);
         Assert.Empty(errors);
-        return new KedgeServerFixture(dir, ca, server, clientCert, clientKey, caFile, clientCertificate);
+        return fixture;
     }
 
     /// <summary>A Kedge.Client that sends every name to this kedge with the caller's certificate.</summary>
