@@ -32,13 +32,17 @@ internal static class BackendHandlerFactory
                 ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
 #pragma warning restore CA5359
             }
-            else if (tls.CaFile is not null)
+            else
             {
-                var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-                var cas = new X509Certificate2Collection();
-                cas.ImportFromPemFile(tls.CaFile);
-                policy.CustomTrustStore.AddRange(cas);
-                ssl.CertificateChainPolicy = policy;
+                X509Certificate2Collection? cas = null;
+                if (tls.CaFile is not null)
+                {
+                    cas = [];
+                    cas.ImportFromPemFile(tls.CaFile);
+                }
+
+                var serverName = tls.ServerName;
+                ssl.RemoteCertificateValidationCallback = (sender, certificate, _, _) => Verify(certificate, cas, serverName ?? (sender as SslStream)?.TargetHostName);
             }
 
             if (tls.ClientCertificateFile is not null && tls.ClientKeyFile is not null)
@@ -50,5 +54,30 @@ internal static class BackendHandlerFactory
         }
 
         return handler;
+    }
+
+    /// <summary>
+    /// The chain must lead to the configured CA (or a system root without one) and the certificate must carry the
+    /// expected name. SocketsHttpHandler takes SNI and the name from the Host header, which is the caller's target here,
+    /// so a configured server name is checked instead when given.
+    /// </summary>
+    private static bool Verify(X509Certificate? certificate, X509Certificate2Collection? cas, string? expectedName)
+    {
+        if (certificate is null || string.IsNullOrEmpty(expectedName))
+        {
+            return false;
+        }
+
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (cas is not null)
+        {
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(cas);
+        }
+
+        var host = expectedName.StartsWith('[') ? expectedName.Trim('[', ']') : expectedName.Split(':')[0];
+        return chain.Build(leaf) && leaf.MatchesHostname(host);
     }
 }

@@ -175,6 +175,12 @@ public sealed class BackendTlsOptions
     /// <summary>A PEM CA file the backend's certificate must chain to; unset: the system roots.</summary>
     public string? CaFile { get; set; }
 
+    /// <summary>
+    /// The name the backend's certificate must carry. Default: the request's Host, which is also sent as SNI (the backend
+    /// sees the caller's original Host, as with Go kedge).
+    /// </summary>
+    public string? ServerName { get; set; }
+
     /// <summary>A PEM client certificate for backend mTLS.</summary>
     public string? ClientCertificateFile { get; set; }
 

@@ -173,7 +173,7 @@ public sealed class NativeConfigWriterTests
             {
                 Name = "web",
                 Balancer = BalancerPolicy.RoundRobin,
-                Tls = new BackendTlsOptions { InsecureSkipVerify = true, CaFile = "/ca.pem", ClientCertificateFile = "/client.pem", ClientKeyFile = "/client.key" },
+                Tls = new BackendTlsOptions { InsecureSkipVerify = true, CaFile = "/ca.pem", ServerName = "backend.internal", ClientCertificateFile = "/client.pem", ClientKeyFile = "/client.key" },
                 Static = new StaticResolverOptions { Addresses = { "10.0.0.1:8080", "[::1]:8080" } },
                 Host = new HostResolverOptions { DnsName = "web.local", Port = 8080 },
                 Srv = new SrvResolverOptions { DnsName = "_http._tcp.web.local", PortOverride = 8081 },
@@ -186,7 +186,7 @@ public sealed class NativeConfigWriterTests
             new BackendOptions
             {
                 Name = "users",
-                Tls = new BackendTlsOptions { InsecureSkipVerify = true, CaFile = "/ca2.pem", ClientCertificateFile = "/c2.pem", ClientKeyFile = "/c2.key" },
+                Tls = new BackendTlsOptions { InsecureSkipVerify = true, CaFile = "/ca2.pem", ServerName = "grpc-backend.internal", ClientCertificateFile = "/c2.pem", ClientKeyFile = "/c2.key" },
                 Static = new StaticResolverOptions { Addresses = { "10.0.0.2:8081" } },
                 Host = new HostResolverOptions { DnsName = "users.local", Port = 8081 },
                 Srv = new SrvResolverOptions { DnsName = "_grpc._tcp.users.local", PortOverride = 1 },

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Json;
+using Kedge.Client;
+using Kedge.Server.Configuration;
+using Kedge.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace Kedge.FunctionalTests.Server;
+
+public sealed class KedgeServerBackendTlsTests : IAsyncLifetime
+{
+    private readonly TestLogSink _logs = new();
+    private readonly TempDirectory _dir = new();
+    private readonly TestCertificateAuthority _backendCa = TestCertificateAuthority.Create("Backend CA");
+    private LoopbackServer _tlsBackend = null!;
+    private LoopbackServer _mtlsBackend = null!;
+
+    public async Task InitializeAsync()
+    {
+        _tlsBackend = await LoopbackServer.StartAsync(new LoopbackServerOptions { ServerCertificate = _backendCa.IssueServerCertificate("backend.test") }, _logs);
+        _mtlsBackend = await LoopbackServer.StartAsync(
+            new LoopbackServerOptions
+            {
+                ServerCertificate = _backendCa.IssueServerCertificate("backend.test"),
+                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                ClientCertificateAuthority = _backendCa,
+            },
+            _logs);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _tlsBackend.DisposeAsync();
+        await _mtlsBackend.DisposeAsync();
+        _backendCa.Dispose();
+        _dir.Dispose();
+        _logs.Dispose();
+    }
+
+    [Fact]
+    public async Task BackendTls_CaFileAndClientCertificate_Http2ToBackendWithKedgeIdentity()
+    {
+        var backendCaFile = _backendCa.WriteCaPem(_dir.Path, "backend-ca.crt");
+        var (kedgeCert, kedgeKey) = TestCertificateAuthority.WritePem(_backendCa.IssueClientCertificate("kedge-as-client"), _dir.Combine("kedge-client"));
+        var routing = new KedgeServerOptions
+        {
+            HttpRoutes =
+            [
+                new() { Backend = "verified", Host = "verified.kedge" },
+                new() { Backend = "skip_verify", Host = "skip.kedge" },
+                new() { Backend = "untrusted", Host = "untrusted.kedge" },
+                new() { Backend = "mtls", Host = "mtls.kedge" },
+                new() { Backend = "wrong_name", Host = "wrong-name.kedge" },
+            ],
+            HttpBackends =
+            [
+                new() { Name = "verified", Tls = new() { CaFile = backendCaFile, ServerName = "backend.test" }, Static = new() { Addresses = [$"127.0.0.1:{_tlsBackend.Port}"] } },
+                new() { Name = "skip_verify", Tls = new() { InsecureSkipVerify = true }, Static = new() { Addresses = [$"127.0.0.1:{_tlsBackend.Port}"] } },
+                new() { Name = "untrusted", Tls = new(), Static = new() { Addresses = [$"127.0.0.1:{_tlsBackend.Port}"] } },
+                new() { Name = "mtls", Tls = new() { CaFile = backendCaFile, ServerName = "backend.test", ClientCertificateFile = kedgeCert, ClientKeyFile = kedgeKey }, Static = new() { Addresses = [$"127.0.0.1:{_mtlsBackend.Port}"] } },
+                new() { Name = "wrong_name", Tls = new() { CaFile = backendCaFile, ServerName = "someone-else.test" }, Static = new() { Addresses = [$"127.0.0.1:{_tlsBackend.Port}"] } },
+            ],
+        };
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, routing);
+        using var client = kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        var verified = await http.GetFromJsonAsync<EchoReport>("http://verified.kedge/", LoopbackServer.JsonOptions);
+        var skipped = await http.GetFromJsonAsync<EchoReport>("http://skip.kedge/", LoopbackServer.JsonOptions);
+        using var untrusted = await http.GetAsync("http://untrusted.kedge/");
+        var mtls = await http.GetFromJsonAsync<EchoReport>("http://mtls.kedge/", LoopbackServer.JsonOptions);
+        using var wrongName = await http.GetAsync("http://wrong-name.kedge/");
+
+        Assert.Equal("HTTP/2", verified!.Protocol);
+        Assert.Equal("verified.kedge", verified.Host);
+        Assert.Equal("HTTP/2", skipped!.Protocol);
+        Assert.Equal(HttpStatusCode.BadGateway, untrusted.StatusCode);
+        Assert.Equal(KedgeErrorTypes.TransportUnknownError, untrusted.GetKedgeError()!.Type);
+        Assert.Equal("CN=kedge-as-client", mtls!.ClientCertificateSubject);
+        Assert.Equal(HttpStatusCode.BadGateway, wrongName.StatusCode);
+    }
+
+    [Fact]
+    public async Task ClientCertificateFromOtherCa_Refused()
+    {
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, new KedgeServerOptions());
+        var (otherCert, otherKey) = TestCertificateAuthority.WritePem(_backendCa.IssueClientCertificate("stranger"), _dir.Combine("stranger"));
+        using var client = kedge.CreateClient(_logs, o => o.ClientCertificate = new() { CertificateFile = otherCert, KeyFile = otherKey });
+        using var http = new HttpClient(client.CreateHandler());
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://any.kedge/"));
+    }
+}
