@@ -18,6 +18,9 @@ internal sealed class KedgeConfigSource
     private readonly string? _backendPool;
     private readonly string? _backendPoolPath;
     private readonly string? _nativePath;
+    private bool _useEnvironment;
+
+    private const string DefaultNativeFile = "appsettings.json";
 
     private KedgeConfigSource(string? director, string? directorPath, string? backendPool, string? backendPoolPath, string? nativePath)
     {
@@ -29,7 +32,9 @@ internal sealed class KedgeConfigSource
     }
 
     /// <summary>The key prefix errors are reported under.</summary>
-    public string Section => _nativePath is null ? "(translated Go config) Kedge" : "Kedge";
+    public string Section => IsNative ? "Kedge" : "(translated Go config) Kedge";
+
+    private bool IsNative => _nativePath is not null || _useEnvironment;
 
     /// <summary>The files to watch.</summary>
     public IReadOnlyList<string> Files => new[] { _directorPath, _backendPoolPath, _nativePath }.Where(p => p is not null).ToArray()!;
@@ -62,7 +67,15 @@ internal sealed class KedgeConfigSource
 
         if (!goGiven && source._nativePath is null)
         {
-            errors.Add($"No routing configuration: give --config <file> (native) or --{KedgeFlags.DirectorConfigPath} and --{KedgeFlags.BackendPoolConfigPath} (Go kedge JSON).");
+            // The .NET way with no flags at all: a "Kedge" section in ./appsettings.json and/or KEDGE__-style
+            // environment variables (Kedge__HttpRoutes__0__Host=...).
+            var fallback = new KedgeConfigSource(null, null, null, null, File.Exists(DefaultNativeFile) ? DefaultNativeFile : null) { _useEnvironment = true };
+            if (fallback.BuildNative(errors: null)?.GetSection("Kedge").Exists() == true)
+            {
+                return fallback;
+            }
+
+            errors.Add($"No routing configuration: give --config <file> (native), a \"Kedge\" section in ./{DefaultNativeFile} or Kedge__* environment variables, or --{KedgeFlags.DirectorConfigPath} and --{KedgeFlags.BackendPoolConfigPath} (Go kedge JSON).");
         }
 
         return errors.Count == before ? source : null;
@@ -71,31 +84,36 @@ internal sealed class KedgeConfigSource
     /// <summary>Reads and translates the configuration; errors are added to <paramref name="errors"/>.</summary>
     public KedgeServerOptions? Load(List<string> errors)
     {
-        if (_nativePath is not null)
+        if (IsNative)
         {
-            var text = Read(_nativePath, "--config", errors);
-            if (text is null)
+            var configuration = BuildNative(errors);
+            if (configuration is null)
             {
+                return null;
+            }
+
+            var section = configuration.GetSection("Kedge");
+            if (!section.Exists())
+            {
+                errors.Add($"--config: '{_nativePath}' has no \"Kedge\" section; put the routes and backends under {{ \"Kedge\": {{ ... }} }}.");
                 return null;
             }
 
             try
             {
-                var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(text))).Build();
-                var section = configuration.GetSection("Kedge");
-                if (!section.Exists())
-                {
-                    errors.Add($"--config: '{_nativePath}' has no \"Kedge\" section; put the routes and backends under {{ \"Kedge\": {{ ... }} }}.");
-                    return null;
-                }
-
                 var options = new KedgeServerOptions();
                 section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
                 return options;
             }
-            catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException)
+            catch (Exception ex) when (ex is InvalidOperationException or FormatException)
             {
-                errors.Add($"--config: '{_nativePath}' is not a valid native configuration: {ex.Message}");
+                var inner = ex;
+                while (inner.InnerException is not null)
+                {
+                    inner = inner.InnerException;
+                }
+
+                errors.Add($"{_nativePath ?? "environment"}: not a valid native configuration: {inner.Message}");
                 return null;
             }
         }
@@ -104,6 +122,38 @@ internal sealed class KedgeConfigSource
         var director = _director ?? (_directorPath is null ? null : Read(_directorPath, "--" + KedgeFlags.DirectorConfigPath, errors));
         var backendPool = _backendPool ?? (_backendPoolPath is null ? null : Read(_backendPoolPath, "--" + KedgeFlags.BackendPoolConfigPath, errors));
         return errors.Count == before ? GoConfigReader.Translate(director, backendPool, errors) : null;
+    }
+
+    /// <summary>The native configuration: the file (if any), then environment variables over it when enabled.</summary>
+    private IConfigurationRoot? BuildNative(List<string>? errors)
+    {
+        var builder = new ConfigurationBuilder();
+        if (_nativePath is not null)
+        {
+            var sink = errors ?? [];
+            var text = Read(_nativePath, "--config", sink);
+            if (text is null)
+            {
+                return null;
+            }
+
+            builder.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+        }
+
+        if (_useEnvironment)
+        {
+            builder.AddEnvironmentVariables();
+        }
+
+        try
+        {
+            return builder.Build();
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            errors?.Add($"{_nativePath}: is not valid JSON: {ex.Message}");
+            return null;
+        }
     }
 
     /// <summary>A fingerprint of the watched files' contents.</summary>

@@ -116,6 +116,49 @@ public sealed class KedgeProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_EnvironmentVariables_NativeConfigurationTheDotnetWay()
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["Kedge__HttpRoutes__0__Backend"] = "orders",
+            ["Kedge__HttpRoutes__0__Host"] = "orders.from-env.kedge",
+            ["Kedge__HttpBackends__0__Name"] = "orders",
+            ["Kedge__HttpBackends__0__Static__Addresses__0"] = "127.0.0.1:8080",
+        };
+        try
+        {
+            foreach (var (name, value) in variables)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+
+            var (code, output, error) = await RunAsync("--print-config");
+
+            Assert.True(code == 0, error);
+            Assert.Contains("orders.from-env.kedge", output, StringComparison.Ordinal);
+            Assert.Contains("127.0.0.1:8080", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var name in variables.Keys)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Run_NativeConfigWithUnknownKey_FailsNamingIt()
+    {
+        var native = Write("kedge.json", """{"Kedge":{"HttpRoutes":[{"Backend":"a","Hots":"typo"}]}}""");
+
+        var (code, _, error) = await RunAsync($"--config={native}", "--print-config");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Hots", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_NativeAndGoConfigTogether_Refused()
     {
         var director = Write("director.json", Director);
