@@ -1,0 +1,162 @@
+// Kedge load harness: drives the same small backend (a) directly, (b) through kedge, (c) through a minimal YARP app with
+// one catch-all route, (d) through nginx (1 worker, keepalive upstream), with wrk (HTTP/1.1 over TLS), h2load (HTTP/2)
+// and a .NET gRPC unary client, and prints req/s, p50, p99, the kedge/YARP and kedge/nginx ratios and kedge's peak
+// working set. Everything runs on loopback. Needs the Debian packages wrk, nghttp2-client and nginx-light.
+// Usage: dotnet run -c Release --project benchmarks/Kedge.LoadTest -- [seconds per run (10)] [wrk connections (32)]
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Kedge.LoadTest;
+using Kedge.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
+var connections = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 32;
+var duration = TimeSpan.FromSeconds(seconds);
+foreach (var tool in new[] { "wrk", "h2load", "nginx" })
+{
+    if (!File.Exists($"/usr/bin/{tool}") && !File.Exists($"/usr/sbin/{tool}"))
+    {
+        Console.Error.WriteLine($"'{tool}' is missing: apt-get install -y wrk nghttp2-client nginx-light");
+        return 2;
+    }
+}
+
+using var dir = new TempDirectory();
+using var ca = TestCertificateAuthority.Create("Load CA");
+var (cert, key) = TestCertificateAuthority.WritePem(ca.IssueServerCertificate("kedge.load"), dir.Path);
+var caFile = ca.WriteCaPem(dir.Path);
+
+// The backend: a tiny HTTP/1.1 endpoint and the h2c greeter.
+var backendBuilder = WebApplication.CreateSlimBuilder();
+backendBuilder.Logging.ClearProviders();
+backendBuilder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1));
+await using var backend = backendBuilder.Build();
+backend.MapGet("/{**path}", () => "hello world\n");
+await backend.StartAsync();
+var backendPort = new Uri(backend.Urls.First()).Port;
+await using var greeter = await LoopbackServer.StartAsync(new LoopbackServerOptions { Protocols = HttpProtocols.Http2 });
+
+var kedgePort = Processes.FreePort();
+var kedgeAdminPort = Processes.FreePort();
+var director = """{"http":{"routes":[{"backend_name":"bench"}]},"grpc":{"routes":[{"backend_name":"greeter"}]}}""";
+var backendPool = $$$"""{"http":{"backends":[{"name":"bench","host":{"dns_name":"127.0.0.1","port":{{{backendPort}}}}}]},"grpc":{"backends":[{"name":"greeter","host":{"dns_name":"127.0.0.1","port":{{{greeter.Port}}}}}]}}""";
+using var kedge = Processes.StartDll("kedge.dll", kedgePort,
+    "--server_bind_address=127.0.0.1", $"--server_http_tls_port={kedgePort}", "--server_grpc_tls_port=0", $"--server_http_port={kedgeAdminPort}",
+    $"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--server_tls_client_ca_files={caFile}", "--server_tls_client_cert_required=false",
+    $"--kedge_config_director_config={director}", $"--kedge_config_backendpool_config={backendPool}", "--log_level=warn");
+
+var yarpPort = Processes.FreePort();
+using var yarp = Processes.StartDll("Kedge.YarpBaseline.dll", yarpPort, yarpPort.ToString(CultureInfo.InvariantCulture), cert, key, $"http://127.0.0.1:{backendPort}", $"http://127.0.0.1:{greeter.Port}");
+
+var nginxPort = Processes.FreePort();
+var nginxDir = dir.Combine("nginx");
+Directory.CreateDirectory(nginxDir);
+await File.WriteAllTextAsync(Path.Combine(nginxDir, "nginx.conf"), $$"""
+    user root;
+    worker_processes 1;
+    daemon off;
+    pid {{nginxDir}}/nginx.pid;
+    error_log {{nginxDir}}/error.log warn;
+    events { worker_connections 4096; }
+    http {
+      access_log off;
+      client_body_temp_path {{nginxDir}}/body;
+      proxy_temp_path {{nginxDir}}/proxy;
+      upstream backend { server 127.0.0.1:{{backendPort}}; keepalive 64; }
+      upstream greeter { server 127.0.0.1:{{greeter.Port}}; keepalive 64; }
+      server {
+        listen 127.0.0.1:{{nginxPort}} ssl http2;
+        keepalive_requests 100000000;
+        ssl_certificate {{cert}};
+        ssl_certificate_key {{key}};
+        location / {
+          if ($content_type ~ "^application/grpc") { grpc_pass grpc://greeter; }
+          proxy_pass http://backend;
+          proxy_http_version 1.1;
+          proxy_set_header Connection "";
+        }
+      }
+    }
+    """);
+using var nginx = Processes.Start("nginx", nginxPort, "-p", nginxDir, "-c", Path.Combine(nginxDir, "nginx.conf"));
+
+await Processes.WaitForPortsAsync(kedgePort, yarpPort, nginxPort);
+Console.WriteLine($"backend :{backendPort}  greeter :{greeter.Port}  kedge :{kedgePort}  yarp :{yarpPort}  nginx :{nginxPort}  ({seconds}s per run)");
+
+var results = new List<LoadResult>();
+async Task Measure(Func<Task<LoadResult>> run)
+{
+    var result = await run();
+    results.Add(result);
+    Console.WriteLine($"  {result.Target,-8} {result.Protocol,-20} {result.RequestsPerSecond,10:F0} req/s  p50 {result.P50Ms,7:F2} ms  p99 {result.P99Ms,7:F2} ms  errors {result.Errors}");
+}
+
+// Warm every path first so JIT and connection set-up stay out of the measurements.
+foreach (var port in new[] { kedgePort, yarpPort, nginxPort })
+{
+    await ExternalTools.RunAsync("wrk", $"-t1 -c{connections} -d2s https://127.0.0.1:{port}/");
+}
+
+await Measure(() => ExternalTools.WrkAsync("direct", $"http://127.0.0.1:{backendPort}/", duration, connections));
+foreach (var (name, port) in new[] { ("kedge", kedgePort), ("yarp", yarpPort), ("nginx", nginxPort) })
+{
+    await Measure(() => ExternalTools.WrkAsync(name, $"https://127.0.0.1:{port}/", duration, connections));
+}
+
+if (Environment.GetEnvironmentVariable("KEDGE_LOAD_ONLY_H1") is not null)
+{
+    foreach (var (name, port) in new[] { ("kedge", kedgePort), ("yarp", yarpPort), ("kedge", kedgePort), ("yarp", yarpPort) })
+    {
+        await Measure(() => ExternalTools.WrkAsync(name, $"https://127.0.0.1:{port}/", duration, connections));
+    }
+
+    return 0;
+}
+
+foreach (var (name, port) in new[] { ("kedge", kedgePort), ("yarp", yarpPort), ("nginx", nginxPort) })
+{
+    await Measure(() => ExternalTools.H2LoadAsync(name, $"https://127.0.0.1:{port}/", duration, connections: 4, streams: 16));
+}
+
+HttpMessageHandler TlsHandler() => new SocketsHttpHandler
+{
+    EnableMultipleHttp2Connections = true,
+    SslOptions = new SslClientAuthenticationOptions
+    {
+        CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca.Certificate }, RevocationMode = X509RevocationMode.NoCheck },
+    },
+};
+await Measure(() => GrpcLoad.RunAsync("direct", new Uri($"http://127.0.0.1:{greeter.Port}"), new SocketsHttpHandler(), duration, 32));
+foreach (var (name, port) in new[] { ("kedge", kedgePort), ("yarp", yarpPort), ("nginx", nginxPort) })
+{
+    await Measure(() => GrpcLoad.RunAsync(name, new Uri($"https://localhost:{port}"), TlsHandler(), duration, 32));
+}
+
+var peak = Processes.PeakWorkingSetMb(kedge);
+var report = new StringBuilder();
+report.AppendLine(CultureInfo.InvariantCulture, $"| target | protocol | req/s | p50 ms | p99 ms | errors |");
+report.AppendLine("|---|---|---:|---:|---:|---:|");
+foreach (var r in results)
+{
+    report.AppendLine(CultureInfo.InvariantCulture, $"| {r.Target} | {r.Protocol} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} |");
+}
+
+report.AppendLine();
+foreach (var protocol in results.Select(r => r.Protocol).Distinct())
+{
+    double Rps(string target) => results.First(r => r.Protocol == protocol && r.Target == target).RequestsPerSecond;
+    report.AppendLine(CultureInfo.InvariantCulture, $"- {protocol}: kedge/YARP {Rps("kedge") / Rps("yarp"):F2}x, kedge/nginx {Rps("kedge") / Rps("nginx"):F2}x");
+}
+
+report.AppendLine(CultureInfo.InvariantCulture, $"- kedge peak working set (VmHWM): {peak:F0} MB");
+Console.WriteLine();
+Console.WriteLine(report);
+Directory.CreateDirectory("artifacts/load");
+await File.WriteAllTextAsync("artifacts/load/results.md", report.ToString());
+return results.Any(r => r.Errors > 0) ? 1 : 0;
