@@ -18,9 +18,26 @@ internal static class Processes
     public static OwnedProcess StartDll(string dll, int port, params string[] args)
         => Start("dotnet", port, [Path.Combine(AppContext.BaseDirectory, dll), .. args]);
 
-    public static OwnedProcess Start(string file, int port, params string[] args)
+    /// <summary>Starts kedge with extra environment from KEDGE_LOAD_KEDGE_ENV ("NAME=value;NAME=value"), for runtime-setting experiments.</summary>
+    public static OwnedProcess StartKedge(int port, params string[] args)
+    {
+        var extra = (Environment.GetEnvironmentVariable("KEDGE_LOAD_KEDGE_ENV") ?? string.Empty)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty);
+        return Start("dotnet", port, extra, [Path.Combine(AppContext.BaseDirectory, "kedge.dll"), .. args]);
+    }
+
+    public static OwnedProcess Start(string file, int port, params string[] args) => Start(file, port, new Dictionary<string, string>(), args);
+
+    public static OwnedProcess Start(string file, int port, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -48,6 +48,9 @@ internal sealed class Backend : IAsyncDisposable
 
     public ILogger Logger => _logger;
 
+    /// <summary>Request statistics, attached on first use.</summary>
+    public Observability.RequestStats? Stats { get; set; }
+
     public Task StartAsync(CancellationToken cancellationToken) => _resolver.StartAsync(SetEndpoints, cancellationToken);
 
     /// <summary>The destination prefix for an endpoint: <c>http(s)://host:port</c>.</summary>

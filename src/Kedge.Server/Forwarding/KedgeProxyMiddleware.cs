@@ -102,7 +102,7 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
 
         var started = Stopwatch.GetTimestamp();
         var error = await forwarder.SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, config, KedgeTransformer.Instance);
-        metrics.RequestCompleted(backend.Name, isGrpc ? "grpc" : "http", context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+        (backend.Stats ??= metrics.StatsFor(backend.Name, isGrpc ? "grpc" : "http")).Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - started);
         if (error == ForwarderError.None)
         {
             return;

@@ -12,7 +12,7 @@ internal sealed class KedgeMetrics : IDisposable
     private readonly Counter<long> _configReloadFailures;
     private readonly Counter<long> _httpBackendChanges;
     private readonly Counter<long> _grpcBackendChanges;
-    private readonly Histogram<double> _requestDuration;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Backend, string Protocol), RequestStats> _stats = new();
 
     public KedgeMetrics(IMeterFactory meterFactory)
     {
@@ -21,7 +21,15 @@ internal sealed class KedgeMetrics : IDisposable
         _configReloadFailures = _meter.CreateCounter<long>("kedge_config_reload_failures", description: "Configuration changes rejected as invalid.");
         _httpBackendChanges = _meter.CreateCounter<long>("kedge_http_backend_configuration_changes", description: "HTTP backends created, updated or removed by configuration changes.");
         _grpcBackendChanges = _meter.CreateCounter<long>("kedge_grpc_backend_configuration_changes", description: "gRPC backends created, updated or removed by configuration changes.");
-        _requestDuration = _meter.CreateHistogram<double>("kedge_request_duration", unit: "s", description: "Proxied request duration by backend and protocol.");
+        _meter.CreateObservableCounter("kedge_requests", () => _stats.Values.SelectMany(st => st.Counts().Select(c =>
+            new Measurement<long>(c.Count, new("backend_name", st.Backend), new("protocol", st.Protocol), new("code_class", c.CodeClass)))),
+            description: "Proxied requests by backend, protocol and status class.");
+        _meter.CreateObservableCounter("kedge_request_duration_seconds", () => _stats.Values.Select(st =>
+            new Measurement<double>(st.DurationSeconds, new("backend_name", st.Backend), new("protocol", st.Protocol))),
+            description: "Total time spent proxying requests, by backend and protocol (divide by kedge_requests_total for the mean).");
+        _meter.CreateObservableCounter("kedge_request_duration_bucket", () => _stats.Values.SelectMany(st => st.Buckets().Select(b =>
+            new Measurement<long>(b.Count, new("backend_name", st.Backend), new("protocol", st.Protocol), new("le", b.Le)))),
+            description: "Proxied requests that took at most 'le' seconds (cumulative; use with histogram_quantile).");
     }
 
     public void ProxyError(string backend, string type)
@@ -32,8 +40,9 @@ internal sealed class KedgeMetrics : IDisposable
     public void BackendChanged(string backend, bool isGrpc, string action)
         => (isGrpc ? _grpcBackendChanges : _httpBackendChanges).Add(1, new("backend_name", backend), new("action", action));
 
-    public void RequestCompleted(string backend, string protocol, int statusCode, TimeSpan duration)
-        => _requestDuration.Record(duration.TotalSeconds, new("backend_name", backend), new("protocol", protocol), new("code", statusCode));
+    /// <summary>The request statistics of one backend and protocol (created once, then shared).</summary>
+    public RequestStats StatsFor(string backend, string protocol)
+        => _stats.GetOrAdd((backend, protocol), static key => new RequestStats(key.Backend, key.Protocol));
 
     public void ObserveEndpoints(Func<IEnumerable<Measurement<int>>> observe)
         => _meter.CreateObservableGauge("kedge_backend_endpoints", observe, description: "Resolved endpoints per backend.");
