@@ -29,7 +29,15 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
     {
         _ = _next;
         var snapshot = runtime.Current;
-        return IsGrpc(context.Request) ? ProxyGrpcAsync(context, snapshot) : ProxyHttpAsync(context, snapshot);
+        if (IsGrpc(context.Request))
+        {
+            return ProxyGrpcAsync(context, snapshot);
+        }
+
+        // The gRPC port serves gRPC only, as Go kedge's gRPC server did.
+        return Hosting.KedgeServerApp.OnGrpcPort(context)
+            ? errors.ReportAsync(context, KedgeErrorType.NoRoute, "the gRPC port serves only gRPC (content-type application/grpc); send HTTP to the TLS proxy port", backend: string.Empty, isGrpc: false, httpStatus: StatusCodes.Status415UnsupportedMediaType)
+            : ProxyHttpAsync(context, snapshot);
     }
 
     /// <summary>gRPC is recognised by content type: <c>application/grpc</c>, but not <c>application/grpc-web</c>.</summary>

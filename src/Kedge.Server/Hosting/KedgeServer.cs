@@ -21,11 +21,10 @@ public sealed class KedgeServer : IAsyncDisposable
     public WebApplication App { get; }
 
     /// <summary>The bound TLS proxy port (after start), or 0.</summary>
-    public int ProxyPort => App.Services.GetRequiredService<KedgeServerSettings>().HttpTlsPort != 0 ? PortOf("proxy", 0) : 0;
+    public int ProxyPort => PortOf("proxy", 0);
 
     /// <summary>The bound separate gRPC TLS port, or 0.</summary>
-    public int GrpcPort => _listeners.Count(l => l.Name == "proxy") > 1 ? PortOf("proxy", 1)
-        : App.Services.GetRequiredService<KedgeServerSettings>().HttpTlsPort == 0 ? PortOf("proxy", 0) : 0;
+    public int GrpcPort => PortOf(KedgeServerApp.GrpcListener, 0);
 
     /// <summary>The bound admin port (after start).</summary>
     public int AdminPort => PortOf("admin", 0);

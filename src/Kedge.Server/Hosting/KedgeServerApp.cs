@@ -24,6 +24,7 @@ public static class KedgeServerApp
     private const string ListenerItem = "kedge.listener";
     private const string AdminListener = "admin";
     private const string ProxyListener = "proxy";
+    internal const string GrpcListener = "grpc";
 
     /// <summary>Builds (does not start) a kedge server.</summary>
     /// <param name="settings">Listeners, TLS and timeouts.</param>
@@ -58,14 +59,14 @@ public static class KedgeServerApp
             {
                 var certificate = new ServerCertificateSource(settings.TlsCertFile!, settings.TlsKeyFile!, TimeProvider.System, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Tls"));
                 var clientCas = LoadClientCas(settings);
-                foreach (var (port, protocols) in TlsListeners(settings))
+                foreach (var (port, protocols, name) in TlsListeners(settings))
                 {
                     kestrel.Listen(bind, KestrelPort(port), listen =>
                     {
                         listen.Protocols = protocols;
                         listen.Use(next => connection =>
                         {
-                            connection.Items[ListenerItem] = ProxyListener;
+                            connection.Items[ListenerItem] = name;
                             return next(connection);
                         });
                         listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -75,7 +76,7 @@ public static class KedgeServerApp
                                 : settings.TlsClientCertRequired ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate,
                             ClientCertificateValidation = (cert, _, _) => ValidateClientCertificate(cert, clientCas),
                         });
-                        listeners.Add((ProxyListener, listen));
+                        listeners.Add((name, listen));
                     });
                 }
             }
@@ -101,18 +102,22 @@ public static class KedgeServerApp
         return new KedgeServer(app, listeners);
     }
 
-    private static IEnumerable<(int Port, HttpProtocols Protocols)> TlsListeners(KedgeServerSettings settings)
+    private static IEnumerable<(int Port, HttpProtocols Protocols, string Name)> TlsListeners(KedgeServerSettings settings)
     {
         if (settings.HttpTlsPort != 0)
         {
-            yield return (settings.HttpTlsPort, HttpProtocols.Http1AndHttp2);
+            yield return (settings.HttpTlsPort, HttpProtocols.Http1AndHttp2, ProxyListener);
         }
 
         if (settings.GrpcTlsPort != 0 && (settings.GrpcTlsPort != settings.HttpTlsPort || settings.GrpcTlsPort == KedgeServerSettings.AnyFreePort))
         {
-            yield return (settings.GrpcTlsPort, HttpProtocols.Http2);
+            yield return (settings.GrpcTlsPort, HttpProtocols.Http2, GrpcListener);
         }
     }
+
+    /// <summary>Whether the request came in on the gRPC-only port.</summary>
+    internal static bool OnGrpcPort(HttpContext context)
+        => context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ListenerItem, out var name) == true && (string?)name == GrpcListener;
 
     private static int KestrelPort(int port) => port == KedgeServerSettings.AnyFreePort ? 0 : port;
 

@@ -94,9 +94,13 @@ public sealed class KedgeServerLifecycleTests : IAsyncLifetime
 
         var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "port" });
 
+        using var http = new HttpClient(client.CreateHandler());
+        using var plainHttp = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://web.kedge/") { Version = HttpVersion.Version20 });
+
         Assert.NotEqual(0, kedge.Server.GrpcPort);
         Assert.NotEqual(kedge.Server.ProxyPort, kedge.Server.GrpcPort);
         Assert.Equal("greeter.kedge:9000", reply.Authority);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, plainHttp.StatusCode);
     }
 
     private static string PeerCertificateSubject(int port, KedgeServerFixture kedge)
