@@ -136,28 +136,47 @@ internal sealed class Backend : IAsyncDisposable
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            // The endpoint the proxy picked travels with the request; re-parsing it from the (canonicalized) URI would
+            // not match the configured form of every address.
+            if (!request.Options.TryGetValue(EndpointOption, out var endpoint))
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+
             List<BackendEndpoint>? tried = null;
             while (true)
             {
-                var uri = request.RequestUri!;
-                var endpoint = new BackendEndpoint(uri.IdnHost.Trim('[', ']'), uri.Port);
                 try
                 {
                     return await base.SendAsync(request, cancellationToken);
                 }
-                catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
                 {
                     backend.Eject(endpoint, ex);
                     (tried ??= []).Add(endpoint);
-                    var next = backend.Pick(tried);
-                    if (next.Endpoint is null)
+                    var next = tried.Count < backend.Endpoints.Count ? backend.Pick(tried).Endpoint : null;
+                    if (next is null)
                     {
                         throw new BackendUnavailableException(backend.Name, tried, ex);
                     }
 
-                    request.RequestUri = new Uri(backend.PrefixFor(next.Endpoint) + uri.PathAndQuery);
+                    endpoint = next;
+                    request.Options.Set(EndpointOption, endpoint);
+                    request.RequestUri = new Uri(backend.PrefixFor(endpoint) + request.RequestUri!.PathAndQuery);
                 }
             }
         }
+
+        /// <summary>
+        /// No connection was made (refused, unreachable, or the connect timeout), so nothing of the request was sent
+        /// and another endpoint may be tried.
+        /// </summary>
+        private static bool IsConnectFailure(Exception ex, CancellationToken cancellationToken)
+            => !cancellationToken.IsCancellationRequested
+                && (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
+                    || (ex is OperationCanceledException && ex.InnerException is TimeoutException));
     }
+
+    /// <summary>The endpoint a forwarded request was sent to (set by the proxy, updated on retries).</summary>
+    internal static readonly HttpRequestOptionsKey<BackendEndpoint> EndpointOption = new("Kedge.BackendEndpoint");
 }

@@ -67,6 +67,12 @@ internal sealed class SrvResolver : IBackendResolver
         try
         {
             var response = await _dns.QueryAsync(_dnsName, QueryType.SRV, cancellationToken: cancellationToken);
+            if (response.HasError)
+            {
+                // NXDOMAIN, SERVFAIL, ...: DnsClient answers instead of throwing. Keep what we had.
+                throw new DnsResponseException((DnsResponseCode)response.Header.ResponseCode, response.ErrorMessage);
+            }
+
             var endpoints = new List<BackendEndpoint>();
             foreach (var srv in response.Answers.OfType<SrvRecord>())
             {
@@ -75,7 +81,16 @@ internal sealed class SrvResolver : IBackendResolver
                 var addresses = response.Additionals.OfType<AddressRecord>().Where(a => a.DomainName.Value.TrimEnd('.') == target).Select(a => a.Address).ToList();
                 if (addresses.Count == 0)
                 {
-                    addresses = [.. await Dns.GetHostAddressesAsync(target, cancellationToken)];
+                    try
+                    {
+                        addresses = [.. await Dns.GetHostAddressesAsync(target, cancellationToken)];
+                    }
+                    catch (System.Net.Sockets.SocketException ex)
+                    {
+                        // One target that does not resolve must not hold back the others.
+                        KedgeServerLog.ResolutionFailed(_logger, target, ex);
+                        continue;
+                    }
                 }
 
                 endpoints.AddRange(addresses.Select(a => new BackendEndpoint(a.ToString(), port)));

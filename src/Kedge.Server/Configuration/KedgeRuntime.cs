@@ -47,17 +47,31 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         KedgeServerOptionsValidator.Validate(options, section, errors);
         if (errors.Count > 0)
         {
-            _metrics.ConfigReloadFailed();
-            KedgeServerLog.ConfigurationRejected(_logger, string.Join('\n', errors));
-            return errors;
+            return await RejectAsync(errors);
         }
 
         await _applyLock.WaitAsync(cancellationToken);
         try
         {
             var previous = _current;
-            var http = await BuildBackendsAsync(options.HttpBackends, previous.HttpBackends, isGrpc: false, cancellationToken);
-            var grpc = await BuildBackendsAsync(options.GrpcBackends, previous.GrpcBackends, isGrpc: true, cancellationToken);
+            var built = new List<Backend>();
+            Dictionary<string, Backend> http;
+            Dictionary<string, Backend> grpc;
+            try
+            {
+                http = await BuildBackendsAsync(options.HttpBackends, previous.HttpBackends, isGrpc: false, built, cancellationToken);
+                grpc = await BuildBackendsAsync(options.GrpcBackends, previous.GrpcBackends, isGrpc: true, built, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Nothing was swapped in: close what this attempt built and keep the last good configuration.
+                foreach (var backend in built)
+                {
+                    await backend.DisposeAsync();
+                }
+
+                return await RejectAsync([$"{section}: a backend could not be built: {ex.Message}"]);
+            }
             _current = new KedgeSnapshot(options, new RoutingTable(options), http, grpc);
             IsLoaded = true;
             KedgeServerLog.ConfigurationApplied(_logger, options.HttpRoutes.Count, options.GrpcRoutes.Count, http.Count + grpc.Count);
@@ -65,8 +79,9 @@ internal sealed class KedgeRuntime : IAsyncDisposable
             var removed = previous.HttpBackends.Values.Concat(previous.GrpcBackends.Values)
                 .Where(b => !http.ContainsValue(b) && !grpc.ContainsValue(b))
                 .ToList();
-            foreach (var backend in removed)
+            foreach (var backend in removed.Where(b => !(b.IsGrpc ? grpc : http).ContainsKey(b.Name)))
             {
+                // Replaced backends were counted as "update" when built; only the ones that are gone count as "remove".
                 _metrics.BackendChanged(backend.Name, backend.IsGrpc, "remove");
             }
 
@@ -83,12 +98,12 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>Records a configuration change that could not even be read or translated.</summary>
-    public Task RejectAsync(IReadOnlyList<string> errors)
+    /// <summary>Records a configuration change that was rejected; returns the errors.</summary>
+    public Task<IReadOnlyList<string>> RejectAsync(IReadOnlyList<string> errors)
     {
         _metrics.ConfigReloadFailed();
         KedgeServerLog.ConfigurationRejected(_logger, string.Join('\n', errors));
-        return Task.CompletedTask;
+        return Task.FromResult(errors);
     }
 
     public async ValueTask DisposeAsync()
@@ -101,7 +116,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
     }
 
-    private async Task<Dictionary<string, Backend>> BuildBackendsAsync(List<BackendOptions> wanted, IReadOnlyDictionary<string, Backend> existing, bool isGrpc, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, Backend>> BuildBackendsAsync(List<BackendOptions> wanted, IReadOnlyDictionary<string, Backend> existing, bool isGrpc, List<Backend> built, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, Backend>(StringComparer.Ordinal);
         foreach (var options in wanted)
@@ -114,6 +129,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
             }
 
             var backend = new Backend(name, isGrpc, options, CreateResolver(options), _settings.FailedTargetBackoff, _timeProvider, _loggerFactory.CreateLogger($"Kedge.Server.Backends.{name}"));
+            built.Add(backend);
             await backend.StartAsync(cancellationToken);
             result[name] = backend;
             _metrics.BackendChanged(name, isGrpc, existing.ContainsKey(name) ? "update" : "create");

@@ -119,14 +119,46 @@ internal static partial class KedgeServerOptionsValidator
                     errors.Add($"{backendKey}:Tls: set both 'ClientCertificateFile' and 'ClientKeyFile' for backend mTLS, or neither.");
                 }
 
-                foreach (var file in new[] { tls.CaFile, tls.ClientCertificateFile, tls.ClientKeyFile }.Where(f => f is not null && !File.Exists(f)))
+                var missing = new[] { tls.CaFile, tls.ClientCertificateFile, tls.ClientKeyFile }.Where(f => f is not null && !File.Exists(f)).ToList();
+                foreach (var file in missing)
                 {
                     errors.Add($"{backendKey}:Tls: the file '{file}' does not exist.");
+                }
+
+                if (missing.Count == 0)
+                {
+                    CheckTlsFiles(tls, backendKey, errors);
                 }
             }
         }
 
         return names;
+    }
+
+    /// <summary>Loads the backend's TLS files the way the backend will, so a bad file fails validation, not the apply.</summary>
+    private static void CheckTlsFiles(BackendTlsOptions tls, string key, List<string> errors)
+    {
+        try
+        {
+            if (tls.CaFile is not null)
+            {
+                var cas = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                cas.ImportFromPemFile(tls.CaFile);
+                if (cas.Count == 0)
+                {
+                    errors.Add($"{key}:Tls:CaFile: '{tls.CaFile}' holds no certificate; give PEM 'BEGIN CERTIFICATE' blocks.");
+                }
+            }
+
+            if (tls.ClientCertificateFile is not null && tls.ClientKeyFile is not null)
+            {
+                using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(tls.ClientCertificateFile, tls.ClientKeyFile);
+            }
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
+        {
+            errors.Add($"{key}:Tls: the certificate files could not be loaded as PEM: {ex.Message}");
+        }
     }
 
     private static void CheckBackendReference(string? backend, string key, HashSet<string> known, string list, List<string> errors)

@@ -18,9 +18,12 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
 {
     private const string UnknownRoute = "unknown route to service";
 
-    private static readonly ForwarderRequestConfig PlainHttp = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromHours(1) };
-    private static readonly ForwarderRequestConfig TlsHttp = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromHours(1) };
-    private static readonly ForwarderRequestConfig Grpc = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = TimeSpan.FromHours(1) };
+    // Streams (watches, long polls, gRPC streams) may be quiet for long; only a day of silence ends one.
+    private static readonly TimeSpan IdleLimit = TimeSpan.FromDays(1);
+
+    private static readonly ForwarderRequestConfig PlainHttp = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = IdleLimit };
+    private static readonly ForwarderRequestConfig TlsHttp = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = IdleLimit };
+    private static readonly ForwarderRequestConfig Grpc = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = IdleLimit };
 
     // Kept for the pipeline's shape; kedge is terminal.
     private readonly RequestDelegate _next = next;
@@ -51,6 +54,14 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
 
     private async Task ProxyHttpAsync(HttpContext context, KedgeSnapshot snapshot)
     {
+        if (HttpMethods.IsConnect(context.Request.Method))
+        {
+            // Kedge does not tunnel (neither did Go kedge); say so rather than mis-proxy.
+            context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+            await errors.ReportAsync(context, KedgeErrorType.NoRoute, "CONNECT is not supported: kedge does not tunnel", backend: string.Empty, isGrpc: false, httpStatus: StatusCodes.Status405MethodNotAllowed);
+            return;
+        }
+
         var target = RequestTarget.From(context);
         if (target.IsForwardProxy)
         {
@@ -108,6 +119,7 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
             return;
         }
 
+        context.Items[KedgeTransformer.EndpointItem] = pick.Endpoint;
         var started = Stopwatch.GetTimestamp();
         var error = await forwarder.SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, config, KedgeTransformer.Instance);
         (backend.Stats ??= metrics.StatsFor(backend.Name, isGrpc ? "grpc" : "http")).Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - started);
@@ -117,9 +129,10 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         }
 
         var exception = context.GetForwarderErrorFeature()?.Exception;
-        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
+        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+            or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient)
         {
-            return; // the caller went away; nothing to answer
+            return; // the caller went away or sent a broken body: not the backend's fault; YARP has set the status
         }
 
         var unavailable = FindInChain<BackendUnavailableException>(exception);

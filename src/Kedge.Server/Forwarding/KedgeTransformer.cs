@@ -20,6 +20,10 @@ internal sealed class KedgeTransformer : HttpTransformer
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
 
         proxyRequest.Headers.Host = httpContext.Items[HostItem] as string ?? httpContext.Request.Host.Value;
+        if (httpContext.Items[EndpointItem] is Backends.BackendEndpoint endpoint)
+        {
+            proxyRequest.Options.Set(Backends.Backend.EndpointOption, endpoint);
+        }
         proxyRequest.Headers.Remove("Proxy-Authorization");
         proxyRequest.Headers.Remove("Proxy-Connection");
 
@@ -43,6 +47,9 @@ internal sealed class KedgeTransformer : HttpTransformer
 
     /// <summary>The HttpContext item holding the authority the backend must see (set for absolute-form requests).</summary>
     public const string HostItem = "kedge.target-authority";
+
+    /// <summary>The HttpContext item holding the picked backend endpoint.</summary>
+    public const string EndpointItem = "kedge.endpoint";
 
     internal static string FormatAuthority(string host, int port)
         => (IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + host + "]" : host)

@@ -81,9 +81,14 @@ internal sealed class KedgeConfigSource
         return errors.Count == before ? source : null;
     }
 
+    /// <summary>The content fingerprint of the files as the last <see cref="Load"/> read them.</summary>
+    public string? LoadedFingerprint { get; private set; }
+
     /// <summary>Reads and translates the configuration; errors are added to <paramref name="errors"/>.</summary>
     public KedgeServerOptions? Load(List<string> errors)
     {
+        // Taken before reading, so a change made while loading is seen by the watcher as a change.
+        LoadedFingerprint = Fingerprint();
         if (IsNative)
         {
             var configuration = BuildNative(errors);

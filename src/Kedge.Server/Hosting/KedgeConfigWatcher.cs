@@ -18,7 +18,7 @@ internal sealed class KedgeConfigWatcher(KedgeConfigSource source, KedgeRuntime 
             return;
         }
 
-        var last = source.Fingerprint();
+        var last = source.LoadedFingerprint ?? source.Fingerprint();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -37,15 +37,23 @@ internal sealed class KedgeConfigWatcher(KedgeConfigSource source, KedgeRuntime 
             }
 
             last = current;
-            var errors = new List<string>();
-            var options = source.Load(errors);
-            if (options is null)
+            try
             {
-                await runtime.RejectAsync(errors);
-                continue;
-            }
+                var errors = new List<string>();
+                var options = source.Load(errors);
+                if (options is null)
+                {
+                    await runtime.RejectAsync(errors);
+                    continue;
+                }
 
-            await runtime.ApplyAsync(options, source.Section, stoppingToken);
+                await runtime.ApplyAsync(options, source.Section, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A reload must never take kedge down: the last good configuration stays in force.
+                await runtime.RejectAsync([$"applying the changed configuration failed: {ex.Message}"]);
+            }
         }
     }
 }

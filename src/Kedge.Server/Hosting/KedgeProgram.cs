@@ -135,9 +135,30 @@ public static class KedgeProgram
             }
         }
 
-        foreach (var file in settings.TlsClientCaFiles.Where(f => !File.Exists(f)))
+        foreach (var file in settings.TlsClientCaFiles)
         {
-            errors.Add($"--{KedgeFlags.ServerTlsClientCaFiles}: the file '{file}' does not exist.");
+            if (!File.Exists(file))
+            {
+                errors.Add($"--{KedgeFlags.ServerTlsClientCaFiles}: the file '{file}' does not exist.");
+                continue;
+            }
+
+            // An empty or non-PEM CA file would otherwise switch client-certificate checks off.
+            var cas = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            try
+            {
+                cas.ImportFromPemFile(file);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                errors.Add($"--{KedgeFlags.ServerTlsClientCaFiles}: '{file}' could not be read as PEM: {ex.Message}");
+                continue;
+            }
+
+            if (cas.Count == 0)
+            {
+                errors.Add($"--{KedgeFlags.ServerTlsClientCaFiles}: '{file}' holds no certificate; give PEM 'BEGIN CERTIFICATE' blocks.");
+            }
         }
     }
 

@@ -74,7 +74,7 @@ public static class KedgeServerApp
                             ServerCertificateSelector = (_, _) => certificate.Current,
                             ClientCertificateMode = clientCas.Count == 0 ? ClientCertificateMode.NoCertificate
                                 : settings.TlsClientCertRequired ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate,
-                            ClientCertificateValidation = (cert, _, _) => ValidateClientCertificate(cert, clientCas),
+                            ClientCertificateValidation = (cert, chain, _) => ValidateClientCertificate(cert, chain, clientCas),
                         });
                         listeners.Add((name, listen));
                     });
@@ -126,13 +126,20 @@ public static class KedgeServerApp
         var cas = new X509Certificate2Collection();
         foreach (var file in settings.TlsClientCaFiles)
         {
+            var before = cas.Count;
             cas.ImportFromPemFile(file);
+            if (cas.Count == before)
+            {
+                // Never fall back to "no client certificates" because a CA file came out empty.
+                throw new InvalidOperationException($"The client CA file '{file}' holds no certificate.");
+            }
         }
 
         return cas;
     }
 
-    private static bool ValidateClientCertificate(X509Certificate2 certificate, X509Certificate2Collection cas)
+    /// <summary>The chain must lead to a configured CA (intermediates the client sent are used) and allow client authentication.</summary>
+    internal static bool ValidateClientCertificate(X509Certificate2 certificate, X509Chain? presented, X509Certificate2Collection cas)
     {
         if (cas.Count == 0)
         {
@@ -143,6 +150,15 @@ public static class KedgeServerApp
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(cas);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")); // clientAuth
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
         return chain.Build(certificate);
     }
 

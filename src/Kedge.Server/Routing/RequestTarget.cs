@@ -20,11 +20,58 @@ internal readonly record struct RequestTarget(string Host, int Port, string Path
             && Uri.TryCreate(rawTarget, UriKind.Absolute, out _);
         if (forward && Uri.TryCreate(rawTarget, UriKind.Absolute, out var absolute))
         {
-            return new RequestTarget(absolute.IdnHost.Trim('[', ']'), absolute.Port, absolute.AbsolutePath, IsForwardProxy: true);
+            // Match on the path that is forwarded (Kestrel's decoded, normalized Path), never on the raw one: otherwise
+            // "/api/..%2Fadmin" would match an "/api/*" rule and reach "/admin".
+            return new RequestTarget(absolute.IdnHost.Trim('[', ']'), absolute.Port, ForwardedPath(context), IsForwardProxy: true);
         }
 
         var (host, port) = SplitAuthority(context.Request.Host.Value ?? string.Empty, defaultPort: 80);
-        return new RequestTarget(host, port, context.Request.Path.Value ?? "/", IsForwardProxy: false);
+        return new RequestTarget(host, port, ForwardedPath(context), IsForwardProxy: false);
+    }
+
+    /// <summary>
+    /// The path as the backend will receive it: dot segments are resolved the way the outgoing URI resolves them, so
+    /// a path rule sees the same path the backend does ("/api/../admin" is matched as "/admin").
+    /// </summary>
+    internal static string ForwardedPath(HttpContext context)
+    {
+        var path = context.Request.Path.Value;
+        if (string.IsNullOrEmpty(path))
+        {
+            return "/";
+        }
+
+        return path.Contains("/.", StringComparison.Ordinal) ? RemoveDotSegments(path) : path;
+    }
+
+    /// <summary>RFC 3986 §5.2.4.</summary>
+    internal static string RemoveDotSegments(string path)
+    {
+        var output = new List<string>();
+        var segments = path.Split('/');
+        for (var i = 1; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            if (segment == "..")
+            {
+                if (output.Count > 0)
+                {
+                    output.RemoveAt(output.Count - 1);
+                }
+            }
+            else if (segment != ".")
+            {
+                output.Add(segment);
+                continue;
+            }
+
+            if (i == segments.Length - 1)
+            {
+                output.Add(string.Empty); // "/a/.." ends with a slash
+            }
+        }
+
+        return "/" + string.Join('/', output);
     }
 
     /// <summary>Splits <c>host[:port]</c> or <c>[v6][:port]</c>; a missing or malformed port gives <paramref name="defaultPort"/> or -1.</summary>

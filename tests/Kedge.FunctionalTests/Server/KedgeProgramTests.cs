@@ -75,6 +75,36 @@ public sealed class KedgeProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_EmptyClientCaFile_RefusedRatherThanChecksSwitchedOff()
+    {
+        using var ca = TestCertificateAuthority.Create();
+        var (cert, key) = TestCertificateAuthority.WritePem(ca.IssueServerCertificate("kedge.test"), _dir.Combine("tls"));
+        var emptyCa = Write("empty-ca.crt", "");
+        var director = Write("director.json", Director);
+        var backendPool = Write("backendpool.json", BackendPool);
+
+        var (code, _, error) = await RunAsync($"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--server_tls_client_ca_files={emptyCa}",
+            $"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}");
+
+        Assert.Equal(2, code);
+        Assert.Contains("empty-ca.crt' holds no certificate", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_BackendTlsFileNotPem_ListedAtStart()
+    {
+        var notPem = Write("client.crt", "not a certificate");
+        var native = Write("kedge.json", $$$"""{"Kedge":{"HttpBackends":[{"Name":"b1","Static":{"Addresses":["127.0.0.1:1"]},"Tls":{"ClientCertificateFile":"{{{notPem}}}","ClientKeyFile":"{{{notPem}}}"}}]}}""");
+        using var ca = TestCertificateAuthority.Create();
+        var (cert, key) = TestCertificateAuthority.WritePem(ca.IssueServerCertificate("kedge.test"), _dir.Combine("tls"));
+
+        var (code, _, error) = await RunAsync($"--config={native}", $"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Kedge:HttpBackends:0:Tls: the certificate files could not be loaded as PEM", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_MalformedJson_ClearError()
     {
         var director = Write("director.json", """{"http":{"routes":[""");

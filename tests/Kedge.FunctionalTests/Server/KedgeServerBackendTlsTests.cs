@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Kedge.Client;
+using Kedge.Server.Hosting;
 using Kedge.Server.Configuration;
 using Kedge.Testing;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -78,6 +79,21 @@ public sealed class KedgeServerBackendTlsTests : IAsyncLifetime
         Assert.Equal(KedgeErrorTypes.TransportUnknownError, untrusted.GetKedgeError()!.Type);
         Assert.Equal("CN=kedge-as-client", mtls!.ClientCertificateSubject);
         Assert.Equal(HttpStatusCode.BadGateway, wrongName.StatusCode);
+    }
+
+    [Fact]
+    public async Task ClientCertificateWithoutClientAuthUsage_Refused()
+    {
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, new KedgeServerOptions());
+        var (serverOnly, serverOnlyKey) = TestCertificateAuthority.WritePem(kedge.Ca.IssueServerCertificate("not-a-client.test"), _dir.Combine("server-only"));
+        using var good = kedge.CreateClient(_logs);
+        using var client = kedge.CreateClient(_logs, o => o.ClientCertificate = new() { CertificateFile = serverOnly, KeyFile = serverOnlyKey });
+        using var http = new HttpClient(client.CreateHandler());
+        using var goodHttp = new HttpClient(good.CreateHandler());
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://any.kedge/"));
+        using var accepted = await goodHttp.GetAsync("http://any.kedge/");
+        Assert.Equal(HttpStatusCode.BadGateway, accepted.StatusCode); // same CA, client usage: through TLS, then no route
     }
 
     [Fact]

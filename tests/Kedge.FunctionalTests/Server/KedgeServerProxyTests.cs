@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Grpc.Core;
 using Kedge.Client;
 using Kedge.Client.Grpc;
+using Kedge.Client.Mapping;
 using Kedge.Client.Tokens;
 using Kedge.Server.Configuration;
 using Kedge.Testing;
@@ -37,6 +38,8 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
                 new() { Backend = "balanced", Host = "reverse.ext.example.com", ProxyMode = ProxyMode.ReverseProxy },
                 new() { Backend = "orders", Host = "paths.ext.example.com", PathRules = ["/api/*"], Headers = new(StringComparer.OrdinalIgnoreCase) { ["X-Tenant"] = "blue" } },
                 new() { Backend = "orders", Host = "secure-default.ext.example.com", Port = 443 },
+                new() { Backend = "odd_spelling", Host = "odd.shop.svc.cluster-b.kedge" },
+                new() { Backend = "all_dead", Host = "dead.shop.svc.cluster-b.kedge" },
             ],
             GrpcRoutes =
             [
@@ -47,6 +50,8 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
                 new() { Name = "orders", Static = new() { Addresses = [$"127.0.0.1:{_backendA.Port}"] } },
                 new() { Name = "balanced", Static = new() { Addresses = [$"127.0.0.1:{_backendA.Port}", $"127.0.0.1:{_backendB.Port}"] } },
                 new() { Name = "with_dead", Static = new() { Addresses = [$"127.0.0.1:{ClosedPort()}", $"127.0.0.1:{_backendB.Port}"] } },
+                new() { Name = "odd_spelling", Static = new() { Addresses = [$"LocalHost:{ClosedPort()}", $"127.000.000.001:{ClosedPort()}", $"127.0.0.1:{_backendB.Port}"] } },
+                new() { Name = "all_dead", Static = new() { Addresses = [$"LocalHost:{ClosedPort()}", $"127.0.0.1:{ClosedPort()}"] } },
             ],
             GrpcBackends =
             [
@@ -237,6 +242,67 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Http_DeadEndpointsSpelledNonCanonically_RetriedOnceEachThenLiveOneServes()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler()) { Timeout = TimeSpan.FromSeconds(20) };
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await http.GetAsync("http://odd.shop.svc.cluster-b.kedge/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(2, _logs.WithEventName("EndpointEjected").Count());
+    }
+
+    [Fact]
+    public async Task Http_EveryEndpointDead_502NoConnectionAfterTryingEachOnce()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler()) { Timeout = TimeSpan.FromSeconds(20) };
+
+        using var response = await http.GetAsync("http://dead.shop.svc.cluster-b.kedge/");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(KedgeErrorTypes.NoConnectionToAllResolvedAddresses, response.GetKedgeError()!.Type);
+        Assert.Equal(2, _logs.WithEventName("EndpointEjected").Count());
+    }
+
+    [Fact]
+    public async Task ForwardProxy_EncodedDotSegments_CannotEscapePathRule()
+    {
+        var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET http://paths.ext.example.com/api/..%2Fadmin HTTP/1.1\nHost: paths.ext.example.com\nX-Tenant: blue\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
+
+        Assert.DoesNotContain("\"path\":\"/admin\"", response, StringComparison.Ordinal);
+        if (response.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+        {
+            Assert.Contains("\"path\":\"/api/", response, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Connect_Refused405()
+    {
+        var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "CONNECT orders.shop.svc.cluster-b.kedge:443 HTTP/1.1\nHost: orders.shop.svc.cluster-b.kedge:443\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
+
+        Assert.StartsWith("HTTP/1.1 405", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Grpc_ProxyAuthorizationNeverReachesBackend_AuthorizationDoes()
+    {
+        var route = new KedgeRoute(_kedge.KedgeUrl) { ProxyAuth = KedgeTokenSource.FromValue("mesh", "kedge-only"), BackendAuth = KedgeTokenSource.FromValue("app", "for-backend") };
+        using var client = _kedge.CreateClient(_logs, o => o.Mapper = Kedge.Client.Mapping.KedgeMapper.Single(_kedge.KedgeUrl, route.ProxyAuth, route.BackendAuth));
+        using var channel = KedgeChannel.ForService("greeter.shop.svc.cluster-b.kedge", client);
+
+        var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "t" });
+
+        Assert.Equal("", reply.ProxyAuthorization);
+        Assert.Equal("Bearer for-the-backend".Replace("for-the-backend", "for-backend", StringComparison.Ordinal), reply.Authorization);
+    }
+
+    [Fact]
     public async Task ForwardProxy_ReverseRequestToForwardOnlyRoute_NoRoute()
     {
         var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET /some/path HTTP/1.1\nHost: forward.ext.example.com:8435\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
@@ -251,6 +317,7 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
         var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "GET http://reverse.ext.example.com/ HTTP/1.1\nHost: reverse.ext.example.com\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
 
         Assert.StartsWith("HTTP/1.1 502", response, StringComparison.Ordinal);
+        Assert.Contains("X-Kedge-Error-Type: no-route", response, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -68,6 +68,30 @@ public sealed class ResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Srv_RecordDisappears_LastKnownEndpointsKept()
+    {
+        _dns.Srv["_http._tcp.web.local"] = [(0, 0, 80, "web-1.local")];
+        _dns.Addresses["web-1.local"] = [IPAddress.Parse("127.0.0.21")];
+        var clock = new FakeTimeProvider();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<IReadOnlyList<BackendEndpoint>>();
+        await using var resolver = new SrvResolver("_http._tcp.web.local", 0, TimeSpan.FromSeconds(5), clock, NullLogger.Instance, Client());
+        await resolver.StartAsync(seen.Enqueue, CancellationToken.None);
+        var queriesBefore = _dns.QueryCount;
+
+        _dns.Srv.TryRemove("_http._tcp.web.local", out _); // NXDOMAIN from now on
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_dns.QueryCount < queriesBefore + 2 && DateTime.UtcNow < deadline)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(50);
+        }
+
+        Assert.True(_dns.QueryCount >= queriesBefore + 2, "the resolver did not query again");
+        Assert.Single(seen); // no empty set was reported
+        Assert.Equal("127.0.0.21:80", seen.Single().Single().Authority);
+    }
+
+    [Fact]
     public async Task Srv_LookupFails_NoEndpointsAtStart()
     {
         var seen = new List<IReadOnlyList<BackendEndpoint>>();

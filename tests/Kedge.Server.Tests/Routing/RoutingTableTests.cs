@@ -152,4 +152,15 @@ public class RoutingTableTests
     {
         Assert.Equal((host, port), RequestTarget.SplitAuthority(authority, 80));
     }
+
+    [Theory]
+    [InlineData("/api/../admin", "/admin")]
+    [InlineData("/api/./x", "/api/x")]
+    [InlineData("/a/b/..", "/a/")]
+    [InlineData("/../../etc", "/etc")]
+    [InlineData("/a/.b/c", "/a/.b/c")]
+    public void RemoveDotSegments_AsTheOutgoingUriResolvesThem(string path, string expected)
+    {
+        Assert.Equal(expected, RequestTarget.RemoveDotSegments(path));
+    }
 }
