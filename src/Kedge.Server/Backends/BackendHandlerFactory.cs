@@ -42,7 +42,7 @@ internal static class BackendHandlerFactory
                 }
 
                 var serverName = tls.ServerName;
-                ssl.RemoteCertificateValidationCallback = (sender, certificate, _, _) => Verify(certificate, cas, serverName ?? (sender as SslStream)?.TargetHostName);
+                ssl.RemoteCertificateValidationCallback = (sender, certificate, presented, _) => Verify(certificate, presented, cas, serverName ?? (sender as SslStream)?.TargetHostName);
             }
 
             if (tls.ClientCertificateFile is not null && tls.ClientKeyFile is not null)
@@ -61,7 +61,7 @@ internal static class BackendHandlerFactory
     /// expected name. SocketsHttpHandler takes SNI and the name from the Host header, which is the caller's target here,
     /// so a configured server name is checked instead when given.
     /// </summary>
-    private static bool Verify(X509Certificate? certificate, X509Certificate2Collection? cas, string? expectedName)
+    private static bool Verify(X509Certificate? certificate, X509Chain? presented, X509Certificate2Collection? cas, string? expectedName)
     {
         if (certificate is null || string.IsNullOrEmpty(expectedName))
         {
@@ -77,7 +77,18 @@ internal static class BackendHandlerFactory
             chain.ChainPolicy.CustomTrustStore.AddRange(cas);
         }
 
-        var host = expectedName.StartsWith('[') ? expectedName.Trim('[', ']') : expectedName.Split(':')[0];
+        // Intermediates the backend sent help build the chain to a private root.
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        var host = expectedName.StartsWith('[') ? expectedName.Trim('[', ']')
+            : System.Net.IPAddress.TryParse(expectedName, out _) ? expectedName
+            : expectedName.Split(':')[0];
         return chain.Build(leaf) && leaf.MatchesHostname(host);
     }
 }

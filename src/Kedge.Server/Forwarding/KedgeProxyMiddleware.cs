@@ -66,7 +66,7 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         if (target.IsForwardProxy)
         {
             // The backend sees the authority of the absolute-form target, as Go kedge sent it.
-            context.Items[KedgeTransformer.HostItem] = KedgeTransformer.FormatAuthority(target.Host, target.Port);
+            context.Items[KedgeTransformer.HostItem] = target.Authority;
         }
 
         var route = snapshot.Routes.MatchHttp(target, context.Request.Headers);

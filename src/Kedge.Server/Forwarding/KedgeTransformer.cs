@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -50,8 +49,4 @@ internal sealed class KedgeTransformer : HttpTransformer
 
     /// <summary>The HttpContext item holding the picked backend endpoint.</summary>
     public const string EndpointItem = "kedge.endpoint";
-
-    internal static string FormatAuthority(string host, int port)
-        => (IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + host + "]" : host)
-            + ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

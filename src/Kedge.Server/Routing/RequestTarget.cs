@@ -7,6 +7,9 @@ namespace Kedge.Server.Routing;
 /// <summary>What a request is for: host, port, path, and whether it came in absolute form (forward proxy).</summary>
 internal readonly record struct RequestTarget(string Host, int Port, string Path, bool IsForwardProxy)
 {
+    /// <summary>For absolute-form requests: the target's authority as written (no default port added).</summary>
+    public string? Authority { get; init; }
+
     /// <summary>
     /// Reads the target as Go kedge does: absolute-form requests (<c>GET http://svc:8080/x</c>) take the authority from the
     /// request target; origin-form requests from the Host header. A missing port counts as 80 (even over TLS, as Go kedge
@@ -22,7 +25,7 @@ internal readonly record struct RequestTarget(string Host, int Port, string Path
         {
             // Match on the path that is forwarded (Kestrel's decoded, normalized Path), never on the raw one: otherwise
             // "/api/..%2Fadmin" would match an "/api/*" rule and reach "/admin".
-            return new RequestTarget(absolute.IdnHost.Trim('[', ']'), absolute.Port, ForwardedPath(context), IsForwardProxy: true);
+            return new RequestTarget(absolute.IdnHost.Trim('[', ']'), absolute.Port, ForwardedPath(context), IsForwardProxy: true) { Authority = absolute.Authority };
         }
 
         var (host, port) = SplitAuthority(context.Request.Host.Value ?? string.Empty, defaultPort: 80);
