@@ -97,8 +97,8 @@ internal sealed class KedgeConfigSource
                 return null;
             }
 
-            var section = configuration.GetSection("Kedge");
-            if (!section.Exists())
+            var section = WithoutServerSection(configuration.GetSection("Kedge"));
+            if (!configuration.GetSection("Kedge").Exists())
             {
                 errors.Add($"--config: '{_nativePath}' has no \"Kedge\" section; put the routes and backends under {{ \"Kedge\": {{ ... }} }}.");
                 return null;
@@ -127,6 +127,52 @@ internal sealed class KedgeConfigSource
         var director = _director ?? (_directorPath is null ? null : Read(_directorPath, "--" + KedgeFlags.DirectorConfigPath, errors));
         var backendPool = _backendPool ?? (_backendPoolPath is null ? null : Read(_backendPoolPath, "--" + KedgeFlags.BackendPoolConfigPath, errors));
         return errors.Count == before ? GoConfigReader.Translate(director, backendPool, errors) : null;
+    }
+
+    /// <summary>
+    /// The native listener settings (<c>Kedge:Server</c>), or <see langword="null"/> when the configuration is Go JSON or
+    /// has no such section. Read once at start: listeners do not change on reload.
+    /// </summary>
+    public KedgeServerSettings? ReadServerSection(List<string> errors)
+    {
+        if (!IsNative)
+        {
+            return null;
+        }
+
+        var server = BuildNative(errors: null)?.GetSection("Kedge:Server");
+        if (server is null || !server.Exists())
+        {
+            return null;
+        }
+
+        try
+        {
+            var settings = new KedgeServerSettings();
+            server.Bind(settings, o => o.ErrorOnUnknownConfiguration = true);
+            return settings;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            var inner = ex;
+            while (inner.InnerException is not null)
+            {
+                inner = inner.InnerException;
+            }
+
+            errors.Add($"Kedge:Server: {inner.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>The routing part of the section: everything but the listener settings.</summary>
+    private static IConfigurationSection WithoutServerSection(IConfigurationSection kedge)
+    {
+        var routing = kedge.AsEnumerable(makePathsRelative: true)
+            .Where(kv => kv.Value is not null && !kv.Key.Equals("Server", StringComparison.OrdinalIgnoreCase)
+                && !kv.Key.StartsWith("Server:", StringComparison.OrdinalIgnoreCase))
+            .Select(kv => new KeyValuePair<string, string?>("Kedge:" + kv.Key, kv.Value));
+        return new ConfigurationBuilder().AddInMemoryCollection(routing).Build().GetSection("Kedge");
     }
 
     /// <summary>The native configuration: the file (if any), then environment variables over it when enabled.</summary>

@@ -47,8 +47,8 @@ public static class KedgeProgram
             return await FailAsync(error, errors);
         }
 
-        var settings = ReadSettings(parsed);
         var source = KedgeConfigSource.FromFlags(parsed, errors);
+        var settings = ReadSettings(parsed, source?.ReadServerSection(errors));
         if (!parsed.GetBool(PrintConfigFlag))
         {
             CheckTlsFiles(settings, errors);
@@ -87,21 +87,35 @@ public static class KedgeProgram
         return 0;
     }
 
-    private static KedgeServerSettings ReadSettings(GoFlagParseResult parsed) => new()
+    /// <summary>
+    /// Listener settings: the native <c>Kedge:Server</c> section when there is one, else the flag defaults; flags given
+    /// on the command line win over both.
+    /// </summary>
+    private static KedgeServerSettings ReadSettings(GoFlagParseResult parsed, KedgeServerSettings? native)
     {
-        BindAddress = parsed.GetString(KedgeFlags.ServerBindAddress),
-        HttpTlsPort = parsed.GetInt(KedgeFlags.ServerHttpTlsPort),
-        GrpcTlsPort = parsed.GetInt(KedgeFlags.ServerGrpcTlsPort),
-        HttpPort = parsed.GetInt(KedgeFlags.ServerHttpPort),
-        MetricsPath = parsed.GetString(KedgeFlags.ServerMetricsPath),
-        TlsCertFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerTlsCertFile)),
-        TlsKeyFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerTlsKeyFile)),
-        TlsClientCaFiles = [.. parsed.GetStringList(KedgeFlags.ServerTlsClientCaFiles)],
-        TlsClientCertRequired = parsed.GetBool(KedgeFlags.ServerTlsClientCertRequired),
-        HttpMaxReadTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxReadTimeout),
-        HttpMaxWriteTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxWriteTimeout),
-        FailedTargetBackoff = parsed.GetDuration(KedgeFlags.LbTransportFailedTargetBackoffDuration),
-    };
+        var settings = native ?? new KedgeServerSettings();
+        void Use(string flag, Action apply)
+        {
+            if (native is null || parsed.IsSet(flag))
+            {
+                apply();
+            }
+        }
+
+        Use(KedgeFlags.ServerBindAddress, () => settings.BindAddress = parsed.GetString(KedgeFlags.ServerBindAddress));
+        Use(KedgeFlags.ServerHttpTlsPort, () => settings.HttpTlsPort = parsed.GetInt(KedgeFlags.ServerHttpTlsPort));
+        Use(KedgeFlags.ServerGrpcTlsPort, () => settings.GrpcTlsPort = parsed.GetInt(KedgeFlags.ServerGrpcTlsPort));
+        Use(KedgeFlags.ServerHttpPort, () => settings.HttpPort = parsed.GetInt(KedgeFlags.ServerHttpPort));
+        Use(KedgeFlags.ServerMetricsPath, () => settings.MetricsPath = parsed.GetString(KedgeFlags.ServerMetricsPath));
+        Use(KedgeFlags.ServerTlsCertFile, () => settings.TlsCertFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerTlsCertFile)));
+        Use(KedgeFlags.ServerTlsKeyFile, () => settings.TlsKeyFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerTlsKeyFile)));
+        Use(KedgeFlags.ServerTlsClientCaFiles, () => settings.TlsClientCaFiles = [.. parsed.GetStringList(KedgeFlags.ServerTlsClientCaFiles)]);
+        Use(KedgeFlags.ServerTlsClientCertRequired, () => settings.TlsClientCertRequired = parsed.GetBool(KedgeFlags.ServerTlsClientCertRequired));
+        Use(KedgeFlags.ServerHttpMaxReadTimeout, () => settings.HttpMaxReadTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxReadTimeout));
+        Use(KedgeFlags.ServerHttpMaxWriteTimeout, () => settings.HttpMaxWriteTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxWriteTimeout));
+        Use(KedgeFlags.LbTransportFailedTargetBackoffDuration, () => settings.FailedTargetBackoff = parsed.GetDuration(KedgeFlags.LbTransportFailedTargetBackoffDuration));
+        return settings;
+    }
 
     private static void CheckTlsFiles(KedgeServerSettings settings, List<string> errors)
     {

@@ -189,6 +189,64 @@ public sealed class KedgeProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_NativeServerSection_ListenersFromConfigAndFlagsWin()
+    {
+        using var ca = TestCertificateAuthority.Create();
+        var (cert, key) = TestCertificateAuthority.WritePem(ca.IssueServerCertificate("kedge.test"), _dir.Combine("tls"));
+        var (configAdmin, flagAdmin) = (FreePort(), FreePort());
+        var native = Write("kedge.json", $$$"""
+            { "Kedge": {
+                "Server": { "BindAddress": "127.0.0.1", "HttpTlsPort": -1, "GrpcTlsPort": 0, "HttpPort": {{{configAdmin}}},
+                            "TlsCertFile": "{{{cert}}}", "TlsKeyFile": "{{{key}}}" },
+                "HttpRoutes": [ { "Backend": "b1", "Host": "x.kedge" } ],
+                "HttpBackends": [ { "Name": "b1", "Static": { "Addresses": [ "127.0.0.1:9" ] } } ] } }
+            """);
+        using var stop = new CancellationTokenSource();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var run = KedgeProgram.RunAsync([$"--config={native}", $"--server_http_port={flagAdmin}"], output, error, stop.Token);
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{flagAdmin}") };
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string? ready = null;
+        while (ready is null && DateTime.UtcNow < deadline && !run.IsCompleted)
+        {
+            try
+            {
+                ready = await admin.GetStringAsync("/readyz");
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        await stop.CancelAsync();
+        var code = await run;
+
+        Assert.True(ready == "ready", error.ToString());
+        Assert.Equal(0, code);
+    }
+
+    [Fact]
+    public async Task Run_NativeServerSectionUnknownKey_FailsNamingIt()
+    {
+        var native = Write("kedge.json", """{"Kedge":{"Server":{"HttpTlsPrt":1},"HttpRoutes":[],"HttpBackends":[]}}""");
+
+        var (code, _, error) = await RunAsync($"--config={native}");
+
+        Assert.Equal(2, code);
+        Assert.Contains("HttpTlsPrt", error, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
     public async Task Run_NativeAndGoConfigTogether_Refused()
     {
         var director = Write("director.json", Director);
