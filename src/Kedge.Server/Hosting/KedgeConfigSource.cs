@@ -112,13 +112,7 @@ internal sealed class KedgeConfigSource
             }
             catch (Exception ex) when (ex is InvalidOperationException or FormatException)
             {
-                var inner = ex;
-                while (inner.InnerException is not null)
-                {
-                    inner = inner.InnerException;
-                }
-
-                errors.Add($"{_nativePath ?? "environment"}: not a valid native configuration: {inner.Message}");
+                errors.Add($"{_nativePath ?? "environment"}: not a valid native configuration: {InnermostMessage(ex)}");
                 return null;
             }
         }
@@ -154,13 +148,7 @@ internal sealed class KedgeConfigSource
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
-            var inner = ex;
-            while (inner.InnerException is not null)
-            {
-                inner = inner.InnerException;
-            }
-
-            errors.Add($"Kedge:Server: {inner.Message}");
+            errors.Add($"Kedge:Server: {InnermostMessage(ex)}");
             return null;
         }
     }
@@ -224,6 +212,17 @@ internal sealed class KedgeConfigSource
         }
 
         return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    /// <summary>The configuration binder's useful message (which key is wrong) is on the innermost exception.</summary>
+    private static string InnermostMessage(Exception exception)
+    {
+        while (exception.InnerException is not null)
+        {
+            exception = exception.InnerException;
+        }
+
+        return exception.Message;
     }
 
     private static string? Read(string path, string flag, List<string> errors)
