@@ -76,7 +76,8 @@ public sealed class TestCertificateAuthority : IDisposable
         var certPath = Path.Combine(directory, certificateFile);
         var keyPath = Path.Combine(directory, keyFile);
         File.WriteAllText(certPath, certificate.ExportCertificatePem());
-        using var key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("Only ECDSA test certificates are written.");
+        // Not disposed, for the same reason as in Issue: the key object may share the certificate's native key.
+        var key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("Only ECDSA test certificates are written.");
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         return (certPath, keyPath);
     }
@@ -99,7 +100,6 @@ public sealed class TestCertificateAuthority : IDisposable
 
     private X509Certificate2 Issue(string commonName, X509Extension san, Oid usage, TimeSpan lifetime)
     {
-        // Not disposed: the issued certificate keeps using this key.
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
@@ -111,7 +111,10 @@ public sealed class TestCertificateAuthority : IDisposable
         RandomNumberGenerator.Fill(serial);
         serial[0] &= 0x7f;
         var now = DateTimeOffset.UtcNow;
-        using var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now.AddMinutes(-5), now.Add(lifetime), serial);
+        // Neither the public-only certificate nor the key is disposed: on Linux the copy with the private key may share
+        // native handles with them, and freeing those under a live certificate corrupts it (seen as a server
+        // presenting another certificate). Test certificates are few; the finalizers reclaim them.
+        var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now.AddMinutes(-5), now.Add(lifetime), serial);
         return issued.CopyWithPrivateKey(key);
     }
 }

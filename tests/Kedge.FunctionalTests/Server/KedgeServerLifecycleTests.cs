@@ -49,8 +49,16 @@ public sealed class KedgeServerLifecycleTests : IAsyncLifetime
         using var client = kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
 
+        var before = _backend.RequestCount;
         var slow = http.GetStringAsync("http://web.kedge/slow");
-        await Task.Delay(300);
+
+        // Stop only once the request is in flight at the backend.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_backend.RequestCount == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
         var stopping = kedge.Server.App.StopAsync();
 
         Assert.Equal("finished", await slow);
