@@ -33,7 +33,7 @@ internal sealed class KedgeConnectionFactory : IDisposable
     private readonly Forwarder _plain;
 
     // The name each TLS kedge (host, port) is verified against. One pool per (host, port) means one name per kedge.
-    private readonly ConcurrentDictionary<(string Host, int Port), string> _tlsServerNames = new(HostPortComparer.Instance);
+    private readonly ConcurrentDictionary<(string Host, int? Port), string> _tlsServerNames = new(HostPortComparer.Instance);
 
     public KedgeConnectionFactory(
         FileSnapshot<ClientCertificate>? clientCertificate,
@@ -184,16 +184,5 @@ internal sealed class KedgeConnectionFactory : IDisposable
     {
         public Task<HttpResponseMessage> ForwardAsync(HttpRequestMessage request, CancellationToken cancellationToken)
             => SendAsync(request, cancellationToken);
-    }
-
-    private sealed class HostPortComparer : IEqualityComparer<(string Host, int Port)>
-    {
-        public static readonly HostPortComparer Instance = new();
-
-        public bool Equals((string Host, int Port) x, (string Host, int Port) y)
-            => x.Port == y.Port && string.Equals(x.Host, y.Host, StringComparison.OrdinalIgnoreCase);
-
-        public int GetHashCode((string Host, int Port) obj)
-            => HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Host), obj.Port);
     }
 }

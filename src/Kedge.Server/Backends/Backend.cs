@@ -46,8 +46,6 @@ internal sealed class Backend : IAsyncDisposable
 
     public IReadOnlyList<BackendEndpoint> Endpoints => _endpoints;
 
-    public ILogger Logger => _logger;
-
     /// <summary>Request statistics, attached on first use.</summary>
     public Observability.RequestStats? Stats { get; set; }
 
