@@ -44,7 +44,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     public async Task<IReadOnlyList<string>> ApplyAsync(KedgeServerOptions options, string section, CancellationToken cancellationToken = default)
     {
         var errors = new List<string>();
-        KedgeServerOptionsValidator.Validate(options, section, errors);
+        KedgeServerOptionsValidator.Validate(options, section, errors, _settings);
         if (errors.Count > 0)
         {
             return await RejectAsync(errors);
@@ -72,7 +72,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
                 return await RejectAsync([$"{section}: a backend could not be built: {ex.Message}"]);
             }
-            _current = new KedgeSnapshot(options, new RoutingTable(options), http, grpc);
+            _current = new KedgeSnapshot(options, new RoutingTable(options, _settings.Auth), http, grpc);
             IsLoaded = true;
             KedgeServerLog.ConfigurationApplied(_logger, options.HttpRoutes.Count, options.GrpcRoutes.Count, http.Count + grpc.Count);
 

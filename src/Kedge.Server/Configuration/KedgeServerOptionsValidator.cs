@@ -9,8 +9,9 @@ internal static partial class KedgeServerOptionsValidator
     [GeneratedRegex("^[a-z_0-9.]{2,64}$")]
     private static partial Regex BackendName();
 
-    public static void Validate(KedgeServerOptions options, string section, List<string> errors)
+    public static void Validate(KedgeServerOptions options, string section, List<string> errors, KedgeServerSettings? settings = null)
     {
+        settings ??= new KedgeServerSettings();
         var httpBackends = ValidateBackends(options.HttpBackends, $"{section}:HttpBackends", errors);
         var grpcBackends = ValidateBackends(options.GrpcBackends, $"{section}:GrpcBackends", errors);
 
@@ -29,6 +30,8 @@ internal static partial class KedgeServerOptionsValidator
             {
                 errors.Add($"{key}:PathRules: '{rule}' must start with '/', for example '/api/*'.");
             }
+
+            CheckAuthorization(route.Authorization, $"{key}:Authorization", settings, errors);
         }
 
         for (var i = 0; i < options.GrpcRoutes.Count; i++)
@@ -40,6 +43,102 @@ internal static partial class KedgeServerOptionsValidator
             if (route.ServiceName is { } name && name.Length > 1 && name.IndexOf('*', StringComparison.Ordinal) is var star && star >= 0 && star != name.Length - 1)
             {
                 errors.Add($"{key}:ServiceName: '{name}' may only end with '*' (a prefix of the full method name), for example 'com.example.*'.");
+            }
+
+            CheckAuthorization(route.Authorization, $"{key}:Authorization", settings, errors);
+        }
+
+        CheckAdhocRules(options.HttpAdhocRules, $"{section}:HttpAdhocRules", settings, errors);
+        CheckAdhocRules(options.GrpcAdhocRules, $"{section}:GrpcAdhocRules", settings, errors);
+    }
+
+    private static void CheckAdhocRules(List<AdhocRuleOptions> rules, string section, KedgeServerSettings settings, List<string> errors)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rule = rules[i];
+            var key = $"{section}:{i}";
+            var matcher = rule.DnsNameMatcher ?? string.Empty;
+            if (matcher.Length == 0)
+            {
+                errors.Add($"{key}:DnsNameMatcher: is required, for example '*.pods.cluster.local' or 'db.shop.svc.cluster.local'.");
+            }
+            else if (matcher.TrimStart('*').TrimStart('.').Length == 0)
+            {
+                errors.Add($"{key}:DnsNameMatcher: '{matcher}' would claim every name and make kedge an open proxy; name a suffix such as '*.pods.cluster.local'.");
+            }
+            else if (System.Net.IPAddress.TryParse(matcher.Trim('[', ']'), out _))
+            {
+                errors.Add($"{key}:DnsNameMatcher: '{matcher}' is an IP address; adhoc rules claim DNS names, for example '*.pods.cluster.local'.");
+            }
+            else if (matcher.LastIndexOf('*') > 0)
+            {
+                errors.Add($"{key}:DnsNameMatcher: '{matcher}' may only start with '*' (a suffix match), for example '*.pods.cluster.local'.");
+            }
+
+            CheckPort(rule.Port.Default, $"{key}:Port:Default", errors);
+            foreach (var port in rule.Port.Allowed.Where(p => p is < 1 or > 65535))
+            {
+                errors.Add($"{key}:Port:Allowed: {port} is not a port; give values from 1 to 65535.");
+            }
+
+            foreach (var range in rule.Port.AllowedRanges.Where(r => r.From is < 1 or > 65535 || r.To is < 1 or > 65535 || r.From > r.To))
+            {
+                errors.Add($"{key}:Port:AllowedRanges: [{range.From}, {range.To}] is not a range of ports; give From <= To, both from 1 to 65535.");
+            }
+
+            if (rule.Port.Allowed.Count == 0 && rule.Port.AllowedRanges.Count == 0)
+            {
+                errors.Add($"{key}:Port: allows no port, so the rule can never pass a request; list ports in Allowed or AllowedRanges (the default port is not allowed implicitly).");
+            }
+
+            if (rule.DnsNameReplace is { } replace && string.IsNullOrEmpty(replace.Pattern))
+            {
+                errors.Add($"{key}:DnsNameReplace:Pattern: is required when DnsNameReplace is given, for example '.internal.example.com'.");
+            }
+
+            foreach (var network in rule.AllowedReservedNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
+            {
+                errors.Add($"{key}:AllowedReservedNetworks: '{network}' is not a network in CIDR form, for example '127.0.0.0/8' or '::1/128'.");
+            }
+
+            CheckAuthorization(rule.Authorization, $"{key}:Authorization", settings, errors);
+        }
+    }
+
+    private static void CheckAuthorization(RouteAuthorizationOptions? authorization, string key, KedgeServerSettings settings, List<string> errors)
+    {
+        if (authorization is null)
+        {
+            return;
+        }
+
+        var certificateRule = authorization.ClientCertificate;
+        if (authorization.Permissions.Count == 0 && (certificateRule is null || certificateRule.IsEmpty))
+        {
+            errors.Add($"{key}: names neither Permissions nor ClientCertificate patterns; give at least one, or remove Authorization to use the Kedge:Auth default.");
+        }
+
+        if (authorization.Permissions.Count > 0 && !settings.Auth.UsesOidc)
+        {
+            errors.Add($"{key}:Permissions: need OIDC; set Kedge:Auth:OidcProviderUrl (server_oidc_provider_url) and its client id and permissions claim.");
+        }
+
+        if (authorization.Permissions.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add($"{key}:Permissions: holds an empty permission; remove it.");
+        }
+
+        if (certificateRule is { IsEmpty: false })
+        {
+            if (settings.TlsClientCaFiles.Count == 0)
+            {
+                errors.Add($"{key}:ClientCertificate: kedge requests no client certificates; set the client CA files (server_tls_client_ca_files), with server_tls_client_cert_required=false for readable per-route answers.");
+            }
+
+            foreach (var pattern in certificateRule.SubjectCommonNames.Concat(certificateRule.DnsNames).Concat(certificateRule.Uris).Where(p => p.Trim('*').Length == 0))
+            {
+                errors.Add($"{key}:ClientCertificate: the pattern '{pattern}' accepts any certificate; name the identity, for example 'spiffe://cluster-a/ns/payments/*'.");
             }
         }
     }

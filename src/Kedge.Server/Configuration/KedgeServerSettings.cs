@@ -57,6 +57,14 @@ public sealed class KedgeServerSettings
     /// <summary>Go kedge backendpool JSON file (watched).</summary>
     public string? BackendPoolConfigPath { get; set; }
 
+    /// <summary>
+    /// DNS servers (<c>ip</c> or <c>ip:port</c>) adhoc rules resolve names with. Empty: the system resolver.
+    /// </summary>
+    public List<string> DnsServers { get; set; } = [];
+
+    /// <summary>The default authorization (natively the <c>Kedge:Auth</c> section, not part of <c>Kedge:Server</c>).</summary>
+    public KedgeAuthSettings Auth { get; set; } = new();
+
     /// <summary>How long shutdown waits for in-flight requests. Default 20 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 }

@@ -1,21 +1,32 @@
 using System.Diagnostics;
 using System.Net;
+using Kedge.Server.Authorization;
 using Kedge.Server.Backends;
 using Kedge.Server.Configuration;
 using Kedge.Server.Observability;
 using Kedge.Server.Routing;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Kedge.Server.Forwarding;
 
 /// <summary>
-/// The proxy: matches the request to a route (gRPC by content type, HTTP otherwise), picks an endpoint of the route's
-/// backend round robin, and forwards with YARP's <see cref="IHttpForwarder"/>. Every failure is answered through
-/// <see cref="KedgeErrors"/>.
+/// The proxy: matches the request to a route (gRPC by content type, HTTP otherwise), checks the route's authorization,
+/// picks an endpoint of the route's backend round robin, and forwards with YARP's <see cref="IHttpForwarder"/>. When no
+/// route matches, an adhoc rule may claim the name. Every failure is answered through <see cref="KedgeErrors"/>.
 /// </summary>
-internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics)
+internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc)
 {
+    /// <summary>The backend name adhoc requests are counted under (as in Go).</summary>
+    public const string AdhocBackendName = "_adhoc";
+
+    /// <summary>The HttpContext item holding the adhoc rule a request is proxied under.</summary>
+    public const string AdhocRuleItem = "kedge.adhoc-rule";
+
+    private RequestStats? _adhocHttpStats;
+    private RequestStats? _adhocGrpcStats;
+
     private const string UnknownRoute = "unknown route to service";
 
     // Streams (watches, long polls, gRPC streams) may be quiet for long; only a day of silence ends one.
@@ -72,7 +83,12 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         var route = snapshot.Routes.MatchHttp(target, context.Request.Headers);
         if (route is null)
         {
-            await errors.ReportAsync(context, KedgeErrorType.NoRoute, UnknownRoute, backend: string.Empty, isGrpc: false);
+            await ProxyAdhocAsync(context, snapshot, target.Host, target.Authority ?? context.Request.Host.Value ?? string.Empty, isGrpc: false);
+            return;
+        }
+
+        if (!await AuthorizeAsync(context, route.Policy, isGrpc: false))
+        {
             return;
         }
 
@@ -93,7 +109,12 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         var route = snapshot.Routes.MatchGrpc(fullMethod, host, port, context.Request.Headers);
         if (route is null)
         {
-            await errors.ReportAsync(context, KedgeErrorType.NoRoute, UnknownRoute, backend: string.Empty, isGrpc: true);
+            await ProxyAdhocAsync(context, snapshot, host, context.Request.Host.Value ?? string.Empty, isGrpc: true);
+            return;
+        }
+
+        if (!await AuthorizeAsync(context, route.Policy, isGrpc: true))
+        {
             return;
         }
 
@@ -120,9 +141,87 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         }
 
         context.Items[KedgeTransformer.EndpointItem] = pick.Endpoint;
+        await SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, config, backend.Name, backend.Stats ??= metrics.StatsFor(backend.Name, isGrpc ? "grpc" : "http"), isGrpc);
+    }
+
+    /// <summary>
+    /// No route matched: the first adhoc rule whose name matcher matches decides (Go semantics). Without one, the request
+    /// is checked against the default authorization first, so an unauthenticated caller learns nothing of the routes.
+    /// </summary>
+    private async Task ProxyAdhocAsync(HttpContext context, KedgeSnapshot snapshot, string host, string authority, bool isGrpc)
+    {
+        var rule = snapshot.Routes.MatchAdhoc(host, isGrpc);
+        if (rule is null)
+        {
+            if (!await AuthorizeAsync(context, snapshot.Routes.DefaultPolicy, isGrpc))
+            {
+                return;
+            }
+
+            if (IPAddress.TryParse(host, out _))
+            {
+                await errors.ReportAsync(context, KedgeErrorType.Forbidden, $"kedge does not proxy to IP addresses ({host}); call the service by a name that a route or adhoc rule claims", backend: string.Empty, isGrpc, StatusCodes.Status403Forbidden);
+                return;
+            }
+
+            await errors.ReportAsync(context, KedgeErrorType.NoRoute, UnknownRoute, backend: string.Empty, isGrpc);
+            return;
+        }
+
+        if (!await AuthorizeAsync(context, rule.Policy, isGrpc))
+        {
+            return;
+        }
+
+        var (_, port) = RequestTarget.SplitAuthority(authority, defaultPort: 0);
+        if (port < 0)
+        {
+            await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: malformed port number in '{authority}'", AdhocBackendName, isGrpc, StatusCodes.Status400BadRequest);
+            return;
+        }
+
+        port = port == 0 ? rule.DefaultPort : port;
+        if (!rule.AllowsPort(port))
+        {
+            await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: port {port} is not allowed", AdhocBackendName, isGrpc, StatusCodes.Status400BadRequest);
+            return;
+        }
+
+        var name = rule.NameToResolve(host);
+        if (name is null)
+        {
+            await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: cannot resolve {host} host: the replace pattern '{rule.ReplacePattern}' does not occur in the host; configuration error in {rule.Description}", AdhocBackendName, isGrpc);
+            return;
+        }
+
+        context.Items[AdhocRuleItem] = rule;
+        var stats = isGrpc ? _adhocGrpcStats ??= metrics.StatsFor(AdhocBackendName, "grpc") : _adhocHttpStats ??= metrics.StatsFor(AdhocBackendName, "http");
+        await SendAsync(context, AdhocConnector.DestinationPrefix(name, port), adhoc.Invoker, isGrpc ? Grpc : PlainHttp, AdhocBackendName, stats, isGrpc);
+    }
+
+    private async ValueTask<bool> AuthorizeAsync(HttpContext context, AuthorizationPolicy? policy, bool isGrpc)
+    {
+        if (policy is null)
+        {
+            return true;
+        }
+
+        var outcome = await authorizer.AuthorizeAsync(context, policy);
+        if (outcome.Allowed)
+        {
+            return true;
+        }
+
+        var status = outcome.ErrorType == KedgeErrorType.Unauthorized ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+        await errors.ReportAsync(context, outcome.ErrorType, outcome.Message, backend: string.Empty, isGrpc, status);
+        return false;
+    }
+
+    private async Task SendAsync(HttpContext context, string destinationPrefix, HttpMessageInvoker invoker, ForwarderRequestConfig config, string backendName, RequestStats stats, bool isGrpc)
+    {
         var started = Stopwatch.GetTimestamp();
-        var error = await forwarder.SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, config, KedgeTransformer.Instance);
-        (backend.Stats ??= metrics.StatsFor(backend.Name, isGrpc ? "grpc" : "http")).Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - started);
+        var error = await forwarder.SendAsync(context, destinationPrefix, invoker, config, KedgeTransformer.Instance);
+        stats.Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - started);
         if (error == ForwarderError.None)
         {
             return;
@@ -135,14 +234,20 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
             return; // the caller went away or sent a broken body: not the backend's fault; YARP has set the status
         }
 
-        var unavailable = FindInChain<BackendUnavailableException>(exception);
-        if (unavailable is not null)
+        if (FindInChain<AdhocException>(exception) is { } refused)
         {
-            await errors.ReportAsync(context, KedgeErrorType.NoConnectionToAllResolvedAddresses, unavailable.Message, backend.Name, isGrpc, writeBody: false);
+            await errors.ReportAsync(context, refused.Type, refused.Message, backendName, isGrpc, refused.HttpStatus);
             return;
         }
 
-        await errors.ReportAsync(context, KedgeErrorType.TransportUnknownError, exception?.Message ?? error.ToString(), backend.Name, isGrpc, writeBody: false);
+        var unavailable = FindInChain<BackendUnavailableException>(exception);
+        if (unavailable is not null)
+        {
+            await errors.ReportAsync(context, KedgeErrorType.NoConnectionToAllResolvedAddresses, unavailable.Message, backendName, isGrpc, writeBody: false);
+            return;
+        }
+
+        await errors.ReportAsync(context, KedgeErrorType.TransportUnknownError, exception?.Message ?? error.ToString(), backendName, isGrpc, writeBody: false);
     }
 
     private static T? FindInChain<T>(Exception? exception)

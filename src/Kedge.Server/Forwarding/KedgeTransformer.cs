@@ -23,6 +23,11 @@ internal sealed class KedgeTransformer : HttpTransformer
         {
             proxyRequest.Options.Set(Backends.Backend.EndpointOption, endpoint);
         }
+        else if (httpContext.Items[KedgeProxyMiddleware.AdhocRuleItem] is Routing.AdhocRule rule)
+        {
+            proxyRequest.Options.Set(AdhocConnector.RuleOption, rule);
+        }
+
         proxyRequest.Headers.Remove("Proxy-Authorization");
         proxyRequest.Headers.Remove("Proxy-Connection");
 

@@ -124,41 +124,45 @@ internal sealed class KedgeConfigSource
     }
 
     /// <summary>
-    /// The native listener settings (<c>Kedge:Server</c>), or <see langword="null"/> when the configuration is Go JSON or
-    /// has no such section. Read once at start: listeners do not change on reload.
+    /// A start-up section of the native configuration (<c>Kedge:Server</c>, <c>Kedge:Auth</c>), or <see langword="null"/>
+    /// when the configuration is Go JSON or has no such section. Read once at start: these do not change on reload.
     /// </summary>
-    public KedgeServerSettings? ReadServerSection(List<string> errors)
+    public T? ReadSection<T>(string name, List<string> errors)
+        where T : class, new()
     {
         if (!IsNative)
         {
             return null;
         }
 
-        var server = BuildNative(errors: null)?.GetSection("Kedge:Server");
-        if (server is null || !server.Exists())
+        var section = BuildNative(errors: null)?.GetSection("Kedge:" + name);
+        if (section is null || !section.Exists())
         {
             return null;
         }
 
         try
         {
-            var settings = new KedgeServerSettings();
-            server.Bind(settings, o => o.ErrorOnUnknownConfiguration = true);
+            var settings = new T();
+            section.Bind(settings, o => o.ErrorOnUnknownConfiguration = true);
             return settings;
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
-            errors.Add($"Kedge:Server: {InnermostMessage(ex)}");
+            errors.Add($"Kedge:{name}: {InnermostMessage(ex)}");
             return null;
         }
     }
 
-    /// <summary>The routing part of the section: everything but the listener settings.</summary>
+    /// <summary>The sections read once at start rather than as routing configuration.</summary>
+    private static readonly string[] StartupSections = ["Server", "Auth"];
+
+    /// <summary>The routing part of the section: everything but the start-up sections.</summary>
     private static IConfigurationSection WithoutServerSection(IConfigurationSection kedge)
     {
         var routing = kedge.AsEnumerable(makePathsRelative: true)
-            .Where(kv => kv.Value is not null && !kv.Key.Equals("Server", StringComparison.OrdinalIgnoreCase)
-                && !kv.Key.StartsWith("Server:", StringComparison.OrdinalIgnoreCase))
+            .Where(kv => kv.Value is not null && !StartupSections.Any(name => kv.Key.Equals(name, StringComparison.OrdinalIgnoreCase)
+                || kv.Key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)))
             .Select(kv => new KeyValuePair<string, string?>("Kedge:" + kv.Key, kv.Value));
         return new ConfigurationBuilder().AddInMemoryCollection(routing).Build().GetSection("Kedge");
     }

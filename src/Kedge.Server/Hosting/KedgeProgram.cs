@@ -48,10 +48,12 @@ public static class KedgeProgram
         }
 
         var source = KedgeConfigSource.FromFlags(parsed, errors);
-        var settings = ReadSettings(parsed, source?.ReadServerSection(errors));
+        var settings = ReadSettings(parsed, source?.ReadSection<KedgeServerSettings>("Server", errors));
+        settings.Auth = ReadAuth(parsed, source?.ReadSection<KedgeAuthSettings>("Auth", errors));
         if (!parsed.GetBool(PrintConfigFlag))
         {
             CheckTlsFiles(settings, errors);
+            KedgeAuthSettingsValidator.Validate(settings, errors);
         }
 
         var routing = source?.Load(errors);
@@ -115,6 +117,29 @@ public static class KedgeProgram
         Use(KedgeFlags.ServerHttpMaxWriteTimeout, () => settings.HttpMaxWriteTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxWriteTimeout));
         Use(KedgeFlags.LbTransportFailedTargetBackoffDuration, () => settings.FailedTargetBackoff = parsed.GetDuration(KedgeFlags.LbTransportFailedTargetBackoffDuration));
         return settings;
+    }
+
+    /// <summary>The native <c>Kedge:Auth</c> section when there is one; auth flags given on the command line win.</summary>
+    private static KedgeAuthSettings ReadAuth(GoFlagParseResult parsed, KedgeAuthSettings? native)
+    {
+        var auth = native ?? new KedgeAuthSettings();
+        void Use(string flag, Action apply)
+        {
+            if (parsed.IsSet(flag))
+            {
+                apply();
+            }
+        }
+
+        Use(KedgeFlags.ServerOidcProviderUrl, () => auth.OidcProviderUrl = NullIfEmpty(parsed.GetString(KedgeFlags.ServerOidcProviderUrl)));
+        Use(KedgeFlags.ServerOidcClientId, () => auth.OidcClientId = NullIfEmpty(parsed.GetString(KedgeFlags.ServerOidcClientId)));
+        Use(KedgeFlags.ServerOidcPermsClaim, () => auth.OidcPermsClaim = NullIfEmpty(parsed.GetString(KedgeFlags.ServerOidcPermsClaim)));
+        Use(KedgeFlags.ServerOidcWhitelistPerms, () => auth.OidcWhitelistPerms = [.. parsed.GetStringList(KedgeFlags.ServerOidcWhitelistPerms)]);
+        Use(KedgeFlags.ServerOidcRequiredPerm, () => auth.OidcWhitelistPerms = [.. auth.OidcWhitelistPerms, .. parsed.GetStringList(KedgeFlags.ServerOidcRequiredPerm)]);
+        Use(KedgeFlags.ServerOidcCaFile, () => auth.OidcCaFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerOidcCaFile)));
+        Use(KedgeFlags.ServerEnableOidcForDebugEndpoints, () => auth.ProtectDebugEndpoints = parsed.GetBool(KedgeFlags.ServerEnableOidcForDebugEndpoints));
+        Use(KedgeFlags.UnsafeBearerTokenProxyAuth, () => auth.UnsafeBearerToken = NullIfEmpty(parsed.GetString(KedgeFlags.UnsafeBearerTokenProxyAuth)));
+        return auth;
     }
 
     private static void CheckTlsFiles(KedgeServerSettings settings, List<string> errors)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Kedge.Server.Authorization;
 using Kedge.Server.Configuration;
 using Kedge.Server.Forwarding;
 using Kedge.Server.Observability;
@@ -32,6 +33,13 @@ public static class KedgeServerApp
     public static KedgeServer Build(KedgeServerSettings settings, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var settingsErrors = new List<string>();
+        KedgeAuthSettingsValidator.Validate(settings, settingsErrors);
+        if (settingsErrors.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid kedge settings:\n  - " + string.Join("\n  - ", settingsErrors));
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "kedge" });
         // Per-request framework logs cost more than the proxying itself; kedge reports its own errors.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -43,6 +51,8 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<KedgeMetrics>();
         builder.Services.AddSingleton<KedgeErrors>();
         builder.Services.AddSingleton<KedgeRuntime>();
+        builder.Services.AddSingleton<AdhocConnector>();
+        builder.Services.AddKedgeAuthentication(settings.Auth, TimeProvider.System);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName).AddPrometheusExporter());
         configure?.Invoke(builder);
 
@@ -175,7 +185,26 @@ public static class KedgeServerApp
                 ? Results.Text("ready", "text/plain")
                 : Results.Text("configuration not loaded yet", "text/plain", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapGet("/_version", () => Results.Json(new { build_version = typeof(KedgeServerApp).Assembly.GetName().Version?.ToString() ?? "unknown" }));
-            endpoints.MapGet("/debug/config", (KedgeRuntime runtime) => Results.Text(DebugConfig(runtime.Current), "application/json"));
+            var debug = endpoints.MapGroup("/debug");
+            if (settings.Auth.ProtectDebugEndpoints && KedgePolicies.Default(settings.Auth) is { } debugPolicy)
+            {
+                // Go put the authorizer in front of every debug-server path, health included; only /debug/* is guarded here.
+                debug.AddEndpointFilter(async (invocation, next) =>
+                {
+                    var context = invocation.HttpContext;
+                    var outcome = await context.RequestServices.GetRequiredService<KedgeAuthorizer>().AuthorizeAsync(context, debugPolicy);
+                    if (outcome.Allowed)
+                    {
+                        return await next(invocation);
+                    }
+
+                    var status = outcome.ErrorType == KedgeErrorType.Unauthorized ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+                    await context.RequestServices.GetRequiredService<KedgeErrors>().ReportAsync(context, outcome.ErrorType, outcome.Message, backend: string.Empty, isGrpc: false, status);
+                    return Results.Empty;
+                });
+            }
+
+            debug.MapGet("/config", (KedgeRuntime runtime) => Results.Text(DebugConfig(runtime.Current), "application/json"));
             endpoints.MapPrometheusScrapingEndpoint(settings.MetricsPath);
         });
     }

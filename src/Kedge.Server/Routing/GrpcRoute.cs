@@ -35,6 +35,9 @@ internal sealed class GrpcRoute
         _metadata = [.. options.Metadata.Select(m => new KeyValuePair<string, string>(m.Key.ToLowerInvariant(), m.Value))];
     }
 
+    /// <summary>Who may use the route, or <see langword="null"/> for anyone the TLS layer let in.</summary>
+    public Microsoft.AspNetCore.Authorization.AuthorizationPolicy? Policy { get; init; }
+
     public int Index { get; }
 
     public string Backend { get; }

@@ -25,6 +25,9 @@ internal sealed class HttpRoute
         _headers = [.. options.Headers];
     }
 
+    /// <summary>Who may use the route, or <see langword="null"/> for anyone the TLS layer let in.</summary>
+    public Microsoft.AspNetCore.Authorization.AuthorizationPolicy? Policy { get; init; }
+
     public int Index { get; }
 
     public string Backend { get; }

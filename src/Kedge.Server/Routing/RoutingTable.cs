@@ -1,3 +1,4 @@
+using Kedge.Server.Authorization;
 using Kedge.Server.Configuration;
 using Microsoft.AspNetCore.Http;
 
@@ -12,10 +13,14 @@ internal sealed class RoutingTable
     private readonly Dictionary<string, HttpRoute[]> _httpByHost;
     private readonly HttpRoute[] _httpAnyHost;
 
-    public RoutingTable(KedgeServerOptions options)
+    public RoutingTable(KedgeServerOptions options, KedgeAuthSettings? auth = null)
     {
-        HttpRoutes = [.. options.HttpRoutes.Select((r, i) => new HttpRoute(i, r))];
-        GrpcRoutes = [.. options.GrpcRoutes.Select((r, i) => new GrpcRoute(i, r))];
+        auth ??= new KedgeAuthSettings();
+        DefaultPolicy = KedgePolicies.Default(auth);
+        HttpRoutes = [.. options.HttpRoutes.Select((r, i) => new HttpRoute(i, r) { Policy = KedgePolicies.For(r.Authorization, auth, DefaultPolicy) })];
+        GrpcRoutes = [.. options.GrpcRoutes.Select((r, i) => new GrpcRoute(i, r) { Policy = KedgePolicies.For(r.Authorization, auth, DefaultPolicy) })];
+        HttpAdhocRules = [.. options.HttpAdhocRules.Select((r, i) => new AdhocRule(i, r, KedgePolicies.For(r.Authorization, auth, DefaultPolicy)))];
+        GrpcAdhocRules = [.. options.GrpcAdhocRules.Select((r, i) => new AdhocRule(i, r, KedgePolicies.For(r.Authorization, auth, DefaultPolicy)))];
         _httpAnyHost = [.. HttpRoutes.Where(r => r.Host is null)];
         _httpByHost = HttpRoutes
             .Where(r => r.Host is not null)
@@ -29,6 +34,35 @@ internal sealed class RoutingTable
     public IReadOnlyList<HttpRoute> HttpRoutes { get; }
 
     public IReadOnlyList<GrpcRoute> GrpcRoutes { get; }
+
+    public IReadOnlyList<AdhocRule> HttpAdhocRules { get; }
+
+    public IReadOnlyList<AdhocRule> GrpcAdhocRules { get; }
+
+    /// <summary>The <c>Kedge:Auth</c> default policy; also what a request that matches nothing is checked against.</summary>
+    public Microsoft.AspNetCore.Authorization.AuthorizationPolicy? DefaultPolicy { get; }
+
+    /// <summary>
+    /// The adhoc rule for <paramref name="host"/>: the first whose name matcher matches decides, even if it then refuses
+    /// the port (as in Go). IP literals never match: adhoc is for names.
+    /// </summary>
+    public AdhocRule? MatchAdhoc(string host, bool isGrpc)
+    {
+        if (host.Length == 0 || System.Net.IPAddress.TryParse(host, out _))
+        {
+            return null;
+        }
+
+        foreach (var rule in isGrpc ? GrpcAdhocRules : HttpAdhocRules)
+        {
+            if (rule.MatchesName(host))
+            {
+                return rule;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The first HTTP route that matches, or <see langword="null"/>. An empty host never matches (as in Go).</summary>
     public HttpRoute? MatchHttp(in RequestTarget target, IHeaderDictionary headers)

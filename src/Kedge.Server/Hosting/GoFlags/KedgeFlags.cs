@@ -27,6 +27,15 @@ internal static class KedgeFlags
 
     public const string LbTransportFailedTargetBackoffDuration = "lbtransport_failed_target_backoff_duration";
 
+    public const string ServerOidcProviderUrl = "server_oidc_provider_url";
+    public const string ServerOidcClientId = "server_oidc_client_id";
+    public const string ServerOidcPermsClaim = "server_oidc_perms_claim";
+    public const string ServerOidcWhitelistPerms = "server_oidc_whitelist_perms";
+    public const string ServerOidcRequiredPerm = "server_oidc_required_perm";
+    public const string ServerOidcCaFile = "server_oidc_ca_file";
+    public const string ServerEnableOidcForDebugEndpoints = "server_enable_oidc_for_debug_endpoints";
+    public const string UnsafeBearerTokenProxyAuth = "unsafe_bearer_token_proxy_auth";
+
     /// <summary>logrus level names; logrus lower-cases the value first, so the check is case-insensitive.</summary>
     public static readonly IReadOnlyList<string> LogLevels = ["panic", "fatal", "error", "warn", "warning", "info", "debug", "trace"];
 
@@ -75,6 +84,22 @@ internal static class KedgeFlags
         GoFlag.Duration(LbTransportFailedTargetBackoffDuration, TimeSpan.FromSeconds(2), "How long a backend address that failed to dial is skipped. 0 disables skipping."),
     ];
 
+    /// <summary>
+    /// cmd/kedge/auth.go. <c>server_oidc_required_perm</c> is the name Go's docs wrongly used; it is accepted as another
+    /// way to give whitelist permissions. <c>server_oidc_ca_file</c> is new: a private issuer's CA.
+    /// </summary>
+    public static IReadOnlyList<GoFlag> Auth { get; } =
+    [
+        GoFlag.String(ServerOidcProviderUrl, string.Empty, "OIDC issuer URL. Empty: no OIDC. Callers send ID tokens as 'Proxy-Authorization: Bearer <token>'."),
+        GoFlag.String(ServerOidcClientId, string.Empty, "OIDC client id: the audience tokens must carry. Required with OIDC."),
+        GoFlag.String(ServerOidcPermsClaim, string.Empty, "Claim holding the caller's permissions (a JSON array of strings or a space-separated string). Required with OIDC."),
+        GoFlag.StringSlice(ServerOidcWhitelistPerms, null, "Permissions any one of which lets a caller through. Required with OIDC."),
+        GoFlag.StringSlice(ServerOidcRequiredPerm, null, "Alias of --" + ServerOidcWhitelistPerms + " (the name Go kedge's docs used)."),
+        GoFlag.String(ServerOidcCaFile, string.Empty, "PEM CA file to trust for the OIDC issuer's TLS certificate. Empty: the system roots."),
+        GoFlag.Bool(ServerEnableOidcForDebugEndpoints, false, "Require the auth on the debug server's /debug/* endpoints (health, readiness and metrics stay open)."),
+        GoFlag.String(UnsafeBearerTokenProxyAuth, string.Empty, "A static token every caller must send as 'Proxy-Authorization: Bearer <token>'. Unsafe; excludes OIDC."),
+    ];
+
     /// <summary>Every kedge flag. Declared last: static initializers run in textual order.</summary>
-    public static IReadOnlyList<GoFlag> All { get; } = [.. Server, .. Tls, .. Config, .. LbTransport];
+    public static IReadOnlyList<GoFlag> All { get; } = [.. Server, .. Tls, .. Config, .. LbTransport, .. Auth];
 }

@@ -1,0 +1,145 @@
+using System.Net.Http;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Kedge.Server.Configuration;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Kedge.Server.Authorization;
+
+/// <summary>Registers kedge's authentication schemes and authorization handlers.</summary>
+internal static class KedgeAuthentication
+{
+    /// <summary>Asymmetric algorithms only: <c>none</c> and HMAC (a public key used as a shared secret) never verify.</summary>
+    internal static readonly string[] AllowedAlgorithms =
+    [
+        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
+        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
+    ];
+
+    public static void AddKedgeAuthentication(this IServiceCollection services, KedgeAuthSettings auth, TimeProvider timeProvider)
+    {
+        services.AddAuthorizationCore();
+        services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
+        services.AddSingleton<IAuthorizationHandler, ClientIdentityHandler>();
+        services.AddSingleton<KedgeAuthorizer>();
+
+        var builder = services.AddAuthentication();
+        builder.AddScheme<AuthenticationSchemeOptions, ClientCertificateHandler>(KedgeAuthSchemes.ClientCertificate, _ => { });
+        if (auth.UsesStaticToken)
+        {
+            builder.AddScheme<StaticTokenOptions, StaticTokenHandler>(KedgeAuthSchemes.StaticToken, o => o.Token = auth.UnsafeBearerToken!);
+        }
+
+        if (auth.UsesOidc)
+        {
+            builder.AddJwtBearer(KedgeAuthSchemes.Oidc, o => ConfigureOidc(o, auth, timeProvider));
+        }
+    }
+
+    private static void ConfigureOidc(JwtBearerOptions options, KedgeAuthSettings auth, TimeProvider timeProvider)
+    {
+        options.Authority = auth.OidcProviderUrl;
+        options.Audience = auth.OidcClientId;
+        options.MapInboundClaims = false;
+        options.TimeProvider = timeProvider;
+        options.RefreshOnIssuerKeyNotFound = true;
+        options.RefreshInterval = auth.OidcJwksRefreshRateLimit;
+        options.BackchannelHttpHandler = IssuerHandler(auth.OidcCaFile);
+        options.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidAudience = auth.OidcClientId,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ClockSkew = auth.OidcClockSkew,
+            ValidAlgorithms = AllowedAlgorithms,
+            LifetimeValidator = (notBefore, expires, _, parameters) => CheckLifetime(notBefore, expires, parameters.ClockSkew, timeProvider),
+        };
+        options.Events = new JwtBearerEvents
+        {
+            // The token is kedge's, so it travels in Proxy-Authorization; the backend's own Authorization is never read.
+            OnMessageReceived = context =>
+            {
+                switch (ProxyAuthorizationHeader.Read(context.Request, out var token))
+                {
+                    case ProxyCredentialStatus.Missing:
+                        context.NoResult();
+                        break;
+                    case ProxyCredentialStatus.Malformed:
+                        context.Fail(ProxyAuthorizationHeader.MalformedMessage);
+                        break;
+                    default:
+                        context.Token = token;
+                        break;
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+    }
+
+    /// <summary>Lifetime against <see cref="TimeProvider"/>, with the skew; throws the specific exception so the answer says what was wrong.</summary>
+    internal static bool CheckLifetime(DateTime? notBefore, DateTime? expires, TimeSpan skew, TimeProvider timeProvider)
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        if (expires is null)
+        {
+            throw new SecurityTokenNoExpirationException("The token has no expiry.");
+        }
+
+        if (notBefore is { } nbf && nbf > now + skew)
+        {
+            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = nbf };
+        }
+
+        if (expires.Value < now - skew)
+        {
+            throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
+        }
+
+        return true;
+    }
+
+    private static SocketsHttpHandler IssuerHandler(string? caFile)
+    {
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        if (caFile is not null)
+        {
+            var cas = new X509Certificate2Collection();
+            cas.ImportFromPemFile(caFile);
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
+                {
+                    if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+                    {
+                        return false;
+                    }
+
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.AddRange(cas);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    if (presented is not null)
+                    {
+                        foreach (var element in presented.ChainElements)
+                        {
+                            chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                        }
+                    }
+
+                    return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+                },
+            };
+        }
+
+        return handler;
+    }
+}

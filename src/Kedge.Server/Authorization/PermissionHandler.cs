@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace Kedge.Server.Authorization;
+
+/// <summary>
+/// Checks <see cref="PermissionRequirement"/>. The claim may be a JSON array of strings (one claim per element) or a
+/// space-separated string.
+/// </summary>
+internal sealed class PermissionHandler : AuthorizationHandler<PermissionRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
+    {
+        var held = context.User.FindAll(requirement.ClaimType)
+            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .ToHashSet(StringComparer.Ordinal);
+        if (requirement.Permissions.Any(held.Contains))
+        {
+            context.Succeed(requirement);
+            return Task.CompletedTask;
+        }
+
+        var subject = context.User.FindFirst("sub")?.Value ?? "(no sub)";
+        var holds = held.Count == 0 ? $"no '{requirement.ClaimType}' permissions" : $"permissions [{string.Join(", ", held.Order(StringComparer.Ordinal))}]";
+        context.Fail(new AuthorizationFailureReason(this, $"the caller \"{subject}\" has {holds}; this route needs any of [{string.Join(", ", requirement.Permissions)}]"));
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,9 @@
+namespace Kedge.Server.Authorization;
+
+/// <summary>What <see cref="ProxyAuthorizationHeader.Read"/> found.</summary>
+internal enum ProxyCredentialStatus
+{
+    Missing,
+    Malformed,
+    Present,
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Sockets;
+using DnsClient;
+using Kedge.Server.Configuration;
+using Kedge.Server.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace Kedge.Server.Forwarding;
+
+/// <summary>
+/// Connections for adhoc rules: one pooled handler for every adhoc destination (Go dialled per gRPC call), plain HTTP
+/// (h2c for gRPC) as in Go, never through an environment proxy. The name is resolved when a connection is opened; every
+/// address is tried in turn (Go used the first), and addresses in reserved ranges are refused unless the rule allows
+/// them.
+/// </summary>
+internal sealed class AdhocConnector : IDisposable
+{
+    /// <summary>The rule a request is proxied under, for the connect callback.</summary>
+    public static readonly HttpRequestOptionsKey<AdhocRule> RuleOption = new("kedge.adhoc-rule");
+
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly LookupClient? _dns;
+    private readonly SocketsHttpHandler _handler;
+
+    public AdhocConnector(KedgeServerSettings settings)
+    {
+        if (settings.DnsServers.Count > 0)
+        {
+            var servers = settings.DnsServers.Select(s => IPEndPoint.TryParse(s, out var endpoint) && endpoint.Port != 0 ? endpoint : new IPEndPoint(IPAddress.Parse(s), 53)).ToArray();
+            _dns = new LookupClient(new LookupClientOptions(servers) { UseCache = true, Timeout = TimeSpan.FromSeconds(2), Retries = 1 });
+        }
+
+        _handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+            ActivityHeadersPropagator = null,
+            ConnectCallback = ConnectAsync,
+        };
+        Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
+    }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>The destination prefix for <paramref name="name"/>: connections are pooled per resolved name and port.</summary>
+    public static string DestinationPrefix(string name, int port)
+        => $"http://{(name.Contains(':', StringComparison.Ordinal) ? "[" + name + "]" : name)}:{port}";
+
+    public void Dispose()
+    {
+        Invoker.Dispose();
+        _handler.Dispose();
+    }
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        if (!context.InitialRequestMessage.Options.TryGetValue(RuleOption, out var rule))
+        {
+            throw new InvalidOperationException("An adhoc request must carry its rule.");
+        }
+
+        var name = context.DnsEndPoint.Host;
+        var port = context.DnsEndPoint.Port;
+        var addresses = await ResolveAsync(name, cancellationToken);
+        var allowed = addresses.Where(rule.MayConnect).ToList();
+        if (allowed.Count == 0)
+        {
+            throw new AdhocException(KedgeErrorType.Forbidden, StatusCodes.Status403Forbidden,
+                $"adhoc: {name} resolves only to addresses kedge refuses ({string.Join(", ", addresses)}: loopback, link-local or unspecified); an operator can allow a network with AllowedReservedNetworks on {rule.Description}");
+        }
+
+        Exception? last = null;
+        foreach (var address in allowed)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(AttemptTimeout);
+                await socket.ConnectAsync(new IPEndPoint(address, port), attempt.Token);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                socket.Dispose();
+                last = ex;
+            }
+        }
+
+        throw new AdhocException(KedgeErrorType.NoConnectionToAllResolvedAddresses, StatusCodes.Status502BadGateway,
+            $"adhoc: no connection to any address of {name}:{port} ({string.Join(", ", allowed)}): {last?.Message}");
+    }
+
+    private async Task<IReadOnlyList<IPAddress>> ResolveAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (IPAddress.TryParse(name, out var literal))
+            {
+                return [literal];
+            }
+
+            IPAddress[] addresses;
+            if (_dns is null)
+            {
+                addresses = await Dns.GetHostAddressesAsync(name, cancellationToken);
+            }
+            else
+            {
+                var v4 = await _dns.QueryAsync(name, QueryType.A, cancellationToken: cancellationToken);
+                var v6 = await _dns.QueryAsync(name, QueryType.AAAA, cancellationToken: cancellationToken);
+                addresses = [.. v4.Answers.ARecords().Select(r => r.Address), .. v6.Answers.AaaaRecords().Select(r => r.Address)];
+            }
+
+            return addresses.Length > 0 ? addresses
+                : throw new AdhocException(KedgeErrorType.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {name} host: did not find any A records for host {name}");
+        }
+        catch (Exception ex) when (ex is SocketException or DnsResponseException)
+        {
+            throw new AdhocException(KedgeErrorType.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {name} host: {ex.Message}");
+        }
+    }
+}
