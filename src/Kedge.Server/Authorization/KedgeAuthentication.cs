@@ -23,7 +23,7 @@ internal static class KedgeAuthentication
 
     public static void AddKedgeAuthentication(this IServiceCollection services, KedgeAuthSettings auth, TimeProvider timeProvider)
     {
-        services.AddAuthorizationCore();
+        services.AddAuthorization();
         services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         services.AddSingleton<IAuthorizationHandler, ClientIdentityHandler>();
         services.AddSingleton<KedgeAuthorizer>();

@@ -58,7 +58,8 @@ internal sealed class KedgeAuthorizer(IAuthorizationService authorization)
         SecurityTokenSignatureKeyNotFoundException => "the token is signed with a key the issuer does not publish (unknown 'kid')",
         SecurityTokenInvalidAlgorithmException => "the token's signing algorithm is not allowed (RS*, PS* and ES* are)",
         SecurityTokenInvalidSignatureException => "the token's signature is invalid or missing",
-        SecurityTokenMalformedException => "the token is not a well-formed JWT",
+        SecurityTokenMalformedException or ArgumentException => "the token is not a well-formed JWT",
+        _ when failure.Message.StartsWith("IDX141", StringComparison.Ordinal) => "the token is not a well-formed JWT",
         InvalidOperationException when failure.Message.StartsWith("IDX20803", StringComparison.Ordinal) => "the OIDC issuer cannot be reached to verify tokens; try again later",
         _ => failure.Message,
     };
