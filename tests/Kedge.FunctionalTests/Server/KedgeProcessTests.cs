@@ -92,9 +92,69 @@ public sealed class KedgeProcessTests : IAsyncLifetime
         }
     }
 
-    private static Process StartKedge(params string[] args)
+    [Fact]
+    public async Task Process_StaticBearerTokenAndProxyEnvironment_TokenCheckedAndEnvironmentProxyNeverUsed()
+    {
+        await using var trap = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
+        var (serverCert, serverKey) = TestCertificateAuthority.WritePem(_ca.IssueServerCertificate("kedge.test"), _dir.Combine("server"));
+        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("caller"), _dir.Combine("client"));
+        var caFile = _ca.WriteCaPem(_dir.Path);
+        var director = _dir.Combine("director.json");
+        var backendPool = _dir.Combine("backendpool.json");
+        await File.WriteAllTextAsync(director, """{"http":{"routes":[{"backend_name":"orders","host_matcher":"orders.shop.svc.cluster-b.kedge"}]},"grpc":{}}""");
+        await File.WriteAllTextAsync(backendPool, $$$"""{"http":{"backends":[{"name":"orders","host":{"dns_name":"localhost","port":{{{_backend.Port}}}}}]},"grpc":{}}""");
+        var (tlsPort, adminPort) = (FreePort(), FreePort());
+        var proxy = $"http://127.0.0.1:{trap.Port}";
+        var environment = new Dictionary<string, string> { ["HTTP_PROXY"] = proxy, ["HTTPS_PROXY"] = proxy, ["ALL_PROXY"] = proxy, ["http_proxy"] = proxy, ["NO_PROXY"] = "" };
+
+        using var kedge = StartKedge(environment,
+            "--server_bind_address=127.0.0.1", $"--server_http_tls_port={tlsPort}", "--server_grpc_tls_port=0", $"--server_http_port={adminPort}",
+            $"--server_tls_cert_file={serverCert}", $"--server_tls_key_file={serverKey}", $"--server_tls_client_ca_files={caFile}",
+            $"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}",
+            "--unsafe_bearer_token_proxy_auth=s3cret-token");
+        try
+        {
+            using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+            await WaitUntilAsync(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, kedge);
+            async Task<HttpStatusCode> StatusWithAsync(string token)
+            {
+                var options = new Kedge.Client.Configuration.KedgeClientOptions
+                {
+                    Mapper = KedgeMapper.Single(new Uri($"https://localhost:{tlsPort}"), Kedge.Client.Tokens.KedgeTokenSource.FromValue("static", token)),
+                    ClientCertificate = new() { CertificateFile = clientCert, KeyFile = clientKey },
+                };
+                options.KedgeCaFiles.Add(caFile);
+                using var client = KedgeClient.Create(options, _logs);
+                using var http = new HttpClient(client.CreateHandler());
+                using var response = await http.GetAsync("http://orders.shop.svc.cluster-b.kedge/");
+                return response.StatusCode;
+            }
+
+            var right = await StatusWithAsync("s3cret-token");
+            var wrong = await StatusWithAsync("s3cret-tokem");
+
+            Assert.Equal(HttpStatusCode.OK, right);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong);
+            Assert.Equal(1, _backend.RequestCount);
+            Assert.Equal(0, trap.RequestCount);
+        }
+        finally
+        {
+            Sigterm(kedge);
+            await kedge.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        }
+    }
+
+    private static Process StartKedge(params string[] args) => StartKedge(new Dictionary<string, string>(), args);
+
+    private static Process StartKedge(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(typeof(KedgeProgram).Assembly.Location);
         foreach (var arg in args)
         {

@@ -257,4 +257,43 @@ public sealed class KedgeProgramTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("not both", error, StringComparison.Ordinal);
     }
+
+    private string[] GoConfigArgs() =>
+    [
+        "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0",
+        "--kedge_config_director_config_path=" + Write("director.json", """{"http":{},"grpc":{}}"""),
+        "--kedge_config_backendpool_config_path=" + Write("backendpool.json", """{"http":{},"grpc":{}}"""),
+    ];
+
+    [Fact]
+    public async Task Run_StaticTokenAndOidcFlags_RefusedAsMutuallyExclusive()
+    {
+        var (code, _, error) = await RunAsync([.. GoConfigArgs(), "--unsafe_bearer_token_proxy_auth=t", "--server_oidc_provider_url=https://issuer.example"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("cannot enable both", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_OidcWithDocumentedAliasButNoClientId_NamesOnlyWhatIsMissing()
+    {
+        var (code, _, error) = await RunAsync([.. GoConfigArgs(), "--server_oidc_provider_url=https://issuer.example", "--server_oidc_required_perm=proxy", "--server_oidc_perms_claim=perms"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("server_oidc_client_id", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("server_oidc_whitelist_perms", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("server_oidc_perms_claim", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_NativeAuthSectionWithUnknownKey_FailsNamingTheSection()
+    {
+        var config = Write("kedge.json", """{"Kedge":{"Auth":{"OidcProviderUrl":"https://issuer.example","OidcClientID":"kedge","OidcPermClaim":"perms"}}}""");
+
+        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
+
+        Assert.Equal(2, code);
+        Assert.Contains("Kedge:Auth", error, StringComparison.Ordinal);
+        Assert.Contains("OidcPermClaim", error, StringComparison.Ordinal);
+    }
 }
