@@ -87,11 +87,6 @@ internal static partial class KedgeServerOptionsValidator
                 errors.Add($"{key}:Port:AllowedRanges: [{range.From}, {range.To}] is not a range of ports; give From <= To, both from 1 to 65535.");
             }
 
-            if (rule.Port.Allowed.Count == 0 && rule.Port.AllowedRanges.Count == 0)
-            {
-                errors.Add($"{key}:Port: allows no port, so the rule can never pass a request; list ports in Allowed or AllowedRanges (the default port is not allowed implicitly).");
-            }
-
             if (rule.DnsNameReplace is { } replace && string.IsNullOrEmpty(replace.Pattern))
             {
                 errors.Add($"{key}:DnsNameReplace:Pattern: is required when DnsNameReplace is given, for example '.internal.example.com'.");

@@ -107,10 +107,19 @@ public static class KedgeServerApp
         });
 
         var app = builder.Build();
+        var startupLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Authorization");
+        var authDescription = DescribeAuth(settings.Auth);
+        app.Lifetime.ApplicationStarted.Register(() => KedgeServerLog.AuthorizationConfigured(startupLogger, authDescription));
         app.MapWhen(IsAdmin, admin => ConfigureAdmin(admin, settings));
         app.UseMiddleware<KedgeProxyMiddleware>();
         return new KedgeServer(app, listeners);
     }
+
+    private static string DescribeAuth(KedgeAuthSettings auth) => auth.UsesStaticToken
+        ? "a static bearer token (unsafe_bearer_token_proxy_auth) in Proxy-Authorization"
+        : auth.UsesOidc
+            ? $"OIDC ID tokens from {auth.OidcProviderUrl} for client '{auth.OidcClientId}' holding any of [{string.Join(", ", auth.OidcWhitelistPerms)}] in '{auth.OidcPermsClaim}'"
+            : "none beyond the TLS client certificate check; routes without their own Authorization are open to every caller the TLS layer accepts";
 
     private static IEnumerable<(int Port, HttpProtocols Protocols, string Name)> TlsListeners(KedgeServerSettings settings)
     {
