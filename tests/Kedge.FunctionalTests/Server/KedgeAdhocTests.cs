@@ -45,10 +45,14 @@ public sealed class KedgeAdhocTests : IAsyncLifetime
                 new() { DnsNameMatcher = "*.outer.test", Port = new() { Default = port, Allowed = [port] }, DnsNameReplace = new() { Pattern = ".outer.test", Substitution = ".pods.test" }, AllowedReservedNetworks = [.. loopback] },
                 new() { DnsNameMatcher = "*.misconfigured.test", Port = new() { Default = port, Allowed = [port] }, DnsNameReplace = new() { Pattern = ".nowhere", Substitution = ".pods.test" }, AllowedReservedNetworks = [.. loopback] },
                 new() { DnsNameMatcher = "*.guarded.test", Port = new() { Default = port, Allowed = [port, 80] } },
+                new() { DnsNameMatcher = "*.secure.test", Port = new() { Default = port, Allowed = [port] }, AllowedReservedNetworks = [.. loopback], DnsNameReplace = new() { Pattern = ".secure.test", Substitution = ".pods.test" },
+                        Authorization = new() { ClientCertificate = new() { SubjectCommonNames = ["payments-*"] } } },
             ],
             GrpcAdhocRules =
             [
                 new() { DnsNameMatcher = "*.pods.test", Port = new() { Allowed = [grpcPort] }, AllowedReservedNetworks = [.. loopback] },
+                new() { DnsNameMatcher = "*.outer.test", Port = new() { AllowedRanges = [new() { From = grpcPort, To = grpcPort }] }, AllowedReservedNetworks = [.. loopback], DnsNameReplace = new() { Pattern = ".outer.test", Substitution = ".pods.test" } },
+                new() { DnsNameMatcher = "*.misconfigured.test", Port = new() { Allowed = [grpcPort] }, DnsNameReplace = new() { Pattern = ".nowhere", Substitution = ".pods.test" } },
             ],
         };
         _kedge = await KedgeServerFixture.StartAsync(_logs, routing, settings => settings.DnsServers = [_dns.EndPoint.ToString()]);
@@ -253,6 +257,40 @@ public sealed class KedgeAdhocTests : IAsyncLifetime
 
         Assert.Equal(expected, ex.StatusCode);
         Assert.Equal(0, _grpcBackend.RequestCount);
+    }
+
+    [Fact]
+    public async Task Http_AdhocRuleWithCertificateRule_OtherIdentity403MatchingIdentityPasses()
+    {
+        using var denied = await SendAsync("inner.secure.test");
+        using var http = KedgeTestHttp.Create(_kedge, _kedge.Ca.IssueClientCertificate("payments-api"));
+        using var allowed = await http.SendAsync(KedgeTestHttp.Request("inner.secure.test"));
+
+        AssertError(denied, HttpStatusCode.Forbidden, "forbidden", "matches none of [CN=payments-*]");
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Grpc_ReplacePatternWithSinglePortRange_RoutedWithOriginalAuthority()
+    {
+        using var channel = Channel($"greeter.outer.test:{_grpcBackend.Port}");
+
+        var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "r" });
+
+        Assert.Equal($"greeter.outer.test:{_grpcBackend.Port}", reply.Authority);
+    }
+
+    [Theory]
+    [InlineData("greeter.outer.test", 1, StatusCode.InvalidArgument, "is not allowed")]
+    [InlineData("x.misconfigured.test", 0, StatusCode.NotFound, "the replace pattern '.nowhere' does not occur in the host")]
+    public async Task Grpc_PortOutsideRangeOrMisconfiguredReplace_Refused(string host, int portOffset, StatusCode expected, string message)
+    {
+        using var channel = Channel($"{host}:{_grpcBackend.Port + portOffset}");
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest()).ResponseAsync);
+
+        Assert.Equal(expected, ex.StatusCode);
+        Assert.Contains(message, ex.Status.Detail, StringComparison.Ordinal);
     }
 
     private Task<string> Raw(string head) => RawTlsClient.SendAsync(_kedge.Server.ProxyPort, head, _kedge.ClientCertificate, _kedge.Ca.Certificate);

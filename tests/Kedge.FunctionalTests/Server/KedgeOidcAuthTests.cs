@@ -38,7 +38,11 @@ public sealed class KedgeOidcAuthTests : IAsyncLifetime
                 new() { Backend = "orders", Host = "payments.shop.svc.cluster-b.kedge", Authorization = new() { ClientCertificate = new() { Uris = ["spiffe://cluster-a/ns/payments/*"] } } },
                 new() { Backend = "orders", Host = "both.shop.svc.cluster-b.kedge", Authorization = new() { Permissions = ["admin"], ClientCertificate = new() { SubjectCommonNames = ["payments-*"] } } },
             ],
-            GrpcRoutes = [new() { Backend = "greeter", ServiceName = "kedge.testing.Greeter" }],
+            GrpcRoutes =
+            [
+                new() { Backend = "greeter", ServiceName = "kedge.testing.Greeter", Metadata = new(StringComparer.OrdinalIgnoreCase) { ["x-route"] = "admin" }, Authorization = new() { Permissions = ["admin"] } },
+                new() { Backend = "greeter", ServiceName = "kedge.testing.Greeter" },
+            ],
             HttpBackends = [new() { Name = "orders", Static = new() { Addresses = [$"127.0.0.1:{_backend.Port}"] } }],
             GrpcBackends = [new() { Name = "greeter", Static = new() { Addresses = [$"127.0.0.1:{_grpcBackend.Port}"] } }],
         };
@@ -316,6 +320,26 @@ public sealed class KedgeOidcAuthTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
         Assert.Equal(0, _grpcBackend.RequestCount);
+    }
+
+    [Fact]
+    public async Task Grpc_RoutePermissionRule_ReplacesDefaultAndIsEnforced()
+    {
+        using var channel = Channel();
+        var greeter = new Greeter.GreeterClient(channel);
+        Metadata AdminRoute(string token)
+        {
+            var metadata = Metadata("Bearer " + token);
+            metadata.Add("x-route", "admin");
+            return metadata;
+        }
+
+        var denied = await Assert.ThrowsAsync<RpcException>(() => greeter.SayHelloAsync(new HelloRequest(), AdminRoute(Token("proxy"))).ResponseAsync);
+        var reply = await greeter.SayHelloAsync(new HelloRequest { Name = "root" }, AdminRoute(Token("admin")));
+
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Contains("needs any of [admin]", denied.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("Hello root", reply.Message);
     }
 
     private GrpcChannel Channel() => GrpcChannel.ForAddress(_kedge.KedgeUrl, new GrpcChannelOptions
