@@ -28,6 +28,9 @@ internal static class KedgeAuthentication
         services.AddSingleton<IAuthorizationHandler, ClientIdentityHandler>();
         services.AddSingleton<KedgeAuthorizer>();
 
+        // No default scheme, ever: kedge authenticates per route, so nothing may run on every request (with one scheme
+        // registered, ASP.NET Core would otherwise make it the default and authenticate each request up front).
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", isEnabled: true);
         var builder = services.AddAuthentication();
         builder.AddScheme<AuthenticationSchemeOptions, ClientCertificateHandler>(KedgeAuthSchemes.ClientCertificate, _ => { });
         if (auth.UsesStaticToken)

@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Kedge.Server.Configuration;
 using Kedge.Testing;
 using Kedge.Testing.Greeter;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kedge.FunctionalTests.Server;
 
@@ -291,6 +292,15 @@ public sealed class KedgeAdhocTests : IAsyncLifetime
 
         Assert.Equal(expected, ex.StatusCode);
         Assert.Contains(message, ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Authentication_NoDefaultScheme_NothingAuthenticatesEveryRequest()
+    {
+        var schemes = _kedge.Server.App.Services.GetRequiredService<Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider>();
+
+        Assert.Null(await schemes.GetDefaultAuthenticateSchemeAsync());
+        Assert.NotNull(await schemes.GetSchemeAsync("KedgeClientCertificate"));
     }
 
     private Task<string> Raw(string head) => RawTlsClient.SendAsync(_kedge.Server.ProxyPort, head, _kedge.ClientCertificate, _kedge.Ca.Certificate);
