@@ -46,9 +46,6 @@ internal sealed class Backend : IAsyncDisposable
 
     public IReadOnlyList<BackendEndpoint> Endpoints => _endpoints;
 
-    /// <summary>Request statistics, attached on first use.</summary>
-    public Observability.RequestStats? Stats { get; set; }
-
     public Task StartAsync(CancellationToken cancellationToken) => _resolver.StartAsync(SetEndpoints, cancellationToken);
 
     /// <summary>The destination prefix for an endpoint: <c>http(s)://host:port</c>.</summary>

@@ -41,6 +41,9 @@ public enum ProxyMode
 /// <summary>An HTTP route (Go: <c>kedge.config.http.routes.Route</c>).</summary>
 public sealed class HttpRouteOptions
 {
+    /// <summary>The route's name in metrics (<c>route</c> label). Default: its host, port and path rules.</summary>
+    public string? Name { get; set; }
+
     /// <summary>The backend requests go to.</summary>
     public string? Backend { get; set; }
 
@@ -69,6 +72,9 @@ public sealed class HttpRouteOptions
 /// <summary>A gRPC route (Go: <c>kedge.config.grpc.routes.Route</c>).</summary>
 public sealed class GrpcRouteOptions
 {
+    /// <summary>The route's name in metrics (<c>route</c> label). Default: its service matcher and authority.</summary>
+    public string? Name { get; set; }
+
     /// <summary>The backend calls go to.</summary>
     public string? Backend { get; set; }
 

@@ -99,7 +99,7 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         }
 
         context.Response.Headers["x-kedge-backend-name"] = backend.Name;
-        await ForwardAsync(context, backend, backend.UsesTls ? TlsHttp : PlainHttp, isGrpc: false);
+        await ForwardAsync(context, backend, backend.UsesTls ? TlsHttp : PlainHttp, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "http"), isGrpc: false);
     }
 
     private async Task ProxyGrpcAsync(HttpContext context, KedgeSnapshot snapshot)
@@ -125,10 +125,10 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         }
 
         context.Response.Headers["x-kedge-backend-name"] = backend.Name;
-        await ForwardAsync(context, backend, Grpc, isGrpc: true);
+        await ForwardAsync(context, backend, Grpc, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "grpc"), isGrpc: true);
     }
 
-    private async Task ForwardAsync(HttpContext context, Backend backend, ForwarderRequestConfig config, bool isGrpc)
+    private async Task ForwardAsync(HttpContext context, Backend backend, ForwarderRequestConfig config, RequestStats stats, bool isGrpc)
     {
         var pick = backend.Pick();
         if (pick.Endpoint is null)
@@ -141,7 +141,7 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         }
 
         context.Items[KedgeTransformer.EndpointItem] = pick.Endpoint;
-        await SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, config, backend.Name, backend.Stats ??= metrics.StatsFor(backend.Name, isGrpc ? "grpc" : "http"), isGrpc);
+        await SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, config, backend.Name, stats, isGrpc);
     }
 
     /// <summary>
@@ -195,7 +195,7 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
         }
 
         context.Items[AdhocRuleItem] = rule;
-        var stats = isGrpc ? _adhocGrpcStats ??= metrics.StatsFor(AdhocBackendName, "grpc") : _adhocHttpStats ??= metrics.StatsFor(AdhocBackendName, "http");
+        var stats = isGrpc ? _adhocGrpcStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "grpc") : _adhocHttpStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "http");
         await SendAsync(context, AdhocConnector.DestinationPrefix(name, port), adhoc.Invoker, isGrpc ? Grpc : PlainHttp, AdhocBackendName, stats, isGrpc);
     }
 

@@ -12,7 +12,7 @@ internal sealed class KedgeMetrics : IDisposable
     private readonly Counter<long> _configReloadFailures;
     private readonly Counter<long> _httpBackendChanges;
     private readonly Counter<long> _grpcBackendChanges;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Backend, string Protocol), RequestStats> _stats = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Route, string Backend, string Protocol), RequestStats> _stats = new();
 
     public KedgeMetrics(IMeterFactory meterFactory)
     {
@@ -22,13 +22,13 @@ internal sealed class KedgeMetrics : IDisposable
         _httpBackendChanges = _meter.CreateCounter<long>("kedge_http_backend_configuration_changes", description: "HTTP backends created, updated or removed by configuration changes.");
         _grpcBackendChanges = _meter.CreateCounter<long>("kedge_grpc_backend_configuration_changes", description: "gRPC backends created, updated or removed by configuration changes.");
         _meter.CreateObservableCounter("kedge_requests", () => _stats.Values.SelectMany(st => st.Counts().Select(c =>
-            new Measurement<long>(c.Count, new("backend_name", st.Backend), new("protocol", st.Protocol), new("code_class", c.CodeClass)))),
-            description: "Proxied requests by backend, protocol and status class.");
+            new Measurement<long>(c.Count, new("route", st.Route), new("backend_name", st.Backend), new("protocol", st.Protocol), new("code_class", c.CodeClass)))),
+            description: "Proxied requests by route, backend, protocol and status class.");
         _meter.CreateObservableCounter("kedge_request_duration_seconds", () => _stats.Values.Select(st =>
-            new Measurement<double>(st.DurationSeconds, new("backend_name", st.Backend), new("protocol", st.Protocol))),
-            description: "Total time spent proxying requests, by backend and protocol (divide by kedge_requests_total for the mean).");
+            new Measurement<double>(st.DurationSeconds, new("route", st.Route), new("backend_name", st.Backend), new("protocol", st.Protocol))),
+            description: "Total time spent proxying requests, by route, backend and protocol (divide by kedge_requests_total for the mean).");
         _meter.CreateObservableCounter("kedge_request_duration_bucket", () => _stats.Values.SelectMany(st => st.Buckets().Select(b =>
-            new Measurement<long>(b.Count, new("backend_name", st.Backend), new("protocol", st.Protocol), new("le", b.Le)))),
+            new Measurement<long>(b.Count, new("route", st.Route), new("backend_name", st.Backend), new("protocol", st.Protocol), new("le", b.Le)))),
             description: "Proxied requests that took at most 'le' seconds (cumulative; use with histogram_quantile).");
     }
 
@@ -40,9 +40,9 @@ internal sealed class KedgeMetrics : IDisposable
     public void BackendChanged(string backend, bool isGrpc, string action)
         => (isGrpc ? _grpcBackendChanges : _httpBackendChanges).Add(1, new("backend_name", backend), new("action", action));
 
-    /// <summary>The request statistics of one backend and protocol (created once, then shared).</summary>
-    public RequestStats StatsFor(string backend, string protocol)
-        => _stats.GetOrAdd((backend, protocol), static key => new RequestStats(key.Backend, key.Protocol));
+    /// <summary>The request statistics of one route, backend and protocol (created once, then shared across reloads).</summary>
+    public RequestStats StatsFor(string route, string backend, string protocol)
+        => _stats.GetOrAdd((route, backend, protocol), static key => new RequestStats(key.Route, key.Backend, key.Protocol));
 
     public void ObserveEndpoints(Func<IEnumerable<Measurement<int>>> observe)
         => _meter.CreateObservableGauge("kedge_backend_endpoints", observe, description: "Resolved endpoints per backend.");

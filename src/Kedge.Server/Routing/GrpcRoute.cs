@@ -33,10 +33,19 @@ internal sealed class GrpcRoute
         }
 
         _metadata = [.. options.Metadata.Select(m => new KeyValuePair<string, string>(m.Key.ToLowerInvariant(), m.Value))];
+        MetricName = options.Name ?? (string.IsNullOrEmpty(options.ServiceName) ? "*" : options.ServiceName)
+            + (AuthorityHost is null ? string.Empty : "@" + AuthorityHost)
+            + (AuthorityPort != 0 ? ":" + AuthorityPort.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
     }
 
     /// <summary>Who may use the route, or <see langword="null"/> for anyone the TLS layer let in.</summary>
     public Microsoft.AspNetCore.Authorization.AuthorizationPolicy? Policy { get; init; }
+
+    /// <summary>The <c>route</c> label of the request metrics.</summary>
+    public string MetricName { get; }
+
+    /// <summary>The route's request statistics (looked up once, then cached here).</summary>
+    public Observability.RequestStats? Stats { get; set; }
 
     public int Index { get; }
 

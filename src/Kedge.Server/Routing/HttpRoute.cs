@@ -23,7 +23,15 @@ internal sealed class HttpRoute
         _pathPrefixes = [.. rules.Where(r => r.EndsWith('*')).Select(r => r[..^1])];
         _exactPaths = [.. rules.Where(r => !r.EndsWith('*'))];
         _headers = [.. options.Headers];
+        MetricName = options.Name ?? (Host ?? "*") + (Port != 0 ? ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty)
+            + (rules.Length > 0 ? " " + string.Join(',', rules) : string.Empty);
     }
+
+    /// <summary>The <c>route</c> label of the request metrics.</summary>
+    public string MetricName { get; }
+
+    /// <summary>The route's request statistics (looked up once, then cached here).</summary>
+    public Observability.RequestStats? Stats { get; set; }
 
     /// <summary>Who may use the route, or <see langword="null"/> for anyone the TLS layer let in.</summary>
     public Microsoft.AspNetCore.Authorization.AuthorizationPolicy? Policy { get; init; }

@@ -203,6 +203,12 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
         using var client = _kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
         (await http.GetAsync("http://nobody.shop.svc.cluster-b.kedge/")).Dispose();
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "http://paths.ext.example.com/api/x"))
+        {
+            request.Headers.Add("X-Tenant", "blue");
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(request)).StatusCode);
+        }
+
         using var admin = new HttpClient { BaseAddress = _kedge.AdminUrl };
 
         Assert.Equal("kedge isok", await admin.GetStringAsync("/_healthz"));
@@ -210,6 +216,7 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
         var metrics = await admin.GetStringAsync("/metrics");
         Assert.Contains("kedge_proxy_errors_total{", metrics, StringComparison.Ordinal);
         Assert.Contains("type=\"no-route\"", metrics, StringComparison.Ordinal);
+        Assert.Matches("kedge_requests_total\\{[^}]*route=\"paths.ext.example.com /api/\\*\"[^}]*\\} 1\\b", metrics);
         var config = await admin.GetStringAsync("/debug/config");
         Assert.Contains("balanced.shop.svc.cluster-b.kedge", config, StringComparison.Ordinal);
     }

@@ -128,6 +128,7 @@ public sealed class NativeConfigWriterTests
         {
             new HttpRouteOptions
             {
+                Name = "web-api",
                 Backend = "web",
                 Host = "web.example.com",
                 Port = 8443,
@@ -143,6 +144,7 @@ public sealed class NativeConfigWriterTests
         {
             new GrpcRouteOptions
             {
+                Name = "users-grpc",
                 Backend = "users",
                 ServiceName = "com.example.users.*",
                 AuthorityHost = "users.example.com",
