@@ -28,7 +28,7 @@ internal sealed class Backend : IAsyncDisposable
         _timeProvider = timeProvider;
         _logger = logger;
         UsesTls = options.Tls is not null;
-        Invoker = new HttpMessageInvoker(new LoadBalancingHandler(this, BackendHandlerFactory.Create(options.Tls)), disposeHandler: true);
+        Invoker = new HttpMessageInvoker(new LoadBalancingHandler(this, BackendHandlerFactory.Create(options.Tls, timeProvider, logger)), disposeHandler: true);
     }
 
     public string Name { get; }

@@ -1,14 +1,24 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Kedge.Client.Internal;
 using Kedge.Server.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Kedge.Server.Backends;
 
-/// <summary>Builds the connection handler for a backend: warm pooled connections, optional TLS/mTLS, never a proxy.</summary>
+/// <summary>
+/// Builds the connection handler for a backend: warm pooled connections, optional TLS/mTLS, never a proxy. The CA file
+/// and the client certificate are re-read when their content changes (a Kubernetes secret update), without a restart:
+/// new connections use the new files.
+/// </summary>
 internal static class BackendHandlerFactory
 {
-    public static SocketsHttpHandler Create(BackendTlsOptions? tls)
+    /// <summary>How often the backend TLS files are checked for changes.</summary>
+    internal static readonly TimeSpan FileCheckInterval = TimeSpan.FromSeconds(2);
+
+    public static SocketsHttpHandler Create(BackendTlsOptions? tls, TimeProvider timeProvider, ILogger logger)
     {
         var handler = new SocketsHttpHandler
         {
@@ -34,20 +44,35 @@ internal static class BackendHandlerFactory
             }
             else
             {
-                X509Certificate2Collection? cas = null;
-                if (tls.CaFile is not null)
-                {
-                    cas = [];
-                    cas.ImportFromPemFile(tls.CaFile);
-                }
-
+                var cas = tls.CaFile is null ? null : new FileSnapshot<X509Certificate2Collection>(
+                    [tls.CaFile],
+                    contents =>
+                    {
+                        var collection = new X509Certificate2Collection();
+                        collection.ImportFromPem(Encoding.ASCII.GetString(contents[0]));
+                        return collection.Count > 0 ? collection : throw new InvalidDataException($"'{tls.CaFile}' holds no certificate.");
+                    },
+                    FileCheckInterval,
+                    timeProvider,
+                    onChanged: _ => KedgeServerLog.BackendTlsFilesReloaded(logger, tls.CaFile),
+                    onReloadFailed: ex => KedgeServerLog.BackendTlsFilesReloadFailed(logger, tls.CaFile, ex));
+                _ = cas?.GetCurrent(); // fail now, at apply time, if the file cannot be read at all
                 var serverName = tls.ServerName;
-                ssl.RemoteCertificateValidationCallback = (sender, certificate, presented, _) => Verify(certificate, presented, cas, serverName ?? (sender as SslStream)?.TargetHostName);
+                ssl.RemoteCertificateValidationCallback = (sender, certificate, presented, _) => Verify(certificate, presented, cas?.GetCurrent(), serverName ?? (sender as SslStream)?.TargetHostName);
             }
 
             if (tls.ClientCertificateFile is not null && tls.ClientKeyFile is not null)
             {
-                ssl.ClientCertificates = [X509Certificate2.CreateFromPemFile(tls.ClientCertificateFile, tls.ClientKeyFile)];
+                var files = $"{tls.ClientCertificateFile}, {tls.ClientKeyFile}";
+                var clientCertificate = new FileSnapshot<X509Certificate2>(
+                    [tls.ClientCertificateFile, tls.ClientKeyFile],
+                    contents => X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(contents[0]), Encoding.ASCII.GetString(contents[1])),
+                    FileCheckInterval,
+                    timeProvider,
+                    onChanged: _ => KedgeServerLog.BackendTlsFilesReloaded(logger, files),
+                    onReloadFailed: ex => KedgeServerLog.BackendTlsFilesReloadFailed(logger, files, ex));
+                _ = clientCertificate.GetCurrent();
+                ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate.GetCurrent();
             }
 
             handler.SslOptions = ssl;

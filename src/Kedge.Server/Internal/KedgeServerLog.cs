@@ -28,4 +28,10 @@ internal static partial class KedgeServerLog
 
     [LoggerMessage(EventId = 1007, EventName = "ServerCertificateReloadFailed", Level = LogLevel.Warning, Message = "The server certificate files {Path} changed but could not be loaded; still using the previous certificate.")]
     public static partial void ServerCertificateReloadFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 1008, EventName = "BackendTlsFilesReloaded", Level = LogLevel.Information, Message = "Loaded new backend TLS files {Path}; new connections use them.")]
+    public static partial void BackendTlsFilesReloaded(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 1009, EventName = "BackendTlsFilesReloadFailed", Level = LogLevel.Warning, Message = "The backend TLS files {Path} changed but could not be loaded; still using the previous ones.")]
+    public static partial void BackendTlsFilesReloadFailed(ILogger logger, string path, Exception exception);
 }

@@ -82,6 +82,56 @@ public sealed class KedgeServerBackendTlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BackendTls_CaFileAndClientCertificateRewritten_NewConnectionsUseNewFilesWithoutRestart()
+    {
+        using var otherCa = TestCertificateAuthority.Create("Other CA");
+        var caFile = otherCa.WriteCaPem(_dir.Path, "backend-ca.crt");
+        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(otherCa.IssueClientCertificate("kedge-before"), _dir.Combine("kedge-client"));
+        var routing = new KedgeServerOptions
+        {
+            HttpRoutes = [new() { Backend = "trust", Host = "trust.kedge" }, new() { Backend = "identity", Host = "identity.kedge" }],
+            HttpBackends =
+            [
+                new() { Name = "trust", Tls = new() { CaFile = caFile, ServerName = "backend.test" }, Static = new() { Addresses = [$"127.0.0.1:{_tlsBackend.Port}"] } },
+                new() { Name = "identity", Tls = new() { InsecureSkipVerify = true, ClientCertificateFile = clientCert, ClientKeyFile = clientKey }, Static = new() { Addresses = [$"127.0.0.1:{_mtlsBackend.Port}"] } },
+            ],
+        };
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, routing, settings => settings.FailedTargetBackoff = TimeSpan.Zero);
+        using var client = kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var untrusted = await http.GetAsync("http://trust.kedge/");
+        using var unknownIdentity = await http.GetAsync("http://identity.kedge/");
+        Assert.Equal(HttpStatusCode.BadGateway, untrusted.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, unknownIdentity.StatusCode);
+
+        // A secret update: the backend's real CA and a client certificate it trusts replace the files' content.
+        _backendCa.WriteCaPem(_dir.Path, "backend-ca.crt");
+        TestCertificateAuthority.WritePem(_backendCa.IssueClientCertificate("kedge-after"), _dir.Combine("kedge-client"));
+
+        var trusted = await EventuallyOkAsync(http, "http://trust.kedge/");
+        var identity = await EventuallyOkAsync(http, "http://identity.kedge/");
+        Assert.Equal("trust.kedge", trusted.Host);
+        Assert.Equal("CN=kedge-after", identity.ClientCertificateSubject);
+        Assert.NotEmpty(_logs.WithEventName("BackendTlsFilesReloaded"));
+    }
+
+    private static async Task<EchoReport> EventuallyOkAsync(HttpClient http, string url)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            using var response = await http.GetAsync(url);
+            if (response.StatusCode == HttpStatusCode.OK || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return (await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions))!;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
     public async Task ClientCertificateWithoutClientAuthUsage_Refused()
     {
         await using var kedge = await KedgeServerFixture.StartAsync(_logs, new KedgeServerOptions());
