@@ -126,19 +126,7 @@ internal static class KedgeAuthentication
                         return false;
                     }
 
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(cas);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    if (presented is not null)
-                    {
-                        foreach (var element in presented.ChainElements)
-                        {
-                            chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-                        }
-                    }
-
-                    return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+                    return CertificateChains.Build(certificate, presented, cas);
                 },
             };
         }

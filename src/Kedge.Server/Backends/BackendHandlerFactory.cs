@@ -93,27 +93,10 @@ internal static class BackendHandlerFactory
             return false;
         }
 
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        using var chain = new X509Chain();
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (cas is not null)
-        {
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(cas);
-        }
-
-        // Intermediates the backend sent help build the chain to a private root.
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
         var host = expectedName.StartsWith('[') ? expectedName.Trim('[', ']')
             : System.Net.IPAddress.TryParse(expectedName, out _) ? expectedName
             : expectedName.Split(':')[0];
-        return chain.Build(leaf) && leaf.MatchesHostname(host);
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return CertificateChains.Build(leaf, presented, cas) && leaf.MatchesHostname(host);
     }
 }

@@ -159,27 +159,7 @@ public static class KedgeServerApp
 
     /// <summary>The chain must lead to a configured CA (intermediates the client sent are used) and allow client authentication.</summary>
     internal static bool ValidateClientCertificate(X509Certificate2 certificate, X509Chain? presented, X509Certificate2Collection cas)
-    {
-        if (cas.Count == 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")); // clientAuth
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        return chain.Build(certificate);
-    }
+        => cas.Count > 0 && CertificateChains.Build(certificate, presented, cas, requireClientAuthentication: true);
 
     private static bool IsAdmin(HttpContext context)
         => context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ListenerItem, out var name) == true && (string?)name == AdminListener;
