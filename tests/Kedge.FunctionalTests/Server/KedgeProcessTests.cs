@@ -30,13 +30,7 @@ public sealed class KedgeProcessTests : IAsyncLifetime
     [Fact]
     public async Task Process_GoConfigFiles_ServesReloadsAndDrainsOnSigterm()
     {
-        var (serverCert, serverKey) = TestCertificateAuthority.WritePem(_ca.IssueServerCertificate("kedge.test"), _dir.Combine("server"));
-        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("caller"), _dir.Combine("client"));
-        var caFile = _ca.WriteCaPem(_dir.Path);
-        var director = _dir.Combine("director.json");
-        var backendPool = _dir.Combine("backendpool.json");
-        await File.WriteAllTextAsync(director, """{"http":{"routes":[{"backend_name":"orders","host_matcher":"orders.shop.svc.cluster-b.kedge"}]},"grpc":{}}""");
-        await File.WriteAllTextAsync(backendPool, $$$"""{"http":{"backends":[{"name":"orders","host":{"dns_name":"localhost","port":{{{_backend.Port}}}}}]},"grpc":{}}""");
+        var (serverCert, serverKey, clientCert, clientKey, caFile, director, backendPool) = await WriteGoSetupAsync();
         var (tlsPort, adminPort) = (FreePort(), FreePort());
 
         using var kedge = StartKedge(
@@ -96,13 +90,7 @@ public sealed class KedgeProcessTests : IAsyncLifetime
     public async Task Process_StaticBearerTokenAndProxyEnvironment_TokenCheckedAndEnvironmentProxyNeverUsed()
     {
         await using var trap = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
-        var (serverCert, serverKey) = TestCertificateAuthority.WritePem(_ca.IssueServerCertificate("kedge.test"), _dir.Combine("server"));
-        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("caller"), _dir.Combine("client"));
-        var caFile = _ca.WriteCaPem(_dir.Path);
-        var director = _dir.Combine("director.json");
-        var backendPool = _dir.Combine("backendpool.json");
-        await File.WriteAllTextAsync(director, """{"http":{"routes":[{"backend_name":"orders","host_matcher":"orders.shop.svc.cluster-b.kedge"}]},"grpc":{}}""");
-        await File.WriteAllTextAsync(backendPool, $$$"""{"http":{"backends":[{"name":"orders","host":{"dns_name":"localhost","port":{{{_backend.Port}}}}}]},"grpc":{}}""");
+        var (serverCert, serverKey, clientCert, clientKey, caFile, director, backendPool) = await WriteGoSetupAsync();
         var (tlsPort, adminPort) = (FreePort(), FreePort());
         var proxy = $"http://127.0.0.1:{trap.Port}";
         var environment = new Dictionary<string, string> { ["HTTP_PROXY"] = proxy, ["HTTPS_PROXY"] = proxy, ["ALL_PROXY"] = proxy, ["http_proxy"] = proxy, ["NO_PROXY"] = "" };
@@ -143,6 +131,19 @@ public sealed class KedgeProcessTests : IAsyncLifetime
             Sigterm(kedge);
             await kedge.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         }
+    }
+
+    /// <summary>Certificates from the test CA and Go config files routing orders.shop.svc.cluster-b.kedge to the backend.</summary>
+    private async Task<(string ServerCert, string ServerKey, string ClientCert, string ClientKey, string CaFile, string Director, string BackendPool)> WriteGoSetupAsync()
+    {
+        var (serverCert, serverKey) = TestCertificateAuthority.WritePem(_ca.IssueServerCertificate("kedge.test"), _dir.Combine("server"));
+        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("caller"), _dir.Combine("client"));
+        var caFile = _ca.WriteCaPem(_dir.Path);
+        var director = _dir.Combine("director.json");
+        var backendPool = _dir.Combine("backendpool.json");
+        await File.WriteAllTextAsync(director, """{"http":{"routes":[{"backend_name":"orders","host_matcher":"orders.shop.svc.cluster-b.kedge"}]},"grpc":{}}""");
+        await File.WriteAllTextAsync(backendPool, $$$"""{"http":{"backends":[{"name":"orders","host":{"dns_name":"localhost","port":{{{_backend.Port}}}}}]},"grpc":{}}""");
+        return (serverCert, serverKey, clientCert, clientKey, caFile, director, backendPool);
     }
 
     private static Process StartKedge(params string[] args) => StartKedge(new Dictionary<string, string>(), args);
