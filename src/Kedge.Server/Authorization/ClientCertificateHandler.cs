@@ -29,10 +29,13 @@ internal sealed class ClientCertificateHandler(IOptionsMonitor<AuthenticationSch
         }
 
         var claims = new List<Claim>();
-        var commonName = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        if (!string.IsNullOrEmpty(commonName))
+        // Only real CN attributes (OID 2.5.4.3): GetNameInfo(SimpleName) would fall back to OU, O or a SAN.
+        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
         {
-            claims.Add(new Claim(KedgeAuthSchemes.CommonNameClaim, commonName));
+            if (!rdn.HasMultipleElements && rdn.GetSingleElementType().Value == "2.5.4.3" && rdn.GetSingleElementValue() is { Length: > 0 } commonName)
+            {
+                claims.Add(new Claim(KedgeAuthSchemes.CommonNameClaim, commonName));
+            }
         }
 
         foreach (var (tag, value) in SubjectAlternativeNames(certificate))

@@ -7,10 +7,12 @@ internal sealed class ClientIdentityHandler : AuthorizationHandler<ClientIdentit
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ClientIdentityRequirement requirement)
     {
-        var user = context.User;
-        var commonNames = user.FindAll(KedgeAuthSchemes.CommonNameClaim).Select(c => c.Value).ToList();
-        var dnsNames = user.FindAll(KedgeAuthSchemes.DnsNameClaim).Select(c => c.Value).ToList();
-        var uris = user.FindAll(KedgeAuthSchemes.UriClaim).Select(c => c.Value).ToList();
+        // Only the certificate's own identity counts: a token's claims never stand in for a certificate's names.
+        var certificate = context.User.Identities.Where(i => i.AuthenticationType == KedgeAuthSchemes.ClientCertificate).ToList();
+        List<string> Values(string type) => [.. certificate.SelectMany(i => i.FindAll(type)).Select(c => c.Value)];
+        var commonNames = Values(KedgeAuthSchemes.CommonNameClaim);
+        var dnsNames = Values(KedgeAuthSchemes.DnsNameClaim);
+        var uris = Values(KedgeAuthSchemes.UriClaim);
         if (AnyMatch(requirement.CommonNames, commonNames, StringComparison.Ordinal)
             || AnyMatch(requirement.DnsNames, dnsNames, StringComparison.OrdinalIgnoreCase)
             || AnyMatch(requirement.Uris, uris, StringComparison.Ordinal))

@@ -12,6 +12,15 @@ internal static class KedgeAuthSchemes
     /// <summary>The client certificate the TLS handshake verified.</summary>
     public const string ClientCertificate = "KedgeClientCertificate";
 
+    /// <summary>
+    /// The authentication type of the identity holding the caller's permissions, read from the token's permissions claim
+    /// by kedge itself (a token cannot name an identity, so it cannot smuggle permissions in under another claim).
+    /// </summary>
+    public const string PermissionsIdentity = "KedgePermissions";
+
+    /// <summary>The claim type of one permission in <see cref="PermissionsIdentity"/>.</summary>
+    public const string PermissionClaim = "kedge/permission";
+
     /// <summary>The claim type holding a certificate's subject common name.</summary>
     public const string CommonNameClaim = "kedge/cn";
 

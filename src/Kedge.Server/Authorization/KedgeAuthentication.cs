@@ -1,11 +1,12 @@
-using System.Net.Http;
 using System.Net.Security;
+using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
 using Kedge.Server.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Kedge.Server.Authorization;
@@ -63,6 +64,7 @@ internal static class KedgeAuthentication
             RequireSignedTokens = true,
             ClockSkew = auth.OidcClockSkew,
             ValidAlgorithms = AllowedAlgorithms,
+            AuthenticationType = KedgeAuthSchemes.Oidc,
             LifetimeValidator = (notBefore, expires, _, parameters) => CheckLifetime(notBefore, expires, parameters.ClockSkew, timeProvider),
         };
         options.Events = new JwtBearerEvents
@@ -85,6 +87,38 @@ internal static class KedgeAuthentication
 
                 return Task.CompletedTask;
             },
+            OnTokenValidated = context =>
+            {
+                if (context.SecurityToken is JsonWebToken token && context.Principal is { } principal)
+                {
+                    principal.AddIdentity(new ClaimsIdentity(
+                        ReadPermissions(token, auth.OidcPermsClaim!).Select(p => new Claim(KedgeAuthSchemes.PermissionClaim, p)),
+                        KedgeAuthSchemes.PermissionsIdentity));
+                }
+
+                return Task.CompletedTask;
+            },
+        };
+    }
+
+    /// <summary>
+    /// The permissions in <paramref name="claim"/>: a JSON array of strings (each element one permission, spaces and
+    /// all) or one space-separated string. Anything else holds no permission.
+    /// </summary>
+    internal static IReadOnlyList<string> ReadPermissions(JsonWebToken token, string claim)
+    {
+        // The payload's own JSON, since IdentityModel flattens arrays and strings alike into string claims.
+        using var payload = System.Text.Json.JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
+        if (payload.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !payload.RootElement.TryGetProperty(claim, out var value))
+        {
+            return [];
+        }
+
+        return value.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.String => value.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            System.Text.Json.JsonValueKind.Array => [.. value.EnumerateArray().Where(e => e.ValueKind == System.Text.Json.JsonValueKind.String).Select(e => e.GetString()!)],
+            _ => [],
         };
     }
 

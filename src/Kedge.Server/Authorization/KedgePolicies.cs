@@ -5,12 +5,29 @@ namespace Kedge.Server.Authorization;
 
 /// <summary>
 /// Builds the ASP.NET Core authorization policy of a route: its own <see cref="RouteAuthorizationOptions"/>, or the
-/// <c>Kedge:Auth</c> default when it has none. <see langword="null"/> means the route is open (only the TLS layer's
-/// client-certificate check applies).
+/// default when it has none. <see langword="null"/> means the route is open to whoever passed the TLS layer.
 /// </summary>
 internal static class KedgePolicies
 {
-    public static AuthorizationPolicy? Default(KedgeAuthSettings auth)
+    /// <summary>
+    /// The default for routes without their own rule: the <c>Kedge:Auth</c> token rule; without one, a verified client
+    /// certificate when the TLS layer only makes them optional (so optional certificates never open a route that says
+    /// nothing); otherwise nothing beyond the TLS layer.
+    /// </summary>
+    public static AuthorizationPolicy? Default(KedgeServerSettings settings)
+    {
+        if (TokenDefault(settings.Auth) is { } token)
+        {
+            return token;
+        }
+
+        return settings.TlsClientCaFiles.Count > 0 && !settings.TlsClientCertRequired
+            ? new AuthorizationPolicyBuilder(KedgeAuthSchemes.ClientCertificate).RequireAuthenticatedUser().Build()
+            : null;
+    }
+
+    /// <summary>The <c>Kedge:Auth</c> token rule (OIDC permissions or the static token), or <see langword="null"/>.</summary>
+    public static AuthorizationPolicy? TokenDefault(KedgeAuthSettings auth)
     {
         if (auth.UsesStaticToken)
         {

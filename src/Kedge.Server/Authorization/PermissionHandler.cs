@@ -3,15 +3,17 @@ using Microsoft.AspNetCore.Authorization;
 namespace Kedge.Server.Authorization;
 
 /// <summary>
-/// Checks <see cref="PermissionRequirement"/>. The claim may be a JSON array of strings (one claim per element) or a
-/// space-separated string.
+/// Checks <see cref="PermissionRequirement"/> against the permissions kedge read from the token (see
+/// <see cref="KedgeAuthentication.ReadPermissions"/>), held in their own identity.
 /// </summary>
 internal sealed class PermissionHandler : AuthorizationHandler<PermissionRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
     {
-        var held = context.User.FindAll(requirement.ClaimType)
-            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var held = context.User.Identities
+            .Where(i => i.AuthenticationType == KedgeAuthSchemes.PermissionsIdentity)
+            .SelectMany(i => i.FindAll(KedgeAuthSchemes.PermissionClaim))
+            .Select(c => c.Value)
             .ToHashSet(StringComparer.Ordinal);
         if (requirement.Permissions.Any(held.Contains))
         {

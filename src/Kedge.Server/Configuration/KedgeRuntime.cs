@@ -72,7 +72,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
                 return await RejectAsync([$"{section}: a backend could not be built: {ex.Message}"]);
             }
-            _current = new KedgeSnapshot(options, new RoutingTable(options, _settings.Auth), http, grpc);
+            _current = new KedgeSnapshot(options, new RoutingTable(options, _settings), http, grpc);
             IsLoaded = true;
             KedgeServerLog.ConfigurationApplied(_logger, options.HttpRoutes.Count, options.GrpcRoutes.Count, http.Count + grpc.Count);
 

@@ -71,6 +71,10 @@ internal static partial class KedgeServerOptionsValidator
             {
                 errors.Add($"{key}:DnsNameMatcher: '{matcher}' is an IP address; adhoc rules claim DNS names, for example '*.pods.cluster.local'.");
             }
+            else if (!matcher.TrimStart('*').TrimStart('.').Contains('.', StringComparison.Ordinal))
+            {
+                errors.Add($"{key}:DnsNameMatcher: '{matcher}' claims a whole top-level domain; name at least two labels, for example '*.pods.cluster.local'.");
+            }
             else if (matcher.LastIndexOf('*') > 0)
             {
                 errors.Add($"{key}:DnsNameMatcher: '{matcher}' may only start with '*' (a suffix match), for example '*.pods.cluster.local'.");

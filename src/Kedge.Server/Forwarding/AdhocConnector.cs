@@ -39,6 +39,9 @@ internal sealed class AdhocConnector : IDisposable
             UseCookies = false,
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
+            // Connections are checked against the rules when opened; a bounded lifetime makes a reload that narrows a
+            // rule, and DNS changes, take effect on busy connections too.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
             ConnectCallback = ConnectAsync,
         };
@@ -90,6 +93,11 @@ internal sealed class AdhocConnector : IDisposable
                 socket.Dispose();
                 last = ex;
             }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
 
         throw new AdhocException(KedgeErrorType.NoConnectionToAllResolvedAddresses, StatusCodes.Status502BadGateway,
@@ -100,11 +108,6 @@ internal sealed class AdhocConnector : IDisposable
     {
         try
         {
-            if (IPAddress.TryParse(name, out var literal))
-            {
-                return [literal];
-            }
-
             IPAddress[] addresses;
             if (_dns is null)
             {

@@ -26,6 +26,26 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
         _ => "transport-unknown-error",
     };
 
+    /// <summary>Replaces every character outside printable ASCII with '?'.</summary>
+    internal static string Printable(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return string.Create(text.Length, text, static (span, source) =>
+                {
+                    for (var i = 0; i < source.Length; i++)
+                    {
+                        span[i] = source[i] is < ' ' or > '~' ? '?' : source[i];
+                    }
+                });
+            }
+        }
+
+        return text;
+    }
+
     /// <summary>gRPC status codes (numbers from the gRPC spec).</summary>
     public static int GrpcStatus(KedgeErrorType type, int httpStatus) => type switch
     {
@@ -41,7 +61,21 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
     {
         var typeName = Name(type);
         metrics.ProxyError(backend, typeName);
-        KedgeServerLog.ProxyError(logger, context.Request.Host.Value ?? string.Empty, typeName, backend, message);
+
+        // Messages can carry caller-controlled text (a certificate's names, a token's subject, a host): printable
+        // ASCII only, so it can neither break the header nor forge log lines.
+        message = Printable(message);
+        var target = Printable(context.Request.Host.Value ?? string.Empty);
+        if (type is KedgeErrorType.Unauthorized or KedgeErrorType.Forbidden)
+        {
+            // Refused callers are routine (and can be many); they are counted, and logged only at Debug.
+            KedgeServerLog.RequestRefused(logger, target, typeName, message);
+        }
+        else
+        {
+            KedgeServerLog.ProxyError(logger, target, typeName, backend, message);
+        }
+
         if (context.Response.HasStarted)
         {
             return;

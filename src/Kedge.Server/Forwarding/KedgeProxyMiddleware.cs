@@ -194,6 +194,12 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
             return;
         }
 
+        if (IPAddress.TryParse(name, out _))
+        {
+            await errors.ReportAsync(context, KedgeErrorType.Forbidden, $"adhoc: {host} rewrites to the IP address {name}; kedge does not proxy to IP addresses ({rule.Description})", AdhocBackendName, isGrpc, StatusCodes.Status403Forbidden);
+            return;
+        }
+
         context.Items[AdhocRuleItem] = rule;
         var stats = isGrpc ? _adhocGrpcStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "grpc") : _adhocHttpStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "http");
         await SendAsync(context, AdhocConnector.DestinationPrefix(name, port), adhoc.Invoker, isGrpc ? Grpc : PlainHttp, AdhocBackendName, stats, isGrpc);
@@ -221,7 +227,19 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
     {
         var started = Stopwatch.GetTimestamp();
         var error = await forwarder.SendAsync(context, destinationPrefix, invoker, config, KedgeTransformer.Instance);
-        stats.Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - started);
+        try
+        {
+            await ReportForwarderErrorAsync(context, error, backendName, isGrpc);
+        }
+        finally
+        {
+            // After kedge's own answer, so a refused adhoc destination counts as the 403/400 the caller saw.
+            stats.Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - started);
+        }
+    }
+
+    private async Task ReportForwarderErrorAsync(HttpContext context, ForwarderError error, string backendName, bool isGrpc)
+    {
         if (error == ForwarderError.None)
         {
             return;

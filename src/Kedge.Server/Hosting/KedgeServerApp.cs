@@ -175,7 +175,7 @@ public static class KedgeServerApp
                 : Results.Text("configuration not loaded yet", "text/plain", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapGet("/_version", () => Results.Json(new { build_version = typeof(KedgeServerApp).Assembly.GetName().Version?.ToString() ?? "unknown" }));
             var debug = endpoints.MapGroup("/debug");
-            if (settings.Auth.ProtectDebugEndpoints && KedgePolicies.Default(settings.Auth) is { } debugPolicy)
+            if (settings.Auth.ProtectDebugEndpoints && KedgePolicies.TokenDefault(settings.Auth) is { } debugPolicy)
             {
                 // Go put the authorizer in front of every debug-server path, health included; only /debug/* is guarded here.
                 debug.AddEndpointFilter(async (invocation, next) =>

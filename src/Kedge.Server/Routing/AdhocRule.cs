@@ -83,17 +83,42 @@ internal sealed class AdhocRule
         return !IsReserved(address) || _reservedAllowed.Any(n => n.Contains(address));
     }
 
+    /// <summary>Cloud metadata services outside the link-local range (AWS over IPv6, Alibaba Cloud).</summary>
+    private static readonly IPAddress[] MetadataAddresses = [IPAddress.Parse("fd00:ec2::254"), IPAddress.Parse("100.100.100.200")];
+
+    /// <summary>IPv6 prefixes that carry an IPv4 address (NAT64 64:ff9b::/96 in the last 4 bytes; 6to4 2002::/16 in bytes 2–5).</summary>
+    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
+    private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
+    private static readonly IPNetwork Ipv4Compatible = IPNetwork.Parse("::/96");
+
     internal static bool IsReserved(IPAddress address)
     {
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast)
+            || MetadataAddresses.Contains(address))
         {
             return true;
         }
 
+        var bytes = address.GetAddressBytes();
         if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
         {
-            var bytes = address.GetAddressBytes();
             return bytes[0] == 0 || (bytes[0] == 169 && bytes[1] == 254) || bytes[0] >= 224;
+        }
+
+        // An IPv4 address tunnelled in IPv6 is judged as that IPv4 address.
+        if (Nat64.Contains(address) || Ipv4Compatible.Contains(address))
+        {
+            return IsReserved(new IPAddress(bytes.AsSpan(12, 4)));
+        }
+
+        if (SixToFour.Contains(address))
+        {
+            return IsReserved(new IPAddress(bytes.AsSpan(2, 4)));
         }
 
         return address.IsIPv6LinkLocal || address.IsIPv6Multicast || address.IsIPv6SiteLocal;

@@ -13,10 +13,11 @@ internal sealed class RoutingTable
     private readonly Dictionary<string, HttpRoute[]> _httpByHost;
     private readonly HttpRoute[] _httpAnyHost;
 
-    public RoutingTable(KedgeServerOptions options, KedgeAuthSettings? auth = null)
+    public RoutingTable(KedgeServerOptions options, KedgeServerSettings? settings = null)
     {
-        auth ??= new KedgeAuthSettings();
-        DefaultPolicy = KedgePolicies.Default(auth);
+        settings ??= new KedgeServerSettings();
+        var auth = settings.Auth;
+        DefaultPolicy = KedgePolicies.Default(settings);
         HttpRoutes = [.. options.HttpRoutes.Select((r, i) => new HttpRoute(i, r) { Policy = KedgePolicies.For(r.Authorization, auth, DefaultPolicy) })];
         GrpcRoutes = [.. options.GrpcRoutes.Select((r, i) => new GrpcRoute(i, r) { Policy = KedgePolicies.For(r.Authorization, auth, DefaultPolicy) })];
         HttpAdhocRules = [.. options.HttpAdhocRules.Select((r, i) => new AdhocRule(i, r, KedgePolicies.For(r.Authorization, auth, DefaultPolicy)))];

@@ -46,6 +46,7 @@ public sealed class KedgeAdhocTests : IAsyncLifetime
                 new() { DnsNameMatcher = "*.outer.test", Port = new() { Default = port, Allowed = [port] }, DnsNameReplace = new() { Pattern = ".outer.test", Substitution = ".pods.test" }, AllowedReservedNetworks = [.. loopback] },
                 new() { DnsNameMatcher = "*.misconfigured.test", Port = new() { Default = port, Allowed = [port] }, DnsNameReplace = new() { Pattern = ".nowhere", Substitution = ".pods.test" }, AllowedReservedNetworks = [.. loopback] },
                 new() { DnsNameMatcher = "*.guarded.test", Port = new() { Default = port, Allowed = [port, 80] } },
+                new() { DnsNameMatcher = "*.ip.test", Port = new() { Default = port, Allowed = [port] }, AllowedReservedNetworks = [.. loopback], DnsNameReplace = new() { Pattern = ".ip.test", Substitution = "" } },
                 new() { DnsNameMatcher = "*.secure.test", Port = new() { Default = port, Allowed = [port] }, AllowedReservedNetworks = [.. loopback], DnsNameReplace = new() { Pattern = ".secure.test", Substitution = ".pods.test" },
                         Authorization = new() { ClientCertificate = new() { SubjectCommonNames = ["payments-*"] } } },
             ],
@@ -185,6 +186,24 @@ public sealed class KedgeAdhocTests : IAsyncLifetime
 
         AssertError(response, HttpStatusCode.Forbidden, "forbidden", "kedge does not proxy to IP addresses");
         Assert.Equal(0, _backend.RequestCount);
+    }
+
+    [Fact]
+    public async Task Http_NameRewrittenToIpLiteral_403Refused()
+    {
+        using var response = await SendAsync("127.0.0.1.ip.test");
+
+        AssertError(response, HttpStatusCode.Forbidden, "forbidden", "rewrites to the IP address 127.0.0.1");
+        Assert.Equal(0, _backend.RequestCount);
+    }
+
+    [Fact]
+    public async Task Http_CertificateWithNonAsciiName_Answered403NotBrokenHeader()
+    {
+        using var http = KedgeTestHttp.Create(_kedge, _kedge.Ca.IssueClientCertificate("zahlungs-\u00fc\u00e4"));
+        using var response = await http.SendAsync(KedgeTestHttp.Request("inner.secure.test"));
+
+        AssertError(response, HttpStatusCode.Forbidden, "forbidden", "CN=zahlungs-??");
     }
 
     [Fact]

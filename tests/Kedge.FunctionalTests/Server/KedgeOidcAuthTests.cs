@@ -258,6 +258,32 @@ public sealed class KedgeOidcAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Http_PermissionArrayElementWithSpace_IsOnePermissionNotTwo()
+    {
+        using var response = await SendAsync("admin.shop.svc.cluster-b.kedge", "Bearer " + Token("not admin"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Http_TokenClaimsNamedLikeKedgeOwn_CannotStandInForCertificateOrPermissions()
+    {
+        var smuggling = _issuer.CreateToken(Audience, new Dictionary<string, object>
+        {
+            ["perms"] = new[] { "proxy" },
+            ["kedge/permission"] = "admin",
+            ["kedge/cn"] = "payments-api",
+            ["kedge/uri"] = "spiffe://cluster-a/ns/payments/api",
+        });
+
+        using var permission = await SendAsync("admin.shop.svc.cluster-b.kedge", "Bearer " + smuggling);
+        using var certificate = await SendAsync("payments.shop.svc.cluster-b.kedge", "Bearer " + smuggling, _kedge.ClientCertificate);
+
+        Assert.Equal(HttpStatusCode.Forbidden, permission.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, certificate.StatusCode);
+    }
+
+    [Fact]
     public async Task Admin_DebugConfigNeedsTokenWhileHealthReadinessAndMetricsStayOpen()
     {
         using var admin = new HttpClient { BaseAddress = _kedge.AdminUrl };

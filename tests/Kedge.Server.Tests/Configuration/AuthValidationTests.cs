@@ -104,6 +104,8 @@ public class AuthValidationTests
     [InlineData("", "is required")]
     [InlineData("10.0.0.1", "is an IP address")]
     [InlineData("a.*.x", "may only start with '*'")]
+    [InlineData("*.com", "whole top-level domain")]
+    [InlineData("*com", "whole top-level domain")]
     public void Validate_AdhocMatcher_OpenOrMalformedRefused(string matcher, string expected)
     {
         var errors = ValidateRouting(new KedgeServerOptions { HttpAdhocRules = [new() { DnsNameMatcher = matcher, Port = new() { Allowed = [80] } }] });
@@ -118,8 +120,8 @@ public class AuthValidationTests
         {
             GrpcAdhocRules =
             [
-                new() { DnsNameMatcher = "*.a", Port = new() },
-                new() { DnsNameMatcher = "*.b", Port = new() { Allowed = [0], AllowedRanges = [new() { From = 90, To = 80 }] }, AllowedReservedNetworks = ["localhost"], DnsNameReplace = new() },
+                new() { DnsNameMatcher = "*.a.test", Port = new() },
+                new() { DnsNameMatcher = "*.b.test", Port = new() { Allowed = [0], AllowedRanges = [new() { From = 90, To = 80 }] }, AllowedReservedNetworks = ["localhost"], DnsNameReplace = new() },
             ],
         });
 

@@ -71,6 +71,13 @@ public class AdhocRuleTests
     [InlineData("0.0.0.0", false)]
     [InlineData("::", false)]
     [InlineData("224.0.0.1", false)]
+    [InlineData("fd00:ec2::254", false)]
+    [InlineData("100.100.100.200", false)]
+    [InlineData("64:ff9b::a9fe:a9fe", false)]
+    [InlineData("64:ff9b::a0c:7", true)]
+    [InlineData("2002:7f00:1::1", false)]
+    [InlineData("2002:a0c:7::1", true)]
+    [InlineData("::7f00:1", false)]
     public void MayConnect_ReservedRangesRefusedByDefault(string address, bool expected)
     {
         Assert.Equal(expected, Rule("*.x").MayConnect(IPAddress.Parse(address)));
