@@ -153,12 +153,41 @@ internal sealed class KedgeConfigSource
         }
     }
 
-    /// <summary>The routing part of the section: everything but the listener settings.</summary>
+    /// <summary>
+    /// A native start-up section such as <c>Kedge:Kubernetes</c> (unknown keys are errors), or <see langword="null"/>
+    /// when the configuration is Go JSON or has no such section.
+    /// </summary>
+    public T? ReadSection<T>(string name, List<string> errors)
+        where T : class, new()
+    {
+        var section = IsNative ? BuildNative(errors: null)?.GetSection("Kedge:" + name) : null;
+        if (section is null || !section.Exists())
+        {
+            return null;
+        }
+
+        try
+        {
+            var value = new T();
+            section.Bind(value, o => o.ErrorOnUnknownConfiguration = true);
+            return value;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        {
+            errors.Add($"Kedge:{name}: {InnermostMessage(ex)}");
+            return null;
+        }
+    }
+
+    /// <summary>Sections read once at start, not part of the routing configuration.</summary>
+    private static readonly string[] StartupSections = ["Server", "Kubernetes", "Discovery"];
+
+    /// <summary>The routing part of the section: everything but the start-up sections (listeners, Kubernetes, discovery).</summary>
     private static IConfigurationSection WithoutServerSection(IConfigurationSection kedge)
     {
         var routing = kedge.AsEnumerable(makePathsRelative: true)
-            .Where(kv => kv.Value is not null && !kv.Key.Equals("Server", StringComparison.OrdinalIgnoreCase)
-                && !kv.Key.StartsWith("Server:", StringComparison.OrdinalIgnoreCase))
+            .Where(kv => kv.Value is not null && !StartupSections.Any(name => kv.Key.Equals(name, StringComparison.OrdinalIgnoreCase)
+                || kv.Key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)))
             .Select(kv => new KeyValuePair<string, string?>("Kedge:" + kv.Key, kv.Value));
         return new ConfigurationBuilder().AddInMemoryCollection(routing).Build().GetSection("Kedge");
     }

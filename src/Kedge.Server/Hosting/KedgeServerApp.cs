@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Kedge.Server.Configuration;
 using Kedge.Server.Forwarding;
+using Kedge.Server.Kubernetes;
 using Kedge.Server.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -43,6 +44,7 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<KedgeMetrics>();
         builder.Services.AddSingleton<KedgeErrors>();
         builder.Services.AddSingleton<KedgeRuntime>();
+        builder.Services.AddKedgeKubernetes();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName).AddPrometheusExporter());
         configure?.Invoke(builder);
 
@@ -171,7 +173,7 @@ public static class KedgeServerApp
         admin.UseEndpoints(endpoints =>
         {
             endpoints.MapGet("/_healthz", () => Results.Text("kedge isok", "text/plain"));
-            endpoints.MapGet("/readyz", (KedgeRuntime runtime) => runtime.IsLoaded
+            endpoints.MapGet("/readyz", (KedgeRuntime runtime, Discovery.ServiceDiscovery discovery) => runtime.IsLoaded && discovery.IsReady
                 ? Results.Text("ready", "text/plain")
                 : Results.Text("configuration not loaded yet", "text/plain", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapGet("/_version", () => Results.Json(new { build_version = typeof(KedgeServerApp).Assembly.GetName().Version?.ToString() ?? "unknown" }));

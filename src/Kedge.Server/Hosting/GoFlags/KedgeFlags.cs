@@ -76,5 +76,5 @@ internal static class KedgeFlags
     ];
 
     /// <summary>Every kedge flag. Declared last: static initializers run in textual order.</summary>
-    public static IReadOnlyList<GoFlag> All { get; } = [.. Server, .. Tls, .. Config, .. LbTransport];
+    public static IReadOnlyList<GoFlag> All { get; } = [.. Server, .. Tls, .. Config, .. LbTransport, .. KubernetesFlags.All];
 }
