@@ -75,7 +75,9 @@ internal sealed class EndpointSliceNamespaceWatch : IKubernetesWatchHandler<V1En
                 Store(slice);
             }
 
+            // Every subscriber hears the list, including those of services that have no slices (yet).
             before.UnionWith(_byService.Keys);
+            before.UnionWith(_subscribers.Keys);
             foreach (var service in before)
             {
                 Notify(service);

@@ -50,9 +50,11 @@ internal sealed class KubernetesWatch<T, TList>
     /// <summary>The resource version the next watch resumes from (null: list first).</summary>
     internal string? ResourceVersion { get; private set; }
 
+    /// <summary>Failures in a row (reset by the first list or event that gets through).</summary>
+    private int _failures;
+
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -63,15 +65,10 @@ internal sealed class KubernetesWatch<T, TList>
                     _handler.Reset(list.Items ?? []);
                     ResourceVersion = list.Metadata?.ResourceVersion ?? string.Empty;
                     KedgeServerLog.KubernetesListed(_logger, list.Items?.Count ?? 0, _name, ResourceVersion);
-                    failures = Recovered(failures);
+                    Recovered();
                 }
 
                 var outcome = await WatchOnceAsync(stoppingToken);
-                if (outcome.Received)
-                {
-                    failures = Recovered(failures);
-                }
-
                 if (outcome.Gone)
                 {
                     _metrics.WatchRelist(_name);
@@ -97,10 +94,10 @@ internal sealed class KubernetesWatch<T, TList>
             }
             catch (Exception ex)
             {
-                failures++;
+                _failures++;
                 _metrics.WatchError(_name);
-                var delay = Backoff(failures);
-                KedgeServerLog.KubernetesWatchFailed(_logger, _name, failures, delay, ex);
+                var delay = Backoff(_failures);
+                KedgeServerLog.KubernetesWatchFailed(_logger, _name, _failures, delay, ex);
                 try
                 {
                     await Task.Delay(delay, _timeProvider, stoppingToken);
@@ -115,14 +112,13 @@ internal sealed class KubernetesWatch<T, TList>
         }
     }
 
-    private int Recovered(int failures)
+    private void Recovered()
     {
-        if (failures > 0)
+        if (_failures > 0)
         {
-            KedgeServerLog.KubernetesWatchRecovered(_logger, _name, failures);
+            KedgeServerLog.KubernetesWatchRecovered(_logger, _name, _failures);
+            _failures = 0;
         }
-
-        return 0;
     }
 
     private async Task<WatchOutcome> WatchOnceAsync(CancellationToken stoppingToken)
@@ -130,6 +126,7 @@ internal sealed class KubernetesWatch<T, TList>
         var gone = false;
         Exception? error = null;
         var received = false;
+        var started = _timeProvider.GetTimestamp();
 
         // The server closes the watch after timeoutSeconds; a stream that stays silent well past that is hung (a dead
         // connection with no FIN), so it is cut here and resumed.
@@ -145,7 +142,12 @@ internal sealed class KubernetesWatch<T, TList>
                     ResourceVersion = version;
                 }
 
-                received = true;
+                if (!received)
+                {
+                    received = true;
+                    Recovered();
+                }
+
                 switch (type)
                 {
                     case WatchEventType.Added:
@@ -162,6 +164,12 @@ internal sealed class KubernetesWatch<T, TList>
         catch (OperationCanceledException) when (hung.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
             // Resume from the last version.
+        }
+
+        if (!received && !gone && error is null && _timeProvider.GetElapsedTime(started) < TimeSpan.FromSeconds(1))
+        {
+            // A watch that the server ends at once, again and again, must not become a busy loop: back off.
+            error = new k8s.Exceptions.KubernetesClientException("the watch ended at once without any event");
         }
 
         return new WatchOutcome(gone, error, received);
