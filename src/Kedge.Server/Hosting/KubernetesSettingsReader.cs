@@ -28,7 +28,11 @@ internal static class KubernetesSettingsReader
         }
 
         Use(nativeKubernetes, KubernetesFlags.KubeApiUrl, () => kubernetes.ApiUrl = Text(KubernetesFlags.KubeApiUrl));
-        Use(nativeKubernetes, KubernetesFlags.TlsInsecure, () => kubernetes.TlsInsecure = parsed.GetBool(KubernetesFlags.TlsInsecure));
+        if (parsed.IsSet(KubernetesFlags.TlsInsecure) || nativeKubernetes is null)
+        {
+            kubernetes.TlsInsecure = parsed.GetBool(KubernetesFlags.TlsInsecure);
+        }
+
         Use(nativeKubernetes, KubernetesFlags.CaFile, () => kubernetes.CaFile = Text(KubernetesFlags.CaFile));
         Use(nativeKubernetes, KubernetesFlags.GoTokenFile, () => kubernetes.TokenFile = Text(KubernetesFlags.GoTokenFile));
         Use(nativeKubernetes, KubernetesFlags.TokenFile, () => kubernetes.TokenFile = Text(KubernetesFlags.TokenFile));
