@@ -220,7 +220,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     }
 
     private static bool SameSettings(BackendOptions a, BackendOptions b)
-        => JsonSerializer.Serialize(a) == JsonSerializer.Serialize(b);
+        => ReferenceEquals(a, b) || JsonSerializer.Serialize(a) == JsonSerializer.Serialize(b);
 
     private async Task DisposeLaterAsync(List<Backend> backends)
     {

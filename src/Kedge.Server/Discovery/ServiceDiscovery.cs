@@ -26,6 +26,7 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly TaskCompletionSource _firstApplied = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _version;
+    private Dictionary<string, BackendOptions>? _lastBackends;
 
     public ServiceDiscovery(DiscoveryOptions options, KubernetesConnection connection, KedgeRuntime runtime, KubernetesMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -142,10 +143,13 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
                 services = [.. _services.Values];
             }
 
-            var routing = DiscoveryConfigBuilder.Build(services, _options, _logger);
+            var routing = DiscoveryConfigBuilder.Build(services, _options, _logger, _lastBackends);
             var errors = await _runtime.ApplyDiscoveredAsync(routing, stoppingToken);
             if (errors.Count == 0)
             {
+                _lastBackends = routing.HttpBackends.Concat(routing.GrpcBackends)
+                    .GroupBy(b => b.Options.Name!, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.First().Options, StringComparer.Ordinal);
                 KedgeServerLog.DiscoveryApplied(_logger, routing.HttpBackends.Count, routing.GrpcBackends.Count, routing.ServiceCount);
             }
 
