@@ -41,7 +41,7 @@ internal sealed class EndpointSliceResolver : IBackendResolver
         _subscription = _pool.Subscribe(_target.Namespace, _target.Service, Update);
         try
         {
-            await _subscription.Synced.WaitAsync(_pool.Options.InitialSyncTimeout, _timeProvider, cancellationToken);
+            await _subscription.Synced.WaitAsync(_subscription.RemainingSyncWait, _timeProvider, cancellationToken);
         }
         catch (TimeoutException)
         {

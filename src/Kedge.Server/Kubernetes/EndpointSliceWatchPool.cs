@@ -98,7 +98,7 @@ internal sealed class EndpointSliceWatchPool : IAsyncDisposable
             _logger);
         var stop = new CancellationTokenSource();
         var task = Task.Run(() => watch.RunAsync(stop.Token), CancellationToken.None);
-        return new Running(handler, stop, task);
+        return new Running(handler, stop, task, _timeProvider.GetTimestamp());
     }
 
     private void Release(Running running, string service, Action<IReadOnlyList<V1EndpointSlice>> onChange)
@@ -120,7 +120,7 @@ internal sealed class EndpointSliceWatchPool : IAsyncDisposable
         }
     }
 
-    internal sealed record Running(EndpointSliceNamespaceWatch Watch, CancellationTokenSource Stop, Task Task)
+    internal sealed record Running(EndpointSliceNamespaceWatch Watch, CancellationTokenSource Stop, Task Task, long StartedAt)
     {
         public async Task StopAsync()
         {
@@ -156,6 +156,19 @@ internal sealed class EndpointSliceWatchPool : IAsyncDisposable
 
         /// <summary>Completes when the namespace has been listed once.</summary>
         public Task Synced => _running.Watch.Synced;
+
+        /// <summary>
+        /// How much longer a new backend should wait for the first list: the wait is counted from the watch's start, so
+        /// backends sharing a watch of an unreachable API server do not each wait the whole time in turn.
+        /// </summary>
+        public TimeSpan RemainingSyncWait
+        {
+            get
+            {
+                var left = _pool.Options.InitialSyncTimeout - _pool._timeProvider.GetElapsedTime(_running.StartedAt);
+                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            }
+        }
 
         public void Dispose()
         {

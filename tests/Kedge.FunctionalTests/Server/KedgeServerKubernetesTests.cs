@@ -120,6 +120,37 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Request_ApiDownAtStart_StartsWithoutEndpointsThenFollows()
+    {
+        _api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-1", [("http", _podA.Port)], [Ready("127.0.0.1")]));
+        await _api.GoDownAsync();
+        _kubernetes.InitialSyncTimeout = TimeSpan.FromSeconds(1);
+        var routing = new KedgeServerOptions
+        {
+            HttpRoutes = [new() { Backend = "orders", Host = "orders.shop.svc.cluster-b.kedge" }, new() { Backend = "cart", Host = "cart.shop.svc.cluster-b.kedge" }],
+            HttpBackends = [new() { Name = "orders", K8s = new() { DnsPortName = "orders.shop:http" } }, new() { Name = "cart", K8s = new() { DnsPortName = "cart.shop:http" } }],
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using var kedge = await StartKedgeAsync(routing);
+
+        // Both backends share the namespace watch, so the start waits for its first list once, not once per backend.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"start took {clock.Elapsed}");
+        using var client = kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using (var response = await http.GetAsync("http://orders.shop.svc.cluster-b.kedge/"))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            Assert.Equal("no-resolution-available", response.Headers.GetValues("X-Kedge-Error-Type").Single());
+        }
+
+        await _api.ComeBackAsync();
+
+        var echo = await EventuallyAsync(async () => await http.GetFromJsonAsync<EchoReport>("http://orders.shop.svc.cluster-b.kedge/", LoopbackServer.JsonOptions));
+        Assert.Equal("orders.shop.svc.cluster-b.kedge", echo!.Host);
+        Assert.Single(_logs.WithEventName("KubernetesInitialSyncTimedOut"), e => e.Message.Contains("'orders'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Discovery_LabelledServiceAddedModifiedDeleted_RoutesFollow()
     {
         _api.Apply(KubernetesApiServer.Slice("shop", "echo", "echo-1", [("http", _podA.Port)], [Ready("127.0.0.1")]));
