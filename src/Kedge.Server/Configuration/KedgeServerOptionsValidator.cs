@@ -205,9 +205,16 @@ internal static partial class KedgeServerOptionsValidator
 
                 CheckPort(srv.PortOverride, $"{backendKey}:Srv:PortOverride", errors);
             }
-            else
+            else if (backend.K8s is { } k8s)
             {
-                errors.Add($"{backendKey}:K8s: the Kubernetes resolver is not available in this build yet; use 'Host' (the Service's cluster DNS name) or 'Srv' until it lands.");
+                try
+                {
+                    Kubernetes.K8sTarget.Parse(k8s.DnsPortName);
+                }
+                catch (FormatException ex)
+                {
+                    errors.Add($"{backendKey}:K8s:DnsPortName: {ex.Message}; for example 'orders.shop:http'.");
+                }
             }
 
             if (backend.Tls is { } tls)

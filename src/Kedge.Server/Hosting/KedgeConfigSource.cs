@@ -154,10 +154,10 @@ internal sealed class KedgeConfigSource
         }
     }
 
-    /// <summary>The sections read once at start rather than as routing configuration.</summary>
-    private static readonly string[] StartupSections = ["Server", "Auth"];
+    /// <summary>Sections read once at start, not part of the routing configuration.</summary>
+    private static readonly string[] StartupSections = ["Server", "Auth", "Kubernetes", "Discovery"];
 
-    /// <summary>The routing part of the section: everything but the start-up sections.</summary>
+    /// <summary>The routing part of the section: everything but the start-up sections (listeners, Kubernetes, discovery).</summary>
     private static IConfigurationSection WithoutServerSection(IConfigurationSection kedge)
     {
         var routing = kedge.AsEnumerable(makePathsRelative: true)

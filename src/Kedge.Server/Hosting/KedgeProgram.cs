@@ -57,6 +57,12 @@ public static class KedgeProgram
         }
 
         var routing = source?.Load(errors);
+        var (kubernetes, discovery) = KubernetesSettingsReader.Read(parsed, source, errors);
+        if (!parsed.GetBool(PrintConfigFlag) && errors.Count == 0)
+        {
+            KubernetesSettingsReader.CheckAccess(kubernetes, discovery, routing, errors);
+        }
+
         if (errors.Count > 0 || source is null || routing is null)
         {
             return await FailAsync(error, errors);
@@ -73,6 +79,8 @@ public static class KedgeProgram
             builder.Logging.SetMinimumLevel(ToLogLevel(parsed.GetString(KedgeFlags.LogLevel)));
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
             builder.Services.AddSingleton(source);
+            builder.Services.AddSingleton(kubernetes);
+            builder.Services.AddSingleton(discovery);
             builder.Services.AddHostedService<KedgeConfigWatcher>();
         });
         await using (server)

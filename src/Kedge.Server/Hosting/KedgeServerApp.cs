@@ -4,6 +4,7 @@ using System.Text.Json;
 using Kedge.Server.Authorization;
 using Kedge.Server.Configuration;
 using Kedge.Server.Forwarding;
+using Kedge.Server.Kubernetes;
 using Kedge.Server.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -53,6 +54,7 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<KedgeRuntime>();
         builder.Services.AddSingleton<AdhocConnector>();
         builder.Services.AddKedgeAuthentication(settings.Auth, TimeProvider.System);
+        builder.Services.AddKedgeKubernetes();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName).AddPrometheusExporter());
         configure?.Invoke(builder);
 
@@ -170,7 +172,7 @@ public static class KedgeServerApp
         admin.UseEndpoints(endpoints =>
         {
             endpoints.MapGet("/_healthz", () => Results.Text("kedge isok", "text/plain"));
-            endpoints.MapGet("/readyz", (KedgeRuntime runtime) => runtime.IsLoaded
+            endpoints.MapGet("/readyz", (KedgeRuntime runtime, Discovery.ServiceDiscovery discovery) => runtime.IsLoaded && discovery.IsReady
                 ? Results.Text("ready", "text/plain")
                 : Results.Text("configuration not loaded yet", "text/plain", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapGet("/_version", () => Results.Json(new { build_version = typeof(KedgeServerApp).Assembly.GetName().Version?.ToString() ?? "unknown" }));

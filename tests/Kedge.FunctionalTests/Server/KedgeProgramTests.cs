@@ -296,4 +296,38 @@ public sealed class KedgeProgramTests : IDisposable
         Assert.Contains("Kedge:Auth", error, StringComparison.Ordinal);
         Assert.Contains("OidcPermClaim", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_DiscoveryWithoutSuffix_FailsWithGoMessage()
+    {
+        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config={\"grpc\":{},\"http\":{}}", "--kedge_config_backendpool_config={\"grpc\":{},\"http\":{}}", "--kedge_dynamic_routings_enabled");
+
+        Assert.Equal(2, code);
+        Assert.Contains("required flag 'discovery_external_domain_suffix' is not specified.", error, StringComparison.Ordinal);
+    }
+
+    private const string OrdersOnly = """{"grpc":{},"http":{"routes":[{"backend_name":"orders","host_matcher":"orders.shop.svc.cluster-b.kedge"}]}}""";
+
+    [Fact]
+    public async Task Run_K8sBackendWithoutClusterAccess_FailsNamingTheSettings()
+    {
+        var backendPool = """{"grpc":{},"http":{"backends":[{"name":"orders","k8s":{"dns_port_name":"orders.shop:http"}}]}}""";
+
+        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config=" + OrdersOnly, "--kedge_config_backendpool_config=" + backendPool, "--k8sclient_kubeconfig_path=" + _dir.Combine("missing-kubeconfig"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("Kubernetes: the kubeconfig", error, StringComparison.Ordinal);
+        Assert.Contains("--k8sclient_kubeconfig_path", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_BadK8sTarget_FailsWithGoMessage()
+    {
+        var backendPool = """{"grpc":{},"http":{"backends":[{"name":"orders","k8s":{"dns_port_name":"http://orders.shop"}}]}}""";
+
+        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config=" + OrdersOnly, "--kedge_config_backendpool_config=" + backendPool, "--k8sclient_kubeapi_url=http://127.0.0.1:1");
+
+        Assert.Equal(2, code);
+        Assert.Contains("K8s:DnsPortName: Bad targetEntry name. It cannot contain any schema.", error, StringComparison.Ordinal);
+    }
 }

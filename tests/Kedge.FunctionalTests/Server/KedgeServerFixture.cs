@@ -39,7 +39,7 @@ public sealed class KedgeServerFixture : IAsyncDisposable
 
     public Uri AdminUrl => new($"http://127.0.0.1:{Server.AdminPort}");
 
-    public static async Task<KedgeServerFixture> StartAsync(TestLogSink logs, KedgeServerOptions routing, Action<KedgeServerSettings>? configure = null, Action<KedgeServerFixture>? beforeStart = null)
+    public static async Task<KedgeServerFixture> StartAsync(TestLogSink logs, KedgeServerOptions routing, Action<KedgeServerSettings>? configure = null, Action<KedgeServerFixture>? beforeStart = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureHost = null)
     {
         var dir = new TempDirectory();
         var ca = TestCertificateAuthority.Create();
@@ -63,6 +63,7 @@ public sealed class KedgeServerFixture : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             builder.Logging.AddProvider(logs);
+            configureHost?.Invoke(builder);
         });
         var fixture = new KedgeServerFixture(dir, ca, server, clientCert, clientKey, caFile, clientCertificate);
         beforeStart?.Invoke(fixture);

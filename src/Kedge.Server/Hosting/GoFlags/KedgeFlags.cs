@@ -101,5 +101,5 @@ internal static class KedgeFlags
     ];
 
     /// <summary>Every kedge flag. Declared last: static initializers run in textual order.</summary>
-    public static IReadOnlyList<GoFlag> All { get; } = [.. Server, .. Tls, .. Config, .. LbTransport, .. Auth];
+    public static IReadOnlyList<GoFlag> All { get; } = [.. Server, .. Tls, .. Config, .. LbTransport, .. Auth, .. KubernetesFlags.All];
 }
