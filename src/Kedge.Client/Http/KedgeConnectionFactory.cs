@@ -28,6 +28,7 @@ internal sealed class KedgeConnectionFactory : IDisposable
     private readonly FileSnapshot<ClientCertificate>? _clientCertificate;
     private readonly FileSnapshot<X509ChainPolicy>? _trust;
     private readonly TimeSpan _connectTimeout;
+    private readonly bool _insecureSkipVerify;
     private readonly ILogger _logger;
     private readonly Forwarder _tls;
     private readonly Forwarder _plain;
@@ -40,11 +41,13 @@ internal sealed class KedgeConnectionFactory : IDisposable
         FileSnapshot<X509ChainPolicy>? trust,
         TimeSpan pooledConnectionLifetime,
         TimeSpan connectTimeout,
-        ILogger logger)
+        ILogger logger,
+        bool insecureSkipVerify = false)
     {
         _clientCertificate = clientCertificate;
         _trust = trust;
         _connectTimeout = connectTimeout;
+        _insecureSkipVerify = insecureSkipVerify;
         _logger = logger;
         _tls = new Forwarder(CreateHandler(pooledConnectionLifetime, ConnectTlsAsync));
         _plain = new Forwarder(CreateHandler(pooledConnectionLifetime, connectCallback: null));
@@ -145,7 +148,14 @@ internal sealed class KedgeConnectionFactory : IDisposable
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             };
 
-            if (_trust is not null)
+            if (_insecureSkipVerify)
+            {
+                // Asked for explicitly (winch's --client_insecure, Go's client_insecure): never set from configuration.
+#pragma warning disable CA5359
+                options.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+#pragma warning restore CA5359
+            }
+            else if (_trust is not null)
             {
                 options.CertificateChainPolicy = _trust.GetCurrent().Clone();
             }

@@ -120,7 +120,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         return await SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, cancellationToken).ConfigureAwait(false);
     }
 
-    private bool TryBearer(KedgeTokenSource source, string token, string target, out string? headerValue, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HttpRequestException? failure)
+    private bool TryBearer(KedgeTokenSource source, string token, string target, out string? headerValue, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out KedgeTokenException? failure)
     {
         try
         {
@@ -136,10 +136,10 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         }
     }
 
-    private HttpRequestException TokenFailure(KedgeTokenSource source, string target, Exception ex)
+    private KedgeTokenException TokenFailure(KedgeTokenSource source, string target, Exception ex)
     {
         KedgeClientLog.TokenSourceFailed(_client.Logger, source.Name, target, ex);
-        return new HttpRequestException($"Kedge could not get a token from token source '{source.Name}' for '{target}': {ex.Message}", ex);
+        return new KedgeTokenException(source.Name, $"Kedge could not get a token from token source '{source.Name}' for '{target}': {ex.Message}", ex);
     }
 
     private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, CancellationToken cancellationToken)
