@@ -19,7 +19,12 @@ internal sealed class WinchMetrics
     {
         var meter = meterFactory.Create(MeterName);
         _httpRequests = meter.CreateCounter<long>("winch_http_requests", description: "HTTP proxy requests by where they went (kedge, direct, local, refused) and status code.");
-        _httpDuration = meter.CreateHistogram<double>("winch_http_request_duration", unit: "s", description: "Time to the response headers of proxied HTTP requests.");
+        _httpDuration = meter.CreateHistogram(
+            "winch_http_request_duration",
+            unit: "s",
+            description: "Time to the response headers of proxied HTTP requests.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _grpcCalls = meter.CreateCounter<long>("winch_grpc_calls", description: "gRPC proxy calls by outcome (kedge, not-kedge-destination, error).");
     }
 
