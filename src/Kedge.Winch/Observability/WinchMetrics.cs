@@ -22,7 +22,7 @@ internal sealed class WinchMetrics
         _httpDuration = meter.CreateHistogram(
             "winch_http_request_duration",
             unit: "s",
-            description: "Time to the response headers of proxied HTTP requests.",
+            description: "Duration of proxied HTTP requests, until the response has been copied to the caller.",
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _grpcCalls = meter.CreateCounter<long>("winch_grpc_calls", description: "gRPC proxy calls by outcome (kedge, not-kedge-destination, error).");
