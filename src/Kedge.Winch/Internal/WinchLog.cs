@@ -26,6 +26,9 @@ internal static partial class WinchLog
     [LoggerMessage(EventId = 2014, EventName = "ConnectRefused", Level = LogLevel.Information, Message = "CONNECT {Target} refused: winch does not tunnel https:// (the PAC file sends https DIRECT)")]
     public static partial void ConnectRefused(ILogger logger, string target);
 
+    [LoggerMessage(EventId = 2015, EventName = "KedgeWithoutHttp2", Level = LogLevel.Information, Message = "kedge {KedgeUrl} does not negotiate HTTP/2; winch sends it HTTP/1.1 from now on")]
+    public static partial void KedgeWithoutHttp2(ILogger logger, Uri kedgeUrl);
+
     [LoggerMessage(EventId = 2020, EventName = "GrpcProxied", Level = LogLevel.Debug, Message = "gRPC {Method} to {Authority} through kedge {KedgeUrl}")]
     public static partial void GrpcProxied(ILogger logger, string method, string authority, Uri kedgeUrl);
 

@@ -27,6 +27,13 @@ internal sealed class WinchHttpProxy
         ActivityTimeout = TimeSpan.FromMinutes(30),
     };
 
+    private static readonly ForwarderRequestConfig ToHttp1Kedge = new()
+    {
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = TimeSpan.FromMinutes(30),
+    };
+
     private static readonly ForwarderRequestConfig Direct = new()
     {
         Version = System.Net.HttpVersion.Version11,
@@ -40,6 +47,9 @@ internal sealed class WinchHttpProxy
     private readonly WinchMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+
+    // Kedges that refused HTTP/2 in the TLS handshake; they get HTTP/1.1 from then on.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _http1Kedges = new(StringComparer.OrdinalIgnoreCase);
 
     public WinchHttpProxy(IHttpForwarder forwarder, WinchKedgeClients clients, WinchSettings settings, WinchMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -102,7 +112,18 @@ internal sealed class WinchHttpProxy
         }
 
         var prefix = uri.GetLeftPart(UriPartial.Authority);
-        var error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, route is null ? Direct : ToKedge, _transformer).ConfigureAwait(false);
+        var config = route is null ? Direct : _http1Kedges.ContainsKey(route.KedgeUrl.Authority) ? ToHttp1Kedge : ToKedge;
+        var error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, config, _transformer).ConfigureAwait(false);
+        if (error == ForwarderError.Request && route is not null && config == ToKedge && !context.Response.HasStarted
+            && context.GetForwarderErrorFeature()?.Exception is { } refused && refused.Data.Contains(Kedge.Client.Http.KedgeConnectionFactory.NoHttp2DataKey))
+        {
+            // The kedge does not speak HTTP/2; nothing was sent, so send the request again over HTTP/1.1.
+            _http1Kedges[route.KedgeUrl.Authority] = true;
+            WinchLog.KedgeWithoutHttp2(_logger, route.KedgeUrl);
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
+            error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, ToHttp1Kedge, _transformer).ConfigureAwait(false);
+        }
         var requestId = context.Items[WinchRequestTransformer.RequestIdItem] as string ?? string.Empty;
         if (error != ForwarderError.None)
         {

@@ -46,7 +46,7 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
     public Uri WinchGrpcAddress => new($"http://127.0.0.1:{Winch.GrpcPort}");
 
     /// <summary>Starts everything. <paramref name="mapperConfig"/> may use <c>{KEDGE}</c> for the stand-in's URL.</summary>
-    public static async Task<WinchTestEnvironment> StartAsync(TestLogSink logs, string mapperConfig, string authConfig = "{}", IEnumerable<string>? extraFlags = null, TimeProvider? clock = null)
+    public static async Task<WinchTestEnvironment> StartAsync(TestLogSink logs, string mapperConfig, string authConfig = "{}", IEnumerable<string>? extraFlags = null, TimeProvider? clock = null, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols kedgeProtocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2)
     {
         var dir = new TempDirectory();
         var ca = TestCertificateAuthority.Create();
@@ -56,6 +56,7 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
                 ServerCertificate = ca.IssueServerCertificate("kedge.cluster-b.test"),
                 ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                 ClientCertificateAuthority = ca,
+                Protocols = kedgeProtocols,
             },
             logs,
             app => app.Map(KedgeErrorPath, (HttpContext context) =>

@@ -221,6 +221,24 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
         Assert.Contains("has no cached token to clear", response.Headers.GetValues("X-Winch-Error").Single(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Proxy_KedgeWithoutHttp2_RequestResentOverHttp1AndRemembered()
+    {
+        using var logs = new TestLogSink();
+        await using var env = await WinchTestEnvironment.StartAsync(logs, Mapper, Auth, kedgeProtocols: Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+        using var client = env.CreateProxiedClient();
+
+        using var first = await client.PostAsync("http://orders.shop.svc.cluster-b.internal:8080/one", new StringContent("body-1"));
+        using var second = await client.PostAsync("http://orders.shop.svc.cluster-b.internal:8080/two", new StringContent("body-2"));
+
+        Assert.True(first.IsSuccessStatusCode, $"{first.StatusCode} {string.Join(";", first.Headers.Select(h => h.Key + "=" + string.Join(",", h.Value)))}");
+        var one = (await first.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions))!;
+        var two = (await second.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions))!;
+        Assert.Equal(("HTTP/1.1", "body-1", "orders.shop.svc.cluster-b.internal:8080"), (one.Protocol, one.Body, one.Host));
+        Assert.Equal(("HTTP/1.1", "body-2"), (two.Protocol, two.Body));
+        Assert.Single(logs.WithEventName("KedgeWithoutHttp2"));
+    }
+
     private static string? Header(EchoReport echo, string name)
         => echo.Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 }
