@@ -2,7 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using Kedge.Client;
 using Kedge.Client.Mapping;
-using Kedge.Client.Tokens;
+using Kedge.Client.Http;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
 using Microsoft.Extensions.Logging;
@@ -87,9 +87,9 @@ internal sealed class WinchGrpcProxy
         }
 
         var exception = context.GetForwarderErrorFeature()?.Exception;
-        if (exception is KedgeTokenException token)
+        if (exception?.Data[KedgeHttpMessageHandler.TokenSourceDataKey] is string source)
         {
-            Fail(context, method, authority.Value, StatusCode.Unauthenticated, $"winch could not get a token from auth source '{token.SourceName}': {token.InnerException?.Message ?? token.Message}", exception);
+            Fail(context, method, authority.Value, StatusCode.Unauthenticated, $"winch could not get a token from auth source '{source}': {exception.InnerException?.Message ?? exception.Message}", exception);
             return;
         }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Kedge.Client;
 using Kedge.Client.Mapping;
-using Kedge.Client.Tokens;
+using Kedge.Client.Http;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
@@ -133,7 +133,7 @@ internal sealed class WinchHttpProxy
                 return; // the caller went away
             }
 
-            var type = exception is KedgeTokenException ? WinchErrorTypes.AuthError : WinchErrorTypes.TransportUnknownError;
+            var type = exception?.Data.Contains(KedgeHttpMessageHandler.TokenSourceDataKey) == true ? WinchErrorTypes.AuthError : WinchErrorTypes.TransportUnknownError;
             var message = exception?.Message ?? error.ToString();
             if (route is null)
             {
