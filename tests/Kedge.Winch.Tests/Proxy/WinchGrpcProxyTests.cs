@@ -14,6 +14,7 @@ public sealed class WinchGrpcProxyTests : IAsyncLifetime
         {"routes": [
           {"direct": {"key": "greeter.shop.svc.cluster-b.internal:8081", "url": "{KEDGE}"}, "protocol": "GRPC", "proxy_auth": "proxy", "backend_auth": "backend"},
           {"direct": {"key": "http-only.cluster-b.internal:8081", "url": "{KEDGE}"}, "protocol": "HTTP"},
+          {"regexp": {"exp": "^test_[a-z_]+\\.cluster-b\\.internal:8081$", "url": "{KEDGE}"}, "protocol": "GRPC"},
           {"direct": {"key": "broken.cluster-b.internal:8081", "url": "{KEDGE}"}, "proxy_auth": "empty-dummy"}
         ]}
         """;
@@ -142,5 +143,16 @@ public sealed class WinchGrpcProxyTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("was given the IP address 10.0.0.1:8081", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unary_AuthorityWithUnderscore_ForwardedAndKept()
+    {
+        var client = Client("test_endpoint.cluster-b.internal:8081", out var channel);
+        using var _ = channel;
+
+        var reply = await client.SayHelloAsync(new HelloRequest { Name = "underscore" });
+
+        Assert.Equal("test_endpoint.cluster-b.internal:8081", reply.Authority);
     }
 }
