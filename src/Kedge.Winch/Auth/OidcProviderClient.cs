@@ -62,16 +62,94 @@ internal sealed class OidcProviderClient
     public Task<OidcTokenResponse> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
         => RequestTokenAsync("refresh the ID token", [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)], cancellationToken);
 
-    private async Task<OidcTokenResponse> RequestTokenAsync(string step, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    /// <summary>True when the issuer offers the device authorization grant (RFC 8628).</summary>
+    public async Task<bool> SupportsDeviceLoginAsync(CancellationToken cancellationToken)
+    {
+        var discovery = await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false);
+        return discovery.TryGetProperty("device_authorization_endpoint", out var value) && value.ValueKind == JsonValueKind.String;
+    }
+
+    /// <summary>Starts a device login: the code the user enters and where.</summary>
+    public async Task<OidcDeviceAuthorization> StartDeviceLoginAsync(CancellationToken cancellationToken)
+    {
+        var endpoint = await GetEndpointAsync("device_authorization_endpoint", cancellationToken).ConfigureAwait(false);
+        var scope = string.Join(' ', OpenIdScope.Concat(Scopes.Where(s => s != "openid")));
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(ClientForm([new("scope", scope)])) };
+        using var response = await Send(request, "start a device login", cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"the issuer {Issuer} refused to start a device login: {(int)response.StatusCode} {Shorten(body)}");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            int Seconds(string name, int fallback) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n > 0 ? n : fallback;
+            var deviceCode = Text("device_code");
+            var userCode = Text("user_code");
+            var verificationUri = Text("verification_uri") ?? Text("verification_url");
+            if (deviceCode is null || userCode is null || verificationUri is null)
+            {
+                throw new InvalidOperationException($"the issuer {Issuer} started a device login without device_code, user_code or verification_uri");
+            }
+
+            return new OidcDeviceAuthorization(deviceCode, userCode, verificationUri, Text("verification_uri_complete"), TimeSpan.FromSeconds(Seconds("interval", 5)), TimeSpan.FromSeconds(Seconds("expires_in", 600)));
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"the issuer {Issuer} answered the device login request with something that is not JSON: {Shorten(body)}", ex);
+        }
+    }
+
+    /// <summary>Asks once whether the device login finished: the tokens, or the OAuth error code (<c>authorization_pending</c>, <c>slow_down</c>, …).</summary>
+    public async Task<(OidcTokenResponse? Tokens, string? Error)> PollDeviceLoginAsync(string deviceCode, CancellationToken cancellationToken)
     {
         var endpoint = await GetEndpointAsync("token_endpoint", cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new FormUrlEncodedContent(ClientForm([new("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), new("device_code", deviceCode)])),
+        };
+        using var response = await Send(request, "finish the device login", cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                if (document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+                {
+                    return (null, error.GetString());
+                }
+            }
+            catch (JsonException)
+            {
+                // Reported below with the body.
+            }
+
+            throw new InvalidOperationException($"the issuer {Issuer} refused to finish the device login: {(int)response.StatusCode} {Shorten(body)}");
+        }
+
+        return (ParseTokens(body, "finish the device login"), null);
+    }
+
+    private List<KeyValuePair<string, string>> ClientForm(List<KeyValuePair<string, string>> form)
+    {
         form.Add(new("client_id", ClientId));
         if (ClientSecret.Length > 0)
         {
             form.Add(new("client_secret", ClientSecret));
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
+        return form;
+    }
+
+    private async Task<OidcTokenResponse> RequestTokenAsync(string step, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    {
+        var endpoint = await GetEndpointAsync("token_endpoint", cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(ClientForm(form)) };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var response = await Send(request, step, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -80,6 +158,11 @@ internal sealed class OidcProviderClient
             throw new InvalidOperationException($"the issuer {Issuer} refused to {step}: {(int)response.StatusCode} {Shorten(body)}");
         }
 
+        return ParseTokens(body, step);
+    }
+
+    private OidcTokenResponse ParseTokens(string body, string step)
+    {
         try
         {
             using var document = JsonDocument.Parse(body);

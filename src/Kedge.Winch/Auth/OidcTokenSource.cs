@@ -11,8 +11,10 @@ namespace Kedge.Winch.Auth;
 /// <summary>
 /// Go winch's <c>oidc</c> source: an ID token from an OIDC issuer, reused while valid, refreshed with the cached
 /// refresh token, and (when <c>login_callback_path</c> is set) obtained by a browser login: authorization code with
-/// PKCE, started at <c>/winch/login/&lt;source&gt;</c> and finished at winch's callback path. The refresh and ID
-/// tokens are cached in a 0600 file under <c>path</c>.
+/// PKCE, started at <c>/winch/login/&lt;source&gt;</c> and finished at winch's callback path. Without a callback path,
+/// an issuer that offers the device grant gives a device login instead (beyond Go winch, for headless machines): the
+/// failing request names the URL and the code, and winch polls until the user has approved. The refresh and ID tokens
+/// are cached in a 0600 file under <c>path</c>.
 /// </summary>
 internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
 {
@@ -26,6 +28,8 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
     private readonly ConcurrentDictionary<string, (string Verifier, long StartedAt)> _pendingLogins = new(StringComparer.Ordinal);
     private volatile string? _idToken;
     private string? _refreshToken;
+    private Task<string>? _deviceLogin;
+    private string _devicePrompt = string.Empty;
 
     public OidcTokenSource(string name, OidcProviderClient provider, string cacheDirectory, string callbackPath, WinchAuthContext context)
         : base(name)
@@ -57,6 +61,9 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
         _idToken = null;
         SaveCache();
     }
+
+    /// <summary>The device login in progress or last finished, if any (tests wait for it).</summary>
+    internal Task<string>? DeviceLogin => _deviceLogin;
 
     /// <summary>Starts a browser login: the issuer URL to redirect to.</summary>
     public Task<Uri> BeginLoginAsync(CancellationToken cancellationToken)
@@ -129,8 +136,7 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
             {
                 if (CallbackPath.Length == 0)
                 {
-                    throw new InvalidOperationException(
-                        $"auth source '{Name}' has no valid token cached in {_cacheFile} and no login_callback_path for a browser login; set oidc.login_callback_path and log in at {_context.WinchAddress}/winch/login/{Name}");
+                    await StartDeviceLoginAsync().ConfigureAwait(false);
                 }
 
                 var loginUrl = LoginUrl;
@@ -159,6 +165,66 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
             var expiry = JwtExpiry.Read(response.IdToken) ?? DateTimeOffset.MaxValue;
             WinchLog.TokenRefreshed(_context.Logger, Name, _provider.Issuer, expiry);
             return response.IdToken;
+        }
+    }
+
+    /// <summary>Starts (or reports the running) device login; always throws, naming where to log in.</summary>
+    private async Task StartDeviceLoginAsync()
+    {
+        if (_deviceLogin is { IsCompleted: false })
+        {
+            throw new InvalidOperationException(_devicePrompt);
+        }
+
+        using var timeout = new CancellationTokenSource(_context.Timeout);
+        if (!await _provider.SupportsDeviceLoginAsync(timeout.Token).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException(
+                $"auth source '{Name}' has no valid token cached in {_cacheFile}, no login_callback_path for a browser login, and the issuer {_provider.Issuer} offers no device login; set oidc.login_callback_path and log in at {_context.WinchAddress}/winch/login/{Name}");
+        }
+
+        var device = await _provider.StartDeviceLoginAsync(timeout.Token).ConfigureAwait(false);
+        var where = device.VerificationUriComplete ?? device.VerificationUri;
+        _devicePrompt = $"auth source '{Name}' is not logged in: open {where} and enter the code {device.UserCode} within {device.ExpiresIn.TotalMinutes:0} minutes, then retry";
+        _deviceLogin = PollDeviceLoginAsync(device);
+        WinchLog.LoginNeeded(_context.Logger, Name, where + " (code " + device.UserCode + ")");
+        throw new InvalidOperationException(_devicePrompt);
+    }
+
+    private async Task<string> PollDeviceLoginAsync(OidcDeviceAuthorization device)
+    {
+        var started = _context.TimeProvider.GetTimestamp();
+        var interval = device.Interval;
+        while (true)
+        {
+            await Task.Delay(interval, _context.TimeProvider).ConfigureAwait(false);
+            if (_context.TimeProvider.GetElapsedTime(started) > device.ExpiresIn)
+            {
+                throw new InvalidOperationException($"the device login for auth source '{Name}' expired; the next request starts a new one");
+            }
+
+            using var timeout = new CancellationTokenSource(_context.Timeout);
+            var (tokens, error) = await _provider.PollDeviceLoginAsync(device.DeviceCode, timeout.Token).ConfigureAwait(false);
+            switch (error)
+            {
+                case null:
+                    lock (_gate)
+                    {
+                        _idToken = tokens!.IdToken;
+                        _refreshToken = tokens.RefreshToken ?? _refreshToken;
+                        SaveCache();
+                    }
+
+                    WinchLog.LoggedIn(_context.Logger, Name, _provider.Issuer);
+                    return tokens.IdToken;
+                case "authorization_pending":
+                    continue;
+                case "slow_down":
+                    interval += TimeSpan.FromSeconds(5);
+                    continue;
+                default:
+                    throw new InvalidOperationException($"the device login for auth source '{Name}' failed at the issuer {_provider.Issuer}: {error}");
+            }
         }
     }
 

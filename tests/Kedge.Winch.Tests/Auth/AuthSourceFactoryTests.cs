@@ -210,6 +210,38 @@ public sealed class AuthSourceFactoryTests : IDisposable
         Assert.Contains("set oidc.login_callback_path", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GetToken_OidcDeviceLogin_PromptsThenPollsUntilApproved()
+    {
+        await using var issuer = await TestIssuer.StartAsync(_clock);
+        issuer.OffersDeviceLogin = true;
+        var (source, _) = Build(new AuthSourceConfig
+        {
+            Path = "p",
+            Name = "headless",
+            Kind = AuthSourceKind.Oidc,
+            Provider = issuer.Url.ToString(),
+            ClientId = issuer.ClientId,
+            Secret = issuer.ClientSecret,
+            FilePath = _dir.Combine("cache"),
+        });
+        var oidc = (OidcTokenSource)source!;
+
+        var first = await Assert.ThrowsAsync<InvalidOperationException>(() => oidc.GetTokenAsync().AsTask());
+        var second = await Assert.ThrowsAsync<InvalidOperationException>(() => oidc.GetTokenAsync().AsTask());
+        issuer.DeviceApproved = true;
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        var loggedIn = await oidc.DeviceLogin!.WaitAsync(TimeSpan.FromSeconds(30));
+        var token = await oidc.GetTokenAsync();
+
+        Assert.Equal($"auth source 'headless' is not logged in: open {issuer.Url}activate and enter the code WDJB-MJHT within 10 minutes, then retry", first.Message);
+        Assert.Equal(first.Message, second.Message);
+        Assert.Equal(1, issuer.DeviceLoginsStarted);
+        Assert.Equal("id-1", TestIssuer.SubjectOf(token));
+        Assert.Same(loggedIn, token);
+        Assert.Single(Directory.GetFiles(_dir.Combine("cache")));
+    }
+
     private static string OidcUser(TestIssuer issuer, string idToken, string refreshToken) =>
         $"- name: oidc-user\n  user:\n    auth-provider:\n      name: oidc\n      config:\n        idp-issuer-url: {issuer.Url}\n        client-id: {issuer.ClientId}\n        client-secret: {issuer.ClientSecret}\n        id-token: {idToken}\n        refresh-token: {refreshToken}\n";
 

@@ -45,6 +45,17 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Whether discovery advertises the device authorization endpoint.</summary>
+    public bool OffersDeviceLogin { get; set; }
+
+    /// <summary>Whether the user has approved the device login (until then the token endpoint says authorization_pending).</summary>
+    public bool DeviceApproved { get; set; }
+
+    /// <summary>How many device logins were started.</summary>
+    public int DeviceLoginsStarted => _deviceLogins;
+
+    private int _deviceLogins;
+
     public static async Task<TestIssuer> StartAsync(TimeProvider clock)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -52,12 +63,39 @@ public sealed class TestIssuer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var issuer = new TestIssuer(app, clock);
-        app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, string>
+        app.MapGet("/.well-known/openid-configuration", () =>
         {
-            ["issuer"] = issuer.Url.ToString().TrimEnd('/'),
-            ["authorization_endpoint"] = issuer.Url + "authorize",
-            ["token_endpoint"] = issuer.Url + "token",
-        }));
+            var discovery = new Dictionary<string, string>
+            {
+                ["issuer"] = issuer.Url.ToString().TrimEnd('/'),
+                ["authorization_endpoint"] = issuer.Url + "authorize",
+                ["token_endpoint"] = issuer.Url + "token",
+            };
+            if (issuer.OffersDeviceLogin)
+            {
+                discovery["device_authorization_endpoint"] = issuer.Url + "device";
+            }
+
+            return Results.Json(discovery);
+        });
+        app.MapPost("/device", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            if (form["client_id"] != issuer.ClientId || !form["scope"].ToString().Contains("openid", StringComparison.Ordinal))
+            {
+                return Results.Json(new { error = "invalid_request" }, statusCode: 400);
+            }
+
+            Interlocked.Increment(ref issuer._deviceLogins);
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["device_code"] = "device-code-1",
+                ["user_code"] = "WDJB-MJHT",
+                ["verification_uri"] = issuer.Url + "activate",
+                ["interval"] = 5,
+                ["expires_in"] = 600,
+            });
+        });
         app.MapGet("/authorize", (HttpContext context) =>
         {
             var query = context.Request.Query;
@@ -90,6 +128,19 @@ public sealed class TestIssuer : IAsyncDisposable
                     if (challenge != pending.Challenge)
                     {
                         return Results.Json(new { error = "invalid_grant", error_description = "PKCE verifier does not match" }, statusCode: 400);
+                    }
+
+                    break;
+
+                case "urn:ietf:params:oauth:grant-type:device_code":
+                    if (form["device_code"] != "device-code-1")
+                    {
+                        return Results.Json(new { error = "invalid_grant" }, statusCode: 400);
+                    }
+
+                    if (!issuer.DeviceApproved)
+                    {
+                        return Results.Json(new { error = "authorization_pending" }, statusCode: 400);
                     }
 
                     break;
