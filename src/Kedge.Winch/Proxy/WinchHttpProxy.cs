@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Kedge.Client;
 using Kedge.Client.Mapping;
 using Kedge.Client.Http;
