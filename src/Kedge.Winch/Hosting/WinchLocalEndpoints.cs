@@ -15,7 +15,7 @@ internal static class WinchLocalEndpoints
 {
     public static void MapProxyPortEndpoints(IEndpointRouteBuilder endpoints, WinchSettings settings, Func<string> pac, AuthSourceFactory auth, ILogger logger)
     {
-        endpoints.MapGet("/wpad.dat", () => Results.Text(pac(), PacFile.ContentType));
+        endpoints.MapMethods("/wpad.dat", ["GET", "HEAD"], () => Results.Text(pac(), PacFile.ContentType));
         endpoints.MapMethods("/winch/cleartoken/{source}", ["GET", "POST"], (string source) => ClearToken(source, auth, logger));
 
         foreach (var (name, source) in auth.Built)

@@ -38,7 +38,7 @@ internal sealed class WinchGrpcProxy
     {
         _forwarder = forwarder;
         _clients = clients;
-        _transformer = new WinchRequestTransformer(settings.DebugMode);
+        _transformer = new WinchRequestTransformer(settings.DebugMode, dropProxyHeaders: false);
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger("Kedge.Winch.GrpcProxy");
     }

@@ -54,7 +54,7 @@ internal sealed class WinchHttpProxy
     {
         _forwarder = forwarder;
         _clients = clients;
-        _transformer = new WinchRequestTransformer(settings.DebugMode);
+        _transformer = new WinchRequestTransformer(settings.DebugMode, dropProxyHeaders: true);
         _metrics = metrics;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger("Kedge.Winch.HttpProxy");

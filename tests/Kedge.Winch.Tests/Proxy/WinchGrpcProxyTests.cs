@@ -155,4 +155,16 @@ public sealed class WinchGrpcProxyTests : IAsyncLifetime
 
         Assert.Equal("test_endpoint.cluster-b.internal:8081", reply.Authority);
     }
+
+    [Fact]
+    public async Task Unary_RouteWithoutProxyAuth_CallersOwnCredentialsPassThrough()
+    {
+        var client = Client("test_caller.cluster-b.internal:8081", out var channel);
+        using var _ = channel;
+
+        var reply = await client.SayHelloAsync(new HelloRequest { Name = "x" }, new Metadata { { "proxy-authorization", "Bearer callers-mesh" }, { "authorization", "Bearer callers-app" } });
+
+        Assert.Equal("Bearer callers-mesh", reply.ProxyAuthorization);
+        Assert.Equal("Bearer callers-app", reply.Authorization);
+    }
 }
