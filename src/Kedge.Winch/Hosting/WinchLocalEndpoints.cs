@@ -13,7 +13,7 @@ namespace Kedge.Winch.Hosting;
 /// </summary>
 internal static class WinchLocalEndpoints
 {
-    public static void MapProxyPortEndpoints(IEndpointRouteBuilder endpoints, WinchSettings settings, Func<string> pac, AuthSourceFactory auth, ILogger logger)
+    public static void MapProxyPortEndpoints(IEndpointRouteBuilder endpoints, Func<string> pac, AuthSourceFactory auth, ILogger logger)
     {
         endpoints.MapMethods("/wpad.dat", ["GET", "HEAD"], () => Results.Text(pac(), PacFile.ContentType));
         endpoints.MapMethods("/winch/cleartoken/{source}", ["GET", "POST"], (string source) => ClearToken(source, auth, logger));

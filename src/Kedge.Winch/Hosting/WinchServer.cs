@@ -177,7 +177,7 @@ internal sealed class WinchServer : IAsyncDisposable
             branch.UseRouting();
             branch.UseEndpoints(endpoints =>
             {
-                WinchLocalEndpoints.MapProxyPortEndpoints(endpoints, settings, server.CurrentPac, auth, logger);
+                WinchLocalEndpoints.MapProxyPortEndpoints(endpoints, server.CurrentPac, auth, logger);
                 if (monitoring is null)
                 {
                     WinchLocalEndpoints.MapMonitoringEndpoints(endpoints, settings);

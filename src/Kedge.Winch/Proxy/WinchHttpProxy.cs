@@ -114,7 +114,7 @@ internal sealed class WinchHttpProxy
         var config = route is null ? Direct : _http1Kedges.ContainsKey(route.KedgeUrl.Authority) ? ToHttp1Kedge : ToKedge;
         var error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, config, _transformer).ConfigureAwait(false);
         if (error == ForwarderError.Request && route is not null && config == ToKedge && !context.Response.HasStarted
-            && context.GetForwarderErrorFeature()?.Exception is { } refused && refused.Data.Contains(Kedge.Client.Http.KedgeConnectionFactory.NoHttp2DataKey))
+            && context.GetForwarderErrorFeature()?.Exception is { } refused && refused.Data.Contains(KedgeConnectionFactory.NoHttp2DataKey))
         {
             // The kedge does not speak HTTP/2; nothing was sent, so send the request again over HTTP/1.1.
             _http1Kedges[route.KedgeUrl.Authority] = true;
@@ -123,6 +123,7 @@ internal sealed class WinchHttpProxy
             context.Features.Set<IForwarderErrorFeature>(null);
             error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, ToHttp1Kedge, _transformer).ConfigureAwait(false);
         }
+
         var requestId = context.Items[WinchRequestTransformer.RequestIdItem] as string ?? string.Empty;
         if (error != ForwarderError.None)
         {
