@@ -71,8 +71,7 @@ internal sealed class AuthSourceFactory
                 return new OidcTokenSource(config.Name, provider, config.FilePath, config.LoginCallbackPath, _context);
 
             case AuthSourceKind.ServiceAccountOidc:
-                throw new InvalidOperationException(
-                    "service_account_oidc (Google service-account ID tokens) is not supported by this winch; get an ID token another way and use a \"token\" source, or a \"kube\" user with an exec plugin");
+                return ServiceAccountOidcTokenSource.Create(config.Name, config.ServiceAccountJsonPath, config.ClientId, _context);
 
             default:
                 throw new InvalidOperationException($"source {config.Kind} not supported");

@@ -53,12 +53,43 @@ public sealed class AuthSourceFactoryTests : IDisposable
     }
 
     [Fact]
-    public void Get_ServiceAccountOidc_NotSupportedAtStartUp()
+    public void Get_ServiceAccountOidcKeyFileMissing_GoMessage()
     {
-        var (source, errors) = Build(new AuthSourceConfig { Path = "auth_sources[3]", Name = "gsa", Kind = AuthSourceKind.ServiceAccountOidc });
+        var file = _dir.Combine("absent.json");
+
+        var (source, errors) = Build(new AuthSourceConfig { Path = "auth_sources[3]", Name = "gsa", Kind = AuthSourceKind.ServiceAccountOidc, ClientId = "aud", ServiceAccountJsonPath = file });
 
         Assert.Null(source);
-        Assert.StartsWith("auth config: auth_sources[3] (\"gsa\"): service_account_oidc (Google service-account ID tokens) is not supported", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.StartsWith($"auth config: auth_sources[3] (\"gsa\"): failed to open google SA JSON file from {file}", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetToken_ServiceAccountOidc_SignedAssertionExchangedCachedAndRenewed()
+    {
+        await using var issuer = await TestIssuer.StartAsync(_clock);
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        issuer.ServiceAccountKey = key;
+        var file = _dir.Combine("sa.json");
+        await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["type"] = "service_account",
+            ["client_email"] = "winch@project.iam.example.com",
+            ["private_key_id"] = "key-1",
+            ["private_key"] = key.ExportPkcs8PrivateKeyPem(),
+            ["token_uri"] = issuer.Url + "token",
+        }));
+        var (source, errors) = Build(new AuthSourceConfig { Path = "p", Name = "gsa", Kind = AuthSourceKind.ServiceAccountOidc, ClientId = "kedge-audience", ServiceAccountJsonPath = file });
+        Assert.Empty(errors);
+
+        var first = await source!.GetTokenAsync();
+        var cached = await source.GetTokenAsync();
+        _clock.Advance(TimeSpan.FromHours(2));
+        var renewed = await source.GetTokenAsync();
+
+        Assert.Equal("id-1", TestIssuer.SubjectOf(first));
+        Assert.Same(first, cached);
+        Assert.Equal("id-2", TestIssuer.SubjectOf(renewed));
+        Assert.Equal("kedge-audience", issuer.LastTargetAudience);
     }
 
     [Fact]

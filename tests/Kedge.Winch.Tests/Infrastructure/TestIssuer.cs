@@ -45,6 +45,12 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>The public key of the service account whose JWT-bearer assertions the token endpoint accepts.</summary>
+    public System.Security.Cryptography.RSA? ServiceAccountKey { get; set; }
+
+    /// <summary>The <c>target_audience</c> of the last accepted service-account assertion.</summary>
+    public string? LastTargetAudience { get; private set; }
+
     /// <summary>Whether discovery advertises the device authorization endpoint.</summary>
     public bool OffersDeviceLogin { get; set; }
 
@@ -111,13 +117,38 @@ public sealed class TestIssuer : IAsyncDisposable
         app.MapPost("/token", async (HttpContext context) =>
         {
             var form = await context.Request.ReadFormAsync();
-            if (form["client_id"] != issuer.ClientId || form["client_secret"] != issuer.ClientSecret)
+            var grant = form["grant_type"].ToString();
+            if (grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" && (form["client_id"] != issuer.ClientId || form["client_secret"] != issuer.ClientSecret))
             {
                 return Results.Json(new { error = "invalid_client" }, statusCode: 401);
             }
 
-            switch (form["grant_type"].ToString())
+            switch (grant)
             {
+                case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+                    var parts = form["assertion"].ToString().Split('.');
+                    var valid = parts.Length == 3 && issuer.ServiceAccountKey is { } key && key.VerifyData(
+                        Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]),
+                        Base64Url.DecodeFromChars(parts[2]),
+                        System.Security.Cryptography.HashAlgorithmName.SHA256,
+                        System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+                    if (!valid)
+                    {
+                        return Results.Json(new { error = "invalid_grant", error_description = "bad signature" }, statusCode: 400);
+                    }
+
+                    using (var claims = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1])))
+                    {
+                        if (claims.RootElement.GetProperty("aud").GetString() != issuer.Url + "token")
+                        {
+                            return Results.Json(new { error = "invalid_grant", error_description = "wrong aud" }, statusCode: 400);
+                        }
+
+                        issuer.LastTargetAudience = claims.RootElement.GetProperty("target_audience").GetString();
+                    }
+
+                    break;
+
                 case "authorization_code":
                     if (!issuer._codes.TryRemove(form["code"].ToString(), out var pending) || pending.RedirectUri != form["redirect_uri"])
                     {
