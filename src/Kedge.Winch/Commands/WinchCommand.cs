@@ -125,6 +125,11 @@ internal static class WinchCommand
             errors.Add($"--{WinchFlags.ServerMetricsPath}: \"{metricsPath}\" must start with '/', for example /metrics");
         }
 
+        if (config is not null)
+        {
+            CheckCallbackPaths(config, metricsPath, errors);
+        }
+
         if (errors.Count > 0 || config is null)
         {
             return null;
@@ -212,6 +217,25 @@ internal static class WinchCommand
         {
             errors.Add($"--{pathFlag}: cannot read '{path}': {ex.Message}");
             return null;
+        }
+    }
+
+    /// <summary>Each oidc callback path is winch's own endpoint, so it must be unique and not one of winch's others.</summary>
+    private static void CheckCallbackPaths(WinchConfig config, string metricsPath, List<string> errors)
+    {
+        var taken = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["/wpad.dat"] = "the PAC file",
+            ["/healthz"] = "the health endpoint",
+            ["/version"] = "the version endpoint",
+            [metricsPath] = "the metrics endpoint",
+        };
+        foreach (var source in config.AuthSources.Values.Where(s => s.LoginCallbackPath.Length > 0))
+        {
+            if (!taken.TryAdd(source.LoginCallbackPath, $"auth source \"{source.Name}\""))
+            {
+                errors.Add($"auth config: {source.Path}.oidc.login_callback_path: \"{source.LoginCallbackPath}\" is already {taken[source.LoginCallbackPath]}'s path on winch. Give each oidc source its own callback path, for example \"/login/{source.Name}/callback\"");
+            }
         }
     }
 

@@ -115,6 +115,24 @@ public sealed class WinchCommandTests
     }
 
     [Fact]
+    public void ReadSettings_OidcCallbackPathsClash_Refused()
+    {
+        var (_, errors) = Read(
+            "--server_mapper_config=" + OneRoute,
+            "--server_auth_config=" + """
+                {"auth_sources": [
+                  {"name": "a", "oidc": {"provider": "https://login.example.com", "client_id": "x", "login_callback_path": "/login/callback"}},
+                  {"name": "b", "oidc": {"provider": "https://login.example.com", "client_id": "y", "login_callback_path": "/login/callback"}},
+                  {"name": "c", "oidc": {"provider": "https://login.example.com", "client_id": "z", "login_callback_path": "/healthz"}}
+                ]}
+                """);
+
+        Assert.Equal(2, errors.Count);
+        Assert.StartsWith("auth config: auth_sources[1].oidc.login_callback_path: \"/login/callback\" is already auth source \"a\"'s path on winch", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("auth config: auth_sources[2].oidc.login_callback_path: \"/healthz\" is already the health endpoint's path on winch", errors[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadSettings_PacExpressionsAndPacFile_Refused()
     {
         using var dir = new TempDirectory();
