@@ -24,9 +24,9 @@ internal static class WinchConfigReader
         var before = errors.Count;
         var authSink = new GoConfigErrorSink(authSource, errors);
         var sources = new Dictionary<string, AuthSourceConfig>(StringComparer.Ordinal);
-        using (var document = Parse(authJson, authSink, AuthExample))
+        using (var document = JsonpbDocument.Parse(authJson, authSink, AuthExample))
         {
-            if (document is not null && ReadTopLevel(document.RootElement, WinchConfigSchema.AuthConfig, authSink, AuthExample) is { } auth)
+            if (document is not null && JsonpbDocument.ReadTopLevel(document.RootElement, WinchConfigSchema.AuthConfig, authSink, AuthExample) is { } auth)
             {
                 foreach (var source in auth.GetMessages("auth_sources", WinchConfigSchema.AuthSource))
                 {
@@ -41,9 +41,9 @@ internal static class WinchConfigReader
 
         var mapperSink = new GoConfigErrorSink(mapperSource, errors);
         var routes = new List<WinchRouteConfig>();
-        using (var document = Parse(mapperJson, mapperSink, MapperExample))
+        using (var document = JsonpbDocument.Parse(mapperJson, mapperSink, MapperExample))
         {
-            if (document is not null && ReadTopLevel(document.RootElement, WinchConfigSchema.MapperConfig, mapperSink, MapperExample) is { } mapper)
+            if (document is not null && JsonpbDocument.ReadTopLevel(document.RootElement, WinchConfigSchema.MapperConfig, mapperSink, MapperExample) is { } mapper)
             {
                 foreach (var route in mapper.GetMessages("routes", WinchConfigSchema.Route))
                 {
@@ -262,39 +262,5 @@ internal static class WinchConfigReader
         {
             sink.Add(oidc.PathOf("login_callback_path"), $"\"{callbackPath}\" is not a usable callback path", "Give a path on winch starting with '/', outside /winch/, for example \"/login/callback\"");
         }
-    }
-
-    private static JsonDocument? Parse(string json, GoConfigErrorSink sink, string example)
-    {
-        try
-        {
-            // encoding/json (under jsonpb) allows neither comments nor trailing commas.
-            return JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
-        }
-        catch (JsonException exception)
-        {
-            var message = exception.Message;
-            var positionAt = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            if (positionAt >= 0)
-            {
-                message = message[..positionAt];
-            }
-
-            var line = (exception.LineNumber ?? 0) + 1;
-            var position = (exception.BytePositionInLine ?? 0) + 1;
-            sink.Add(string.Empty, $"invalid JSON at line {line}, byte {position}: {message.TrimEnd('.', ' ')}", $"Fix the JSON syntax (no comments or trailing commas), for example {example}");
-            return null;
-        }
-    }
-
-    private static JsonpbMessage? ReadTopLevel(JsonElement root, JsonpbMessageType type, GoConfigErrorSink sink, string example)
-    {
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            sink.Add(string.Empty, $"the top-level value must be a JSON object ({type.FullName}) but is {JsonpbMessage.Describe(root)}", $"Write the config as a JSON object, for example {example}");
-            return null;
-        }
-
-        return JsonpbMessage.Read(root, string.Empty, type, sink);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Kedge.Server.Hosting.GoFlags;
 using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;
@@ -66,7 +67,7 @@ internal sealed class WinchServer : IAsyncDisposable
     public static WinchServer? Build(WinchSettings settings, List<string> errors, Action<WebApplicationBuilder>? configure = null, TimeProvider? timeProvider = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "winch", Args = [] });
-        builder.Logging.SetMinimumLevel(settings.DebugMode ? LogLevel.Debug : ToLogLevel(settings.LogLevel));
+        builder.Logging.SetMinimumLevel(settings.DebugMode ? LogLevel.Debug : GoLogLevel.ToLogLevel(settings.LogLevel));
 
         // The proxy's per-request framework logs would drown winch's own.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -248,14 +249,4 @@ internal sealed class WinchServer : IAsyncDisposable
 
         return IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : null;
     }
-
-    internal static LogLevel ToLogLevel(string level) => level.ToLowerInvariant() switch
-    {
-        "panic" or "fatal" => LogLevel.Critical,
-        "error" => LogLevel.Error,
-        "warn" or "warning" => LogLevel.Warning,
-        "debug" => LogLevel.Debug,
-        "trace" => LogLevel.Trace,
-        _ => LogLevel.Information,
-    };
 }
