@@ -46,7 +46,7 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
     public Uri WinchGrpcAddress => new($"http://127.0.0.1:{Winch.GrpcPort}");
 
     /// <summary>Starts everything. <paramref name="mapperConfig"/> may use <c>{KEDGE}</c> for the stand-in's URL.</summary>
-    public static async Task<WinchTestEnvironment> StartAsync(TestLogSink logs, string mapperConfig, string authConfig = "{}", IEnumerable<string>? extraFlags = null, TimeProvider? clock = null, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols kedgeProtocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2)
+    public static async Task<WinchTestEnvironment> StartAsync(TestLogSink logs, string mapperConfig, string authConfig = "{}", IEnumerable<string>? extraFlags = null, TimeProvider? clock = null, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols kedgeProtocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, bool trustKedgeCa = true)
     {
         var dir = new TempDirectory();
         var ca = TestCertificateAuthority.Create();
@@ -79,7 +79,7 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
             "--server_auth_config=" + authConfig.Replace("{DIR}", JsonEncodedText.Encode(dir.Path).ToString(), StringComparison.Ordinal),
             "--client_tls_cert_file=" + certificate,
             "--client_tls_key_file=" + key,
-            "--client_tls_root_ca_files=" + caFile,
+            .. trustKedgeCa ? ["--client_tls_root_ca_files=" + caFile] : Array.Empty<string>(),
             .. extraFlags ?? [],
         ];
         var errors = new List<string>();
