@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Kedge.Winch.Auth;
 
 /// <summary>What auth sources share: the clock, an HTTP client for issuers, the per-operation timeout and winch's own address.</summary>

@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Net;
 using Kedge.Server.Hosting.GoFlags;
 using Kedge.Winch.Configuration;
 using Kedge.Winch.Hosting;
-using Microsoft.AspNetCore.Builder;
 
 namespace Kedge.Winch.Commands;
 

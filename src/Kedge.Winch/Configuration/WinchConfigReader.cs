@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Kedge.Server.Configuration.Go;
 
 namespace Kedge.Winch.Configuration;

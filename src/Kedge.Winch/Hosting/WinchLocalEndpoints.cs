@@ -2,8 +2,6 @@ using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Pac;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Kedge.Winch.Hosting;
 

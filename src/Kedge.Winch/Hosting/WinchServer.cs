@@ -8,13 +8,9 @@ using Kedge.Winch.Observability;
 using Kedge.Winch.Pac;
 using Kedge.Winch.Proxy;
 using Kedge.Winch.Routing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Yarp.ReverseProxy.Forwarder;
 

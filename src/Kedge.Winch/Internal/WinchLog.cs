@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Kedge.Winch.Internal;
 
 /// <summary>winch's log messages; event ids 2000–2999, never reused.</summary>

@@ -1,11 +1,10 @@
 using System.Globalization;
 using Grpc.Core;
 using Kedge.Client;
-using Kedge.Client.Mapping;
 using Kedge.Client.Http;
+using Kedge.Client.Mapping;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Kedge.Winch.Proxy;

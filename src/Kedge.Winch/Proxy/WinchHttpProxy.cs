@@ -1,11 +1,10 @@
 using Kedge.Client;
-using Kedge.Client.Mapping;
 using Kedge.Client.Http;
+using Kedge.Client.Mapping;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Kedge.Winch.Proxy;

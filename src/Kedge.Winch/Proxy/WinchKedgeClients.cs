@@ -5,7 +5,6 @@ using Kedge.Client.Http;
 using Kedge.Client.Mapping;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace Kedge.Winch.Proxy;
 
