@@ -117,6 +117,12 @@ internal static class WinchCommand
             errors.Add($"--{WinchFlags.ServerHttpMonitoringAddress}: \"{monitoring}\" is not host:port with an IP address or localhost, for example 127.0.0.1:8072 or :8072 (every interface)");
         }
 
+        var httpPort = parsed.GetInt(WinchFlags.ServerHttpPort);
+        if (httpPort != 0 && httpPort == parsed.GetInt(WinchFlags.ServerGrpcPort))
+        {
+            errors.Add($"--{WinchFlags.ServerHttpPort} and --{WinchFlags.ServerGrpcPort} are both {httpPort}: the HTTP proxy and the gRPC proxy need their own ports");
+        }
+
         var metricsPath = parsed.GetString(WinchFlags.ServerMetricsPath);
         if (!metricsPath.StartsWith('/'))
         {

@@ -133,6 +133,14 @@ public sealed class WinchCommandTests
     }
 
     [Fact]
+    public void ReadSettings_SamePortForBothProxies_Refused()
+    {
+        var (_, errors) = Read("--server_mapper_config=" + OneRoute, "--server_http_port=9000", "--server_grpc_port=9000");
+
+        Assert.Equal("--server_http_port and --server_grpc_port are both 9000: the HTTP proxy and the gRPC proxy need their own ports", Assert.Single(errors));
+    }
+
+    [Fact]
     public void ReadSettings_PacExpressionsAndPacFile_Refused()
     {
         using var dir = new TempDirectory();
