@@ -106,7 +106,41 @@ foreach (var r in results)
 var failed = results.Count(r => !r.Ok);
 Console.WriteLine();
 Console.WriteLine(failed == 0 ? $"All {results.Count} calls succeeded." : $"{failed} of {results.Count} calls failed.");
+if (args.Contains("--serve"))
+{
+    await ServeForWinchAsync();
+}
+
 return failed == 0 ? 0 : 1;
+
+// --serve: keep both clusters up and print how to reach them through winch (the README's winch walkthrough).
+async Task ServeForWinchAsync()
+{
+    var mapper = dir.Combine("winch-mapper.json");
+    var auth = dir.Combine("winch-auth.json");
+    string Route(string cluster, DemoCluster kedge) =>
+        $$"""{"regexp": {"exp": "^[a-z0-9-]+\\.[a-z0-9-]+\\.svc\\.{{cluster}}\\.kedge(:[0-9]+)?$", "url": "https://localhost:{{kedge.Kedge.ProxyPort}}"}, "proxy_auth": "mesh"}""";
+    await File.WriteAllTextAsync(mapper, $$"""{"routes": [{{Route("cluster-a", clusterA)}}, {{Route("cluster-b", clusterB)}}]}""");
+    await File.WriteAllTextAsync(auth, """{"auth_sources": [{"name": "mesh", "token": {"token": "demo-mesh-token"}}]}""");
+    Console.WriteLine();
+    Console.WriteLine("Both clusters stay up until Ctrl+C. Start winch in another terminal:");
+    Console.WriteLine();
+    Console.WriteLine($"  dotnet run --project src/Kedge.Winch -- --server_mapper_config_path={mapper} --server_auth_config_path={auth} \\");
+    Console.WriteLine($"    --client_tls_cert_file={certFile} --client_tls_key_file={keyFile} --client_tls_root_ca_files={caFile}");
+    Console.WriteLine();
+    Console.WriteLine("then call the clusters by name through it:");
+    Console.WriteLine();
+    Console.WriteLine("  curl -x http://127.0.0.1:8070 http://orders.shop.svc.cluster-a.kedge/v1/orders");
+    Console.WriteLine("  HTTP_PROXY=http://127.0.0.1:8070 curl -i http://users.auth.svc.cluster-b.kedge/v1/users");
+    Console.WriteLine("  curl http://127.0.0.1:8070/wpad.dat");
+    var stop = new TaskCompletionSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.TrySetResult();
+    };
+    await stop.Task;
+}
 
 static KedgeRouteOptions ClusterRoute(string cluster, DemoCluster kedge) => new()
 {

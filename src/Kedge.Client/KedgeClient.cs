@@ -46,7 +46,7 @@ public sealed class KedgeClient : IDisposable
         var errors = new List<string>();
         var compiled = KedgeClientOptionsCompiler.Compile(options, section, timeProvider ?? TimeProvider.System, logger, errors)
             ?? throw new OptionsValidationException(Options.DefaultName, typeof(KedgeClientOptions), errors);
-        var connections = new KedgeConnectionFactory(compiled.ClientCertificate, compiled.Trust, options.PooledConnectionLifetime, options.ConnectTimeout, logger);
+        var connections = new KedgeConnectionFactory(compiled.ClientCertificate, compiled.Trust, options.PooledConnectionLifetime, options.ConnectTimeout, logger, options.InsecureSkipVerify);
         return new KedgeClient(compiled.Mapper, connections, logger);
     }
 

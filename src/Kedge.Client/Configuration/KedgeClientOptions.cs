@@ -39,4 +39,10 @@ public sealed class KedgeClientOptions
 
     /// <summary>The TCP connect timeout to kedge. Default 10 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Accept any kedge certificate without verifying it (Go's <c>client_insecure</c>). Only winch sets it, for its
+    /// <c>--client_insecure</c> flag; it is not bound from configuration.
+    /// </summary>
+    internal bool InsecureSkipVerify { get; set; }
 }

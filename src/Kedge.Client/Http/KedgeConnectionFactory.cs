@@ -22,12 +22,21 @@ namespace Kedge.Client.Http;
 /// </remarks>
 internal sealed class KedgeConnectionFactory : IDisposable
 {
-    private static readonly List<SslApplicationProtocol> Http2Only = [SslApplicationProtocol.Http2];
+    /// <summary>
+    /// Set in <see cref="Exception.Data"/> when kedge refused HTTP/2 in the TLS handshake (nothing was sent yet), so a
+    /// caller such as winch can send the request again as HTTP/1.1.
+    /// </summary>
+    internal const string NoHttp2DataKey = "Kedge.NoHttp2";
+
+    // HTTP/1.1 is offered too so that a kedge without HTTP/2 completes the handshake and the failure below says why
+    // (and winch can resend as HTTP/1.1) instead of a bare "no application protocol" TLS alert.
+    private static readonly List<SslApplicationProtocol> Http2First = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
     private readonly FileSnapshot<ClientCertificate>? _clientCertificate;
     private readonly FileSnapshot<X509ChainPolicy>? _trust;
     private readonly TimeSpan _connectTimeout;
+    private readonly bool _insecureSkipVerify;
     private readonly ILogger _logger;
     private readonly Forwarder _tls;
     private readonly Forwarder _plain;
@@ -40,11 +49,13 @@ internal sealed class KedgeConnectionFactory : IDisposable
         FileSnapshot<X509ChainPolicy>? trust,
         TimeSpan pooledConnectionLifetime,
         TimeSpan connectTimeout,
-        ILogger logger)
+        ILogger logger,
+        bool insecureSkipVerify = false)
     {
         _clientCertificate = clientCertificate;
         _trust = trust;
         _connectTimeout = connectTimeout;
+        _insecureSkipVerify = insecureSkipVerify;
         _logger = logger;
         _tls = new Forwarder(CreateHandler(pooledConnectionLifetime, ConnectTlsAsync));
         _plain = new Forwarder(CreateHandler(pooledConnectionLifetime, connectCallback: null));
@@ -140,12 +151,19 @@ internal sealed class KedgeConnectionFactory : IDisposable
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = serverName,
-                ApplicationProtocols = wantsHttp2 ? Http2Only : Http11Only,
+                ApplicationProtocols = wantsHttp2 ? Http2First : Http11Only,
                 ClientCertificateContext = _clientCertificate?.GetCurrent().Context,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             };
 
-            if (_trust is not null)
+            if (_insecureSkipVerify)
+            {
+                // Asked for explicitly (winch's --client_insecure, Go's client_insecure): never set from configuration.
+#pragma warning disable CA5359
+                options.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+#pragma warning restore CA5359
+            }
+            else if (_trust is not null)
             {
                 options.CertificateChainPolicy = _trust.GetCurrent().Clone();
             }
@@ -155,7 +173,10 @@ internal sealed class KedgeConnectionFactory : IDisposable
             {
                 throw new HttpRequestException(
                     HttpRequestError.SecureConnectionError,
-                    $"The kedge at {endPoint.Host}:{endPoint.Port} did not negotiate HTTP/2 (ALPN h2); gRPC and HTTP/2 calls need a kedge that serves HTTP/2 over TLS.");
+                    $"The kedge at {endPoint.Host}:{endPoint.Port} did not negotiate HTTP/2 (ALPN h2); gRPC and HTTP/2 calls need a kedge that serves HTTP/2 over TLS.")
+                {
+                    Data = { [NoHttp2DataKey] = true },
+                };
             }
         }
         catch (Exception ex)

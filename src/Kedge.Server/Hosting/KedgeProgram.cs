@@ -76,7 +76,7 @@ public static class KedgeProgram
 
         var server = KedgeServerApp.Build(settings, builder =>
         {
-            builder.Logging.SetMinimumLevel(ToLogLevel(parsed.GetString(KedgeFlags.LogLevel)));
+            builder.Logging.SetMinimumLevel(GoLogLevel.ToLogLevel(parsed.GetString(KedgeFlags.LogLevel)));
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
             builder.Services.AddSingleton(source);
             builder.Services.AddSingleton(kubernetes);
@@ -220,16 +220,6 @@ public static class KedgeProgram
         await error.WriteLineAsync("Run 'kedge --help' for the flags.");
         return 2;
     }
-
-    private static LogLevel ToLogLevel(string level) => level.ToLowerInvariant() switch
-    {
-        "panic" or "fatal" => LogLevel.Critical,
-        "error" => LogLevel.Error,
-        "warn" or "warning" => LogLevel.Warning,
-        "debug" => LogLevel.Debug,
-        "trace" => LogLevel.Trace,
-        _ => LogLevel.Information,
-    };
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

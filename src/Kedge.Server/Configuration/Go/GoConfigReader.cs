@@ -54,8 +54,8 @@ internal static class GoConfigReader
         var directorRead = false;
         if (!string.IsNullOrWhiteSpace(directorJson))
         {
-            using var document = Parse(directorJson, directorSink, "{\"grpc\": {}, \"http\": {}}");
-            var director = document is null ? null : ReadTopLevel(document.RootElement, GoConfigSchema.DirectorConfig, directorSink, "{\"grpc\": {}, \"http\": {}}");
+            using var document = JsonpbDocument.Parse(directorJson, directorSink, "{\"grpc\": {}, \"http\": {}}");
+            var director = document is null ? null : JsonpbDocument.ReadTopLevel(document.RootElement, GoConfigSchema.DirectorConfig, directorSink, "{\"grpc\": {}, \"http\": {}}");
             if (director is not null)
             {
                 ReadDirector(director, options, directorSink, httpReferences, grpcReferences);
@@ -66,8 +66,8 @@ internal static class GoConfigReader
         var poolRead = false;
         if (!string.IsNullOrWhiteSpace(backendPoolJson))
         {
-            using var document = Parse(backendPoolJson, poolSink, "{\"grpc\": {\"backends\": []}, \"http\": {\"backends\": []}}");
-            var pool = document is null ? null : ReadTopLevel(document.RootElement, GoConfigSchema.BackendPoolConfig, poolSink, "{\"grpc\": {\"backends\": []}, \"http\": {\"backends\": []}}");
+            using var document = JsonpbDocument.Parse(backendPoolJson, poolSink, "{\"grpc\": {\"backends\": []}, \"http\": {\"backends\": []}}");
+            var pool = document is null ? null : JsonpbDocument.ReadTopLevel(document.RootElement, GoConfigSchema.BackendPoolConfig, poolSink, "{\"grpc\": {\"backends\": []}, \"http\": {\"backends\": []}}");
             if (pool is not null)
             {
                 ReadBackendPool(pool, options, poolSink, httpBackends, grpcBackends);
@@ -82,43 +82,6 @@ internal static class GoConfigReader
         }
 
         return errors.Count > errorsBefore ? null : options;
-    }
-
-    private static JsonDocument? Parse(string json, GoConfigErrorSink sink, string example)
-    {
-        try
-        {
-            // encoding/json (under jsonpb) allows neither comments nor trailing commas.
-            return JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
-        }
-        catch (JsonException exception)
-        {
-            var message = exception.Message;
-            var positionAt = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            if (positionAt >= 0)
-            {
-                message = message[..positionAt];
-            }
-
-            var line = (exception.LineNumber ?? 0) + 1;
-            var position = (exception.BytePositionInLine ?? 0) + 1;
-            sink.Add(string.Empty, $"invalid JSON at line {line}, byte {position}: {message.TrimEnd('.', ' ')}", $"Fix the JSON syntax (no comments or trailing commas), for example {example}");
-            return null;
-        }
-    }
-
-    private static JsonpbMessage? ReadTopLevel(JsonElement root, JsonpbMessageType type, GoConfigErrorSink sink, string example)
-    {
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            sink.Add(
-                string.Empty,
-                $"the top-level value must be a JSON object ({type.FullName}) but is {JsonpbMessage.Describe(root)}",
-                $"Write the config as a JSON object, for example {example} (Go kedge's binary proto form is not supported)");
-            return null;
-        }
-
-        return JsonpbMessage.Read(root, string.Empty, type, sink);
     }
 
     private static void ReadDirector(

@@ -1,0 +1,264 @@
+using System.CommandLine;
+using Kedge.Server.Hosting.GoFlags;
+using Kedge.Winch.Configuration;
+using Kedge.Winch.Hosting;
+
+namespace Kedge.Winch.Commands;
+
+/// <summary>
+/// The <c>winch</c> command. System.CommandLine gives the command surface (<c>--help</c>, <c>--version</c>, exit
+/// codes, Ctrl+C); the flags are read with the same pflag-compatible parser as kedge's, so Go winch command lines
+/// (<c>--name=value</c>, <c>--name value</c>, bare bool flags, Go durations, comma-separated lists) work unchanged.
+/// </summary>
+internal static class WinchCommand
+{
+    /// <summary>Exit code for bad flags or configs.</summary>
+    public const int ExitBadInput = 2;
+
+    /// <summary>Exit code when winch could not start or failed while running (for example a port in use).</summary>
+    public const int ExitFailure = 1;
+
+    private const string Description =
+        """
+        winch: the developer's local proxy to every cluster's kedge.
+
+        Point HTTP_PROXY (or a browser's PAC URL http://127.0.0.1:8070/wpad.dat) at winch, or dial gRPC at
+        127.0.0.1:8071 with the call's authority set to the target. winch maps host[:port] with the mapper routes
+        and sends the call to that cluster's kedge over mTLS with the route's tokens; other hosts go directly.
+
+        Not supported: CONNECT, so no https:// through winch (it answers 501; the PAC file sends https DIRECT).
+        Flags use Go winch's names: --name=value or --name value; durations like 10s; lists comma-separated.
+        """;
+
+    public static RootCommand Create(TextWriter error, Action<WinchServer>? started)
+    {
+        var root = new RootCommand(Description) { TreatUnmatchedTokensAsErrors = false };
+        foreach (var flag in WinchFlags.All)
+        {
+            root.Options.Add(new Option<string[]>("--" + flag.Name)
+            {
+                Description = $"{flag.Help} (default {flag.DefaultText})",
+                Arity = ArgumentArity.ZeroOrMore,
+                HelpName = flag.Kind switch
+                {
+                    GoFlagKind.Bool => "true|false",
+                    GoFlagKind.Int => "int",
+                    GoFlagKind.Duration => "duration",
+                    GoFlagKind.StringSlice => "list",
+                    _ => "string",
+                },
+            });
+        }
+
+        root.SetAction((parseResult, cancellationToken) => RunAsync([.. parseResult.Tokens.Select(t => t.Value)], error, started, cancellationToken));
+        return root;
+    }
+
+    /// <summary>Runs winch until it is stopped; returns the process exit code.</summary>
+    public static Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null, Action<WinchServer>? started = null, CancellationToken cancellationToken = default)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var root = Create(error, started);
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+
+    /// <summary>Reads the flags and configs into settings; null after adding every problem to <paramref name="errors"/>.</summary>
+    public static WinchSettings? ReadSettings(IReadOnlyList<string> args, List<string> errors)
+    {
+        var parsed = GoFlagParser.Parse(WinchFlags.All, args);
+        errors.AddRange(parsed.Errors.Select(e => e.Replace("kedge takes only flags", "winch takes only flags", StringComparison.Ordinal).Replace("kedge flags take two", "winch flags take two", StringComparison.Ordinal)));
+        if (!parsed.Succeeded)
+        {
+            return null;
+        }
+
+        var mapperJson = ReadConfig(parsed, WinchFlags.ServerMapperConfig, WinchFlags.ServerMapperConfigPath, "mapper config", errors, out var mapperSource);
+        var authJson = ReadConfig(parsed, WinchFlags.ServerAuthConfig, WinchFlags.ServerAuthConfigPath, "auth config", errors, out var authSource);
+        var config = mapperJson is not null && authJson is not null ? WinchConfigReader.Read(mapperJson, mapperSource, authJson, authSource, errors) : null;
+
+        var pacExpressions = parsed.GetStringList(WinchFlags.PacRedirectShExpressions);
+        var pacFile = parsed.GetString(WinchFlags.PacFile);
+        if (pacExpressions.Count > 0 && pacFile.Length > 0)
+        {
+            errors.Add($"flag '{WinchFlags.PacRedirectShExpressions}' cannot be specified with '{WinchFlags.PacFile}'. Give the host patterns or a PAC file, not both");
+        }
+
+        if (pacFile.Length > 0 && !File.Exists(pacFile))
+        {
+            errors.Add($"--{WinchFlags.PacFile}: the file '{pacFile}' does not exist");
+        }
+
+        var certFile = parsed.GetString(WinchFlags.ClientTlsCertFile);
+        var keyFile = parsed.GetString(WinchFlags.ClientTlsKeyFile);
+        if (certFile.Length > 0)
+        {
+            if (keyFile is "" or ".")
+            {
+                errors.Add($"--{WinchFlags.ClientTlsCertFile} needs --{WinchFlags.ClientTlsKeyFile}: give the PEM key of the client certificate");
+            }
+
+            CheckFile(WinchFlags.ClientTlsCertFile, certFile, errors);
+            if (keyFile is not ("" or "."))
+            {
+                CheckFile(WinchFlags.ClientTlsKeyFile, keyFile, errors);
+            }
+        }
+
+        var caFiles = parsed.GetStringList(WinchFlags.ClientTlsRootCaFiles);
+        foreach (var file in caFiles)
+        {
+            CheckFile(WinchFlags.ClientTlsRootCaFiles, file, errors);
+        }
+
+        var monitoring = parsed.GetString(WinchFlags.ServerHttpMonitoringAddress);
+        if (monitoring.Length > 0 && WinchServer.ParseEndPoint(monitoring) is null)
+        {
+            errors.Add($"--{WinchFlags.ServerHttpMonitoringAddress}: \"{monitoring}\" is not host:port with an IP address or localhost, for example 127.0.0.1:8072 or :8072 (every interface)");
+        }
+
+        var httpPort = parsed.GetInt(WinchFlags.ServerHttpPort);
+        if (httpPort != 0 && httpPort == parsed.GetInt(WinchFlags.ServerGrpcPort))
+        {
+            errors.Add($"--{WinchFlags.ServerHttpPort} and --{WinchFlags.ServerGrpcPort} are both {httpPort}: the HTTP proxy and the gRPC proxy need their own ports");
+        }
+
+        var metricsPath = parsed.GetString(WinchFlags.ServerMetricsPath);
+        if (!metricsPath.StartsWith('/'))
+        {
+            errors.Add($"--{WinchFlags.ServerMetricsPath}: \"{metricsPath}\" must start with '/', for example /metrics");
+        }
+
+        if (config is not null)
+        {
+            CheckCallbackPaths(config, metricsPath, errors);
+        }
+
+        if (errors.Count > 0 || config is null)
+        {
+            return null;
+        }
+
+        return new WinchSettings
+        {
+            HttpPort = parsed.GetInt(WinchFlags.ServerHttpPort),
+            GrpcPort = parsed.GetInt(WinchFlags.ServerGrpcPort),
+            MonitoringAddress = monitoring,
+            MetricsPath = metricsPath,
+            HttpMaxReadTimeout = parsed.GetDuration(WinchFlags.ServerHttpMaxReadTimeout),
+            AuthTimeout = parsed.GetDuration(WinchFlags.ServerAuthTimeout),
+            CorsAllowedOrigins = parsed.GetStringList(WinchFlags.CorsAllowedOrigin),
+            LogLevel = parsed.GetString(WinchFlags.LogLevel),
+            DebugMode = parsed.GetBool(WinchFlags.DebugMode),
+            PacShExpressions = pacExpressions,
+            PacFile = pacFile,
+            ClientCertFile = certFile,
+            ClientKeyFile = keyFile is "." ? string.Empty : keyFile,
+            RootCaFiles = caFiles,
+            ClientInsecure = parsed.GetBool(WinchFlags.ClientInsecure),
+            Config = config,
+        };
+    }
+
+    private static async Task<int> RunAsync(string[] args, TextWriter error, Action<WinchServer>? started, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var settings = ReadSettings(args, errors);
+        var server = settings is null ? null : WinchServer.Build(settings, errors);
+        if (server is null)
+        {
+            await FailAsync(error, errors).ConfigureAwait(false);
+            return ExitBadInput;
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            try
+            {
+                await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                await FailAsync(error, [$"cannot listen: {ex.Message}. Another winch may be running; stop it or choose --{WinchFlags.ServerHttpPort} and --{WinchFlags.ServerGrpcPort}"]).ConfigureAwait(false);
+                return ExitFailure;
+            }
+
+            started?.Invoke(server);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: stop cleanly.
+            }
+        }
+
+        return 0;
+    }
+
+    private static string? ReadConfig(GoFlagParseResult parsed, string flag, string pathFlag, string what, List<string> errors, out string source)
+    {
+        var path = parsed.GetString(pathFlag);
+        if (path.Length == 0)
+        {
+            source = $"{what} (--{flag})";
+            return parsed.GetString(flag);
+        }
+
+        source = $"{what} ({path})";
+        if (parsed.IsSet(flag))
+        {
+            errors.Add($"--{flag} and --{pathFlag} are both given; give the {what} one way");
+            return null;
+        }
+
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"--{pathFlag}: cannot read '{path}': {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Each oidc callback path is winch's own endpoint, so it must be unique and not one of winch's others.</summary>
+    private static void CheckCallbackPaths(WinchConfig config, string metricsPath, List<string> errors)
+    {
+        var taken = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["/wpad.dat"] = "the PAC file",
+            ["/healthz"] = "the health endpoint",
+            ["/version"] = "the version endpoint",
+            [metricsPath] = "the metrics endpoint",
+        };
+        foreach (var source in config.AuthSources.Values.Where(s => s.LoginCallbackPath.Length > 0))
+        {
+            if (!taken.TryAdd(source.LoginCallbackPath, $"auth source \"{source.Name}\""))
+            {
+                errors.Add($"auth config: {source.Path}.oidc.login_callback_path: \"{source.LoginCallbackPath}\" is already {taken[source.LoginCallbackPath]}'s path on winch. Give each oidc source its own callback path, for example \"/login/{source.Name}/callback\"");
+            }
+        }
+    }
+
+    private static void CheckFile(string flag, string path, List<string> errors)
+    {
+        if (!File.Exists(path))
+        {
+            errors.Add($"--{flag}: the file '{path}' does not exist");
+        }
+    }
+
+    private static async Task FailAsync(TextWriter error, List<string> errors)
+    {
+        await error.WriteLineAsync("winch: cannot start:").ConfigureAwait(false);
+        foreach (var message in errors)
+        {
+            await error.WriteLineAsync("  - " + message).ConfigureAwait(false);
+        }
+
+        await error.WriteLineAsync("Run 'winch --help' for the flags.").ConfigureAwait(false);
+    }
+}

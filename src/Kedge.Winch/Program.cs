@@ -1,0 +1,3 @@
+using Kedge.Winch.Commands;
+
+return await WinchCommand.InvokeAsync(args).ConfigureAwait(false);

@@ -1,0 +1,22 @@
+namespace Kedge.Winch.Proxy;
+
+/// <summary>Values of <c>X-Winch-Error-Type</c> and the headers winch adds.</summary>
+internal static class WinchErrorTypes
+{
+    public const string ErrorHeader = "X-Winch-Error";
+    public const string ErrorTypeHeader = "X-Winch-Error-Type";
+    public const string RequestIdHeader = "X-Kedge-Request-ID";
+    public const string InfoLogsHeader = "X-Kedge-Info-Logs";
+
+    /// <summary>The request could not be sent or answered (Go winch used this type for every failure).</summary>
+    public const string TransportUnknownError = "transport-unknown-error";
+
+    /// <summary>The target could not be mapped: an IP literal, or a regexp route that gave a bad URL.</summary>
+    public const string MappingError = "mapping-error";
+
+    /// <summary>An auth source failed to give a token.</summary>
+    public const string AuthError = "auth-error";
+
+    /// <summary>The request is of a kind winch does not proxy (CONNECT).</summary>
+    public const string NotSupported = "not-supported";
+}

@@ -1,0 +1,199 @@
+using Kedge.Client;
+using Kedge.Client.Http;
+using Kedge.Client.Mapping;
+using Kedge.Winch.Commands;
+using Kedge.Winch.Internal;
+using Kedge.Winch.Observability;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Kedge.Winch.Proxy;
+
+/// <summary>
+/// winch's HTTP forward proxy (Go winch's pkg/winch/http): an absolute-form request is mapped by host[:port]; a kedge
+/// destination goes to its kedge over TLS (HTTP/2) in origin form with <c>Host</c> = the original authority and the
+/// route's tokens, anything else goes directly to the target. Failures in winch answer 502 with
+/// <c>X-Winch-Error</c> and <c>X-Winch-Error-Type</c>; kedge's own error answers pass through untouched.
+/// </summary>
+internal sealed class WinchHttpProxy
+{
+    private static readonly ForwarderRequestConfig ToKedge = new()
+    {
+        // Kedge.Client sends HTTP/2 over its own TLS to kedge (one multiplexed, pooled connection per kedge).
+        Version = System.Net.HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = TimeSpan.FromMinutes(30),
+    };
+
+    private static readonly ForwarderRequestConfig ToHttp1Kedge = new()
+    {
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = TimeSpan.FromMinutes(30),
+    };
+
+    private static readonly ForwarderRequestConfig Direct = new()
+    {
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = TimeSpan.FromMinutes(30),
+    };
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly WinchKedgeClients _clients;
+    private readonly WinchRequestTransformer _transformer;
+    private readonly WinchMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    // Kedges that refused HTTP/2 in the TLS handshake; they get HTTP/1.1 from then on.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _http1Kedges = new(StringComparer.OrdinalIgnoreCase);
+
+    public WinchHttpProxy(IHttpForwarder forwarder, WinchKedgeClients clients, WinchSettings settings, WinchMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        _forwarder = forwarder;
+        _clients = clients;
+        _transformer = new WinchRequestTransformer(settings.DebugMode, dropProxyHeaders: true);
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+        _logger = loggerFactory.CreateLogger("Kedge.Winch.HttpProxy");
+    }
+
+    /// <summary>
+    /// True when the request is for winch itself: origin form with the host exactly <c>127.0.0.1</c> or
+    /// <c>localhost</c> (Go winch matched a prefix, so <c>localhost.example.com</c> was served locally).
+    /// </summary>
+    public static bool IsForWinch(HttpContext context)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+        if (!rawTarget.StartsWith('/'))
+        {
+            return false;
+        }
+
+        var host = context.Request.Host.Host;
+        return host is "127.0.0.1" or "localhost" or "[::1]" || host.Length == 0;
+    }
+
+    public async Task ProxyAsync(HttpContext context)
+    {
+        var started = _timeProvider.GetTimestamp();
+        if (HttpMethods.IsConnect(context.Request.Method))
+        {
+            var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+            WinchLog.ConnectRefused(_logger, target);
+            context.Response.StatusCode = StatusCodes.Status501NotImplemented;
+            SetWinchError(context, WinchErrorTypes.NotSupported, $"winch does not tunnel CONNECT {target}: only plain http:// is proxied (the PAC file sends https:// DIRECT)");
+            _metrics.HttpRequest("refused", 501, TimeSpan.Zero);
+            return;
+        }
+
+        if (!TryGetTarget(context, out var uri))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            SetWinchError(context, WinchErrorTypes.NotSupported, "winch proxies absolute http:// requests (use winch as HTTP_PROXY); this request has no usable target");
+            _metrics.HttpRequest("refused", 400, TimeSpan.Zero);
+            return;
+        }
+
+        KedgeRoute? route;
+        try
+        {
+            var mapperPort = uri.IsDefaultPort && uri.Scheme == Uri.UriSchemeHttp ? (int?)null : uri.Port;
+            route = _clients.Http.Mapper.Map(uri.IdnHost, mapperPort);
+        }
+        catch (KedgeMappingException ex)
+        {
+            Fail(context, uri.Authority, WinchErrorTypes.MappingError, ex.Message, ex);
+            _metrics.HttpRequest("refused", 502, _timeProvider.GetElapsedTime(started));
+            return;
+        }
+
+        var prefix = uri.GetLeftPart(UriPartial.Authority);
+        var config = route is null ? Direct : _http1Kedges.ContainsKey(route.KedgeUrl.Authority) ? ToHttp1Kedge : ToKedge;
+        var error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, config, _transformer).ConfigureAwait(false);
+        if (error == ForwarderError.Request && route is not null && config == ToKedge && !context.Response.HasStarted
+            && context.GetForwarderErrorFeature()?.Exception is { } refused && refused.Data.Contains(KedgeConnectionFactory.NoHttp2DataKey))
+        {
+            // The kedge does not speak HTTP/2; nothing was sent, so send the request again over HTTP/1.1.
+            _http1Kedges[route.KedgeUrl.Authority] = true;
+            WinchLog.KedgeWithoutHttp2(_logger, route.KedgeUrl);
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
+            error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, ToHttp1Kedge, _transformer).ConfigureAwait(false);
+        }
+
+        var requestId = context.Items[WinchRequestTransformer.RequestIdItem] as string ?? string.Empty;
+        if (error != ForwarderError.None)
+        {
+            var exception = context.GetForwarderErrorFeature()?.Exception;
+            if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
+            {
+                return; // the caller went away
+            }
+
+            var type = exception?.Data.Contains(KedgeHttpMessageHandler.TokenSourceDataKey) == true ? WinchErrorTypes.AuthError : WinchErrorTypes.TransportUnknownError;
+            var message = exception?.Message ?? error.ToString();
+            if (route is null)
+            {
+                message = $"direct request to {uri.Authority} failed: {message}";
+            }
+
+            Fail(context, uri.Authority, type, message, exception, requestId);
+        }
+        else if (route is not null && context.Response.Headers.TryGetValue("X-Kedge-Error", out var kedgeError))
+        {
+            WinchLog.KedgeErrorResponse(_logger, uri.Authority, requestId, context.Response.StatusCode, context.Response.Headers["X-Kedge-Error-Type"].ToString(), kedgeError.ToString());
+        }
+        else if (route is not null)
+        {
+            WinchLog.ProxiedThroughKedge(_logger, context.Request.Method, uri.Authority, route.KedgeUrl, context.Response.StatusCode, requestId);
+        }
+        else
+        {
+            WinchLog.ProxiedDirect(_logger, context.Request.Method, uri.Authority, context.Response.StatusCode);
+        }
+
+        _metrics.HttpRequest(route is null ? "direct" : "kedge", context.Response.StatusCode, _timeProvider.GetElapsedTime(started));
+    }
+
+    private static bool TryGetTarget(HttpContext context, out Uri uri)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+        if (rawTarget.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || rawTarget.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            return Uri.TryCreate(rawTarget, UriKind.Absolute, out uri!) && uri.Host.Length > 0;
+        }
+
+        // Origin form with another host (a client that treats winch as a transparent proxy): Go winch proxied these too.
+        if (rawTarget.StartsWith('/') && context.Request.Host.HasValue)
+        {
+            return Uri.TryCreate("http://" + context.Request.Host.Value + rawTarget, UriKind.Absolute, out uri!);
+        }
+
+        uri = null!;
+        return false;
+    }
+
+    private void Fail(HttpContext context, string target, string type, string message, Exception? exception, string requestId = "")
+    {
+        WinchLog.ProxyError(_logger, target, requestId, type, message, exception);
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = StatusCodes.Status502BadGateway;
+        SetWinchError(context, type, message);
+    }
+
+    private static void SetWinchError(HttpContext context, string type, string message)
+    {
+        // Header values are one line of visible ASCII.
+        var clean = string.Concat(message.Select(c => c is >= ' ' and <= '~' ? c : ' '));
+        context.Response.Headers[WinchErrorTypes.ErrorHeader] = clean;
+        context.Response.Headers[WinchErrorTypes.ErrorTypeHeader] = type;
+    }
+}
