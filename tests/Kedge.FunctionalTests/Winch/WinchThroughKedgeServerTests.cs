@@ -31,7 +31,7 @@ public sealed class WinchThroughKedgeServerTests : IAsyncLifetime
             GrpcRoutes = [new() { Backend = "greeter", AuthorityHost = "greeter.shop.svc.cluster-b.internal" }],
             HttpBackends = [new() { Name = "orders", Static = new() { Addresses = [$"127.0.0.1:{_backend.Port}"] } }],
             GrpcBackends = [new() { Name = "greeter", Static = new() { Addresses = [$"127.0.0.1:{_grpcBackend.Port}"] } }],
-        });
+        }, settings => settings.Auth.UnsafeBearerToken = "kedge-only"); // kedge checks the token winch injects
 
         var errors = new List<string>();
         var settings = WinchCommand.ReadSettings(
