@@ -106,7 +106,9 @@ public sealed class KedgeProcessTests : IAsyncLifetime
         api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-1", [("http", _backend.Port)], [("127.0.0.1", true, false)]));
         var (tlsPort, adminPort) = (FreePort(), FreePort());
 
+        // In-cluster style: the API address from KUBERNETES_SERVICE_HOST/PORT, CA and token from files.
         using var kedge = StartKedge(
+            new Dictionary<string, string> { ["KUBERNETES_SERVICE_HOST"] = "127.0.0.1", ["KUBERNETES_SERVICE_PORT"] = api.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             "--server_bind_address=127.0.0.1",
             $"--server_http_tls_port={tlsPort}",
             "--server_grpc_tls_port=0",
@@ -116,7 +118,6 @@ public sealed class KedgeProcessTests : IAsyncLifetime
             $"--server_tls_client_ca_files={caFile}",
             """--kedge_config_director_config={"grpc":{},"http":{}}""",
             """--kedge_config_backendpool_config={"grpc":{},"http":{}}""",
-            $"--k8sclient_kubeapi_url={api.Url}",
             $"--k8sclient_ca_file={caFile}",
             $"--k8client_token_file={tokenFile}",
             "--kedge_dynamic_routings_enabled",
@@ -151,9 +152,16 @@ public sealed class KedgeProcessTests : IAsyncLifetime
         }
     }
 
-    private static Process StartKedge(params string[] args)
+    private static Process StartKedge(params string[] args) => StartKedge(new Dictionary<string, string>(), args);
+
+    private static Process StartKedge(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(typeof(KedgeProgram).Assembly.Location);
         foreach (var arg in args)
         {
