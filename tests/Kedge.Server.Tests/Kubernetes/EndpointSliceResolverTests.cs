@@ -121,6 +121,22 @@ public sealed class EndpointSliceResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_ServerEndsWatchAtTimeoutSeconds_ResumedWithoutRelisting()
+    {
+        _k8s.Options.WatchTimeout = TimeSpan.FromSeconds(1);
+        _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.1")]));
+        var (resolver, changes) = await _k8s.ResolveAsync("orders.shop:http");
+        await using var _ = resolver;
+        Assert.Equal(["10.0.0.1:8080"], await changes.NextAsync());
+
+        await WaitUntilAsync(() => _k8s.Api.Requests.Count(r => r.Contains("timeoutSeconds=1", StringComparison.Ordinal)) >= 3);
+        _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.2")]));
+
+        Assert.Equal(["10.0.0.2:8080"], await changes.NextAsync());
+        Assert.Single(_k8s.Api.Requests, r => !r.Contains("watch=true", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Watch_ResourceVersionExpired_RelistsAndCatchesUp()
     {
         _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.1")]));
