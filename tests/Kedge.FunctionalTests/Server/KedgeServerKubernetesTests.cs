@@ -148,6 +148,11 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
         var echo = await EventuallyAsync(async () => await http.GetFromJsonAsync<EchoReport>("http://orders.shop.svc.cluster-b.kedge/", LoopbackServer.JsonOptions));
         Assert.Equal("orders.shop.svc.cluster-b.kedge", echo!.Host);
         Assert.Single(_logs.WithEventName("KubernetesInitialSyncTimedOut"), e => e.Message.Contains("'orders'", StringComparison.Ordinal));
+        using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
+        var metrics = await admin.GetStringAsync("/metrics");
+        Assert.Matches("kedge_k8s_watch_errors_total\\{[^}]*watch=\"endpointslices/shop\"\\} [1-9]", metrics);
+        Assert.Matches("kedge_k8s_watch_reconnects_total\\{[^}]*watch=\"endpointslices/shop\"\\} [1-9]", metrics);
+        Assert.Matches("kedge_k8s_endpoints\\{[^}]*backend=\"orders\"\\} 1", metrics);
     }
 
     [Fact]

@@ -33,6 +33,21 @@ public sealed class EndpointSliceResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Resolve_Ipv6AndDuplicateAddressesAcrossSlices_BracketedAndOnce()
+    {
+        var slices = new[]
+        {
+            KubernetesApiServer.Slice("shop", "orders", "v6", [("http", 8080)], [("fd00::1", true, false), ("10.0.0.1", true, false)]),
+            KubernetesApiServer.Slice("shop", "orders", "v4", [("http", 8080)], [("10.0.0.1", true, false)]),
+        };
+
+        var endpoints = EndpointSliceResolver.Resolve(slices, K8sTarget.Parse("orders.shop:http"), out var problem);
+
+        Assert.Null(problem);
+        Assert.Equal(["10.0.0.1:8080", "[fd00::1]:8080"], endpoints.Select(e => e.Authority));
+    }
+
+    [Fact]
     public async Task Resolve_NumericPort_MustBeAPortOfTheSlice()
     {
         _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.1")]));
