@@ -74,6 +74,12 @@ internal sealed class KubernetesWatch<T, TList>
                     _metrics.WatchRelist(_name);
                     KedgeServerLog.KubernetesWatchExpired(_logger, _name, ResourceVersion);
                     ResourceVersion = null;
+                    if (!outcome.Received)
+                    {
+                        // A fresh list's version expiring at once, again and again, would be a busy loop: back off.
+                        await Task.Delay(Backoff(++_failures), _timeProvider, stoppingToken);
+                    }
+
                     continue;
                 }
 
