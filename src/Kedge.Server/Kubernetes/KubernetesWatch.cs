@@ -171,6 +171,11 @@ internal sealed class KubernetesWatch<T, TList>
         {
             // Resume from the last version.
         }
+        catch (HttpRequestException ex) when (!received && ex.InnerException is EndOfStreamException)
+        {
+            // KubernetesClient peeks at the first line of a watch response, so a watch the server ends (timeoutSeconds)
+            // before any event surfaces as "read past the end of the stream". That is a normal end: resume.
+        }
 
         if (!received && !gone && error is null && _timeProvider.GetElapsedTime(started) < TimeSpan.FromSeconds(1))
         {
