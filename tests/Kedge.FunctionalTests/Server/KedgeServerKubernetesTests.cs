@@ -240,6 +240,29 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Discovery_LabelValueFalse_ServiceNotExposed()
+    {
+        _api.Apply(KubernetesApiServer.Slice("shop", "echo", "echo-1", [("http", _podA.Port)], [Ready("127.0.0.1")]));
+        _api.Apply(KubernetesApiServer.Service("shop", "echo", new Dictionary<string, string> { ["kedge.com/kedge-exposed"] = "true" }, null, ("http", 80, "8080")));
+        var discovery = new DiscoveryOptions { Enabled = true, ExternalDomainSuffix = "cluster-a.kedge" };
+        await using var kedge = await StartKedgeAsync(new KedgeServerOptions(), discovery);
+        var runtime = kedge.Server.App.Services.GetRequiredService<KedgeRuntime>();
+        await kedge.Server.App.Services.GetRequiredService<ServiceDiscovery>().FirstApplied.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Single(runtime.Current.Options.HttpRoutes);
+
+        _api.Apply(KubernetesApiServer.Service("shop", "echo", new Dictionary<string, string> { ["kedge.com/kedge-exposed"] = "false" }, null, ("http", 80, "8080")));
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (runtime.Current.Options.HttpRoutes.Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the opted-out Service is still routed");
+            await Task.Delay(20);
+        }
+
+        Assert.Empty(runtime.Current.HttpBackends);
+    }
+
+    [Fact]
     public async Task Discovery_BurstOfServices_AppliedInFewDebouncedChanges()
     {
         var discovery = new DiscoveryOptions { Enabled = true, ExternalDomainSuffix = "cluster-a.kedge" };
