@@ -50,6 +50,7 @@ while (runtime.Current.HttpBackends.Count < services || runtime.Current.HttpBack
 
 Console.WriteLine($"Initial sync: {runtime.Current.HttpBackends.Count} backends, {runtime.Current.Options.HttpRoutes.Count} routes, {runtime.Current.HttpBackends.Values.Sum(b => b.Endpoints.Count)} endpoints in {started.Elapsed.TotalSeconds:F2} s; {kedge.App.Services.GetRequiredService<EndpointSliceWatchPool>().WatchCount} EndpointSlice watches.");
 var afterSync = WorkingSetMb();
+var liveAfterSync = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
 
 // EndpointSlice change -> backend endpoints.
 var random = new Random(42);
@@ -85,9 +86,10 @@ for (var i = 0; i < Math.Max(20, changes / 10); i++)
 }
 
 var final = WorkingSetMb();
+var liveFinal = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
 Console.WriteLine($"EndpointSlice change -> routing ({sliceLatencies.Count} changes): p50 {Percentile(sliceLatencies, 50):F2} ms, p99 {Percentile(sliceLatencies, 99):F2} ms, max {sliceLatencies.Max():F2} ms");
 Console.WriteLine($"New Service -> route ({serviceLatencies.Count} Services): p50 {Percentile(serviceLatencies, 50):F2} ms, p99 {Percentile(serviceLatencies, 99):F2} ms, max {serviceLatencies.Max():F2} ms");
-Console.WriteLine($"kedge working set: {afterSync:F0} MB after the initial sync, {final:F0} MB at the end (peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB).");
+Console.WriteLine($"kedge working set: {afterSync:F0} MB after the initial sync, {final:F0} MB at the end (peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB); live managed heap {liveAfterSync:F0} MB and {liveFinal:F0} MB.");
 return 0;
 
 static double WorkingSetMb()

@@ -52,6 +52,7 @@ internal static partial class DiscoveryConfigBuilder
             var annotations = service.Metadata.Annotations ?? new Dictionary<string, string>();
             var hostOverride = annotations.TryGetValue(prefix + HostMatcherAnnotation, out var h) && !string.IsNullOrWhiteSpace(h) ? h.Trim().ToLowerInvariant() : null;
             var serviceNameMatcher = annotations.TryGetValue(prefix + ServiceNameMatcherAnnotation, out var m) && !string.IsNullOrWhiteSpace(m) ? m.Trim() : null;
+            var badServiceNameMatcher = serviceNameMatcher is { Length: > 1 } && serviceNameMatcher.IndexOf('*', StringComparison.Ordinal) is var star && star >= 0 && star != serviceNameMatcher.Length - 1;
             var host = hostOverride ?? $"{name}.{ns}.svc.{suffix}";
 
             var http = new List<DiscoveredEntry<HttpRouteOptions>>();
@@ -63,6 +64,13 @@ internal static partial class DiscoveryConfigBuilder
                 if (Classify(port.Name) is not { } kind)
                 {
                     // Go kedge ignored other port names too (metrics, admin…): only named protocols are exposed.
+                    continue;
+                }
+
+                if (kind.Grpc && badServiceNameMatcher)
+                {
+                    // One Service's bad annotation must not block every other Service's routes: skip just this port.
+                    KedgeServerLog.DiscoveryPortSkipped(logger, id, port.Name!, $"the annotation {prefix}{ServiceNameMatcherAnnotation} '{serviceNameMatcher}' may only end with '*' (for example 'com.example.*'); the port is not exposed.");
                     continue;
                 }
 

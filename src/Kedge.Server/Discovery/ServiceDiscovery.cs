@@ -143,14 +143,22 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
                 services = [.. _services.Values];
             }
 
-            var routing = DiscoveryConfigBuilder.Build(services, _options, _logger, _lastBackends);
-            var errors = await _runtime.ApplyDiscoveredAsync(routing, stoppingToken);
-            if (errors.Count == 0)
+            try
             {
-                _lastBackends = routing.HttpBackends.Concat(routing.GrpcBackends)
-                    .GroupBy(b => b.Options.Name!, StringComparer.Ordinal)
-                    .ToDictionary(g => g.Key, g => g.First().Options, StringComparer.Ordinal);
-                KedgeServerLog.DiscoveryApplied(_logger, routing.HttpBackends.Count, routing.GrpcBackends.Count, routing.ServiceCount);
+                var routing = DiscoveryConfigBuilder.Build(services, _options, _logger, _lastBackends);
+                var errors = await _runtime.ApplyDiscoveredAsync(routing, stoppingToken);
+                if (errors.Count == 0)
+                {
+                    _lastBackends = routing.HttpBackends.Concat(routing.GrpcBackends)
+                        .GroupBy(b => b.Options.Name!, StringComparer.Ordinal)
+                        .ToDictionary(g => g.Key, g => g.First().Options, StringComparer.Ordinal);
+                    KedgeServerLog.DiscoveryApplied(_logger, routing.HttpBackends.Count, routing.GrpcBackends.Count, routing.ServiceCount);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Discovery must never take kedge down (Go's did): the last good configuration stays in force.
+                KedgeServerLog.DiscoveryRejected(_logger, ex.ToString());
             }
 
             applied = version;

@@ -74,6 +74,12 @@ internal sealed class KubernetesWatch<T, TList>
                     _metrics.WatchRelist(_name);
                     KedgeServerLog.KubernetesWatchExpired(_logger, _name, ResourceVersion);
                     ResourceVersion = null;
+                    if (!outcome.Received)
+                    {
+                        // A fresh list's version expiring at once, again and again, would be a busy loop: back off.
+                        await Task.Delay(Backoff(++_failures), _timeProvider, stoppingToken);
+                    }
+
                     continue;
                 }
 
@@ -164,6 +170,11 @@ internal sealed class KubernetesWatch<T, TList>
         catch (OperationCanceledException) when (hung.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
             // Resume from the last version.
+        }
+        catch (HttpRequestException ex) when (!received && ex.InnerException is EndOfStreamException)
+        {
+            // KubernetesClient peeks at the first line of a watch response, so a watch the server ends (timeoutSeconds)
+            // before any event surfaces as "read past the end of the stream". That is a normal end: resume.
         }
 
         if (!received && !gone && error is null && _timeProvider.GetElapsedTime(started) < TimeSpan.FromSeconds(1))

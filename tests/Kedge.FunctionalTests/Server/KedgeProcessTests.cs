@@ -87,6 +87,66 @@ public sealed class KedgeProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Process_GoKubernetesFlags_DiscoversAndRoutesToPods()
+    {
+        var (serverCert, serverKey) = TestCertificateAuthority.WritePem(_ca.IssueServerCertificate("kedge.test"), _dir.Combine("server"));
+        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("caller"), _dir.Combine("client"));
+        var caFile = _ca.WriteCaPem(_dir.Path);
+        await using var api = await KubernetesApiServer.StartAsync(_ca.IssueServerCertificate());
+        api.RequiredToken = "projected-token";
+        var tokenFile = _dir.Combine("token");
+        await File.WriteAllTextAsync(tokenFile, "projected-token\n");
+        api.Apply(KubernetesApiServer.Service("shop", "orders", new Dictionary<string, string> { ["acme.io/kedge-exposed"] = "true" }, null, ("http", 80, "8080")));
+        api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-1", [("http", _backend.Port)], [("127.0.0.1", true, false)]));
+        var (tlsPort, adminPort) = (FreePort(), FreePort());
+
+        // In-cluster style: the API address from KUBERNETES_SERVICE_HOST/PORT, CA and token from files.
+        using var kedge = StartKedge(
+            new Dictionary<string, string> { ["KUBERNETES_SERVICE_HOST"] = "127.0.0.1", ["KUBERNETES_SERVICE_PORT"] = api.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            "--server_bind_address=127.0.0.1",
+            $"--server_http_tls_port={tlsPort}",
+            "--server_grpc_tls_port=0",
+            $"--server_http_port={adminPort}",
+            $"--server_tls_cert_file={serverCert}",
+            $"--server_tls_key_file={serverKey}",
+            $"--server_tls_client_ca_files={caFile}",
+            """--kedge_config_director_config={"grpc":{},"http":{}}""",
+            """--kedge_config_backendpool_config={"grpc":{},"http":{}}""",
+            $"--k8sclient_ca_file={caFile}",
+            $"--k8client_token_file={tokenFile}",
+            "--kedge_dynamic_routings_enabled",
+            "--discovery_external_domain_suffix=cluster-b.kedge",
+            "--discovery_label_annotation_prefix=acme.io/");
+        try
+        {
+            using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+            await WaitUntilAsync(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, kedge);
+            var options = new Kedge.Client.Configuration.KedgeClientOptions
+            {
+                Mapper = KedgeMapper.Single(new Uri($"https://localhost:{tlsPort}")),
+                ClientCertificate = new() { CertificateFile = clientCert, KeyFile = clientKey },
+            };
+            options.KedgeCaFiles.Add(caFile);
+            using var client = KedgeClient.Create(options, _logs);
+            using var http = new HttpClient(client.CreateHandler());
+
+            var echo = await http.GetFromJsonAsync<EchoReport>("http://orders.shop.svc.cluster-b.kedge/pods", LoopbackServer.JsonOptions);
+
+            Assert.Equal("orders.shop.svc.cluster-b.kedge", echo!.Host);
+            Assert.Equal(0, Sigterm(kedge));
+            Assert.True(kedge.WaitForExit(TimeSpan.FromSeconds(30)), "kedge did not exit after SIGTERM");
+            Assert.Equal(0, kedge.ExitCode);
+        }
+        finally
+        {
+            if (!kedge.HasExited)
+            {
+                kedge.Kill();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Process_StaticBearerTokenAndProxyEnvironment_TokenCheckedAndEnvironmentProxyNeverUsed()
     {
         await using var trap = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);

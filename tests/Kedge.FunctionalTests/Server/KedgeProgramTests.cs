@@ -330,4 +330,26 @@ public sealed class KedgeProgramTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("K8s:DnsPortName: Bad targetEntry name. It cannot contain any schema.", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_NativeKubernetesAndDiscoverySections_ReadAndChecked()
+    {
+        var config = Write("kedge.json", """
+            { "Kedge": {
+                "Kubernetes": { "ApiUrl": "not a url" },
+                "Discovery": { "Enabled": true, "ExternalDomainSuffix": "cluster-a.kedge", "Unknown": 1 },
+                "HttpRoutes": [ { "Backend": "orders", "Host": "orders.example.com" } ],
+                "HttpBackends": [ { "Name": "orders", "K8s": { "DnsPortName": "orders.shop:http" } } ] } }
+            """);
+
+        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
+
+        Assert.Equal(2, code);
+        Assert.Contains("Kedge:Discovery:", error, StringComparison.Ordinal);
+        Assert.Contains("Unknown", error, StringComparison.Ordinal);
+        File.WriteAllText(config, File.ReadAllText(config).Replace(", \"Unknown\": 1", string.Empty, StringComparison.Ordinal));
+        (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
+        Assert.Equal(2, code);
+        Assert.Contains("the API server URL 'not a url' is not an absolute http(s) URL", error, StringComparison.Ordinal);
+    }
 }

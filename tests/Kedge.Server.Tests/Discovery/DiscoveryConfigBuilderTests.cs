@@ -62,6 +62,26 @@ public sealed class DiscoveryConfigBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Build_BadServiceNameMatcher_OnlyThatServicesGrpcPortsSkipped()
+    {
+        var services = new[]
+        {
+            Service("shop", "bad", new Dictionary<string, string> { ["kedge.com/service-name-matcher"] = "shop.*.Orders" }, DateTime.UnixEpoch, ("grpc", 81, "8081"), ("http", 80, "8080")),
+            Service("shop", "good", null, DateTime.UnixEpoch, ("grpc", 81, "8081")),
+        };
+
+        var routing = DiscoveryConfigBuilder.Build(services, _options, Logger);
+        var merged = routing.MergeInto(new KedgeServerOptions(), Logger, out _);
+        var errors = new List<string>();
+        KedgeServerOptionsValidator.Validate(merged, "Kedge", errors);
+
+        Assert.Empty(errors);
+        Assert.Equal("good_shop_8081", Assert.Single(routing.GrpcRoutes).Options.Backend);
+        Assert.Equal("bad_shop_8080", Assert.Single(routing.HttpRoutes).Options.Backend);
+        Assert.Contains(_logs.WithEventName("DiscoveryPortSkipped"), e => e.Message.Contains("shop.*.Orders", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Build_UpperCaseNames_LowerCasedAndValid()
     {
         var service = Service("Shop-EU", "Orders-API", null, DateTime.UnixEpoch, ("http", 80, "Web-Port"));

@@ -53,7 +53,7 @@ public sealed class GoFlagParserTests
 
         Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(
-            KedgeFlags.Server.Count + KedgeFlags.Tls.Count + KedgeFlags.Config.Count + KedgeFlags.LbTransport.Count + KedgeFlags.Auth.Count + Kedge.Server.Hosting.GoFlags.KubernetesFlags.All.Count,
+            KedgeFlags.Server.Count + KedgeFlags.Tls.Count + KedgeFlags.Config.Count + KedgeFlags.LbTransport.Count + KedgeFlags.Auth.Count + KubernetesFlags.All.Count,
             names.Count);
         Assert.All(KedgeFlags.All, flag => Assert.False(string.IsNullOrWhiteSpace(flag.Help)));
     }

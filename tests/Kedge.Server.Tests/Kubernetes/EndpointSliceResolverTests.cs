@@ -33,6 +33,21 @@ public sealed class EndpointSliceResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Resolve_Ipv6AndDuplicateAddressesAcrossSlices_BracketedAndOnce()
+    {
+        var slices = new[]
+        {
+            KubernetesApiServer.Slice("shop", "orders", "v6", [("http", 8080)], [("fd00::1", true, false), ("10.0.0.1", true, false)]),
+            KubernetesApiServer.Slice("shop", "orders", "v4", [("http", 8080)], [("10.0.0.1", true, false)]),
+        };
+
+        var endpoints = EndpointSliceResolver.Resolve(slices, K8sTarget.Parse("orders.shop:http"), out var problem);
+
+        Assert.Null(problem);
+        Assert.Equal(["10.0.0.1:8080", "[fd00::1]:8080"], endpoints.Select(e => e.Authority));
+    }
+
+    [Fact]
     public async Task Resolve_NumericPort_MustBeAPortOfTheSlice()
     {
         _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.1")]));
@@ -118,6 +133,25 @@ public sealed class EndpointSliceResolverTests : IAsyncLifetime
         Assert.Contains("allowWatchBookmarks=true", watches[0], StringComparison.Ordinal);
         Assert.True(long.Parse(QueryValue(watches[1], "resourceVersion"), System.Globalization.CultureInfo.InvariantCulture) >= long.Parse(version, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Single(_k8s.Api.Requests, r => !r.Contains("watch=true", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Watch_ServerEndsWatchAtTimeoutSeconds_ResumedWithoutRelisting()
+    {
+        _k8s.Options.WatchTimeout = TimeSpan.FromSeconds(1);
+        _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.1")]));
+        var (resolver, changes) = await _k8s.ResolveAsync("orders.shop:http");
+        await using var _ = resolver;
+        Assert.Equal(["10.0.0.1:8080"], await changes.NextAsync());
+
+        await WaitUntilAsync(() => _k8s.Api.Requests.Count(r => r.Contains("timeoutSeconds=1", StringComparison.Ordinal)) >= 3);
+        _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.2")]));
+
+        Assert.Equal(["10.0.0.2:8080"], await changes.NextAsync());
+        Assert.Single(_k8s.Api.Requests, r => !r.Contains("watch=true", StringComparison.Ordinal));
+
+        // A quiet watch that the server ends is not a failure (KubernetesClient reports it as an end-of-stream error).
+        Assert.Empty(_logs.WithEventName("KubernetesWatchFailed"));
     }
 
     [Fact]
