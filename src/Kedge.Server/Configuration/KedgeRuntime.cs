@@ -87,7 +87,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         {
             var merged = discovered.MergeInto(_static, _logger, out var staticConflicts);
             var errors = new List<string>();
-            KedgeServerOptionsValidator.Validate(merged, "(discovered) Kedge", errors);
+            KedgeServerOptionsValidator.Validate(merged, "(discovered) Kedge", errors, _settings);
             if (errors.Count > 0)
             {
                 KedgeServerLog.DiscoveryRejected(_logger, string.Join('\n', errors));
@@ -112,46 +112,45 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
     private async Task<IReadOnlyList<string>> ApplyLockedAsync(KedgeServerOptions options, string section, CancellationToken cancellationToken)
     {
+        var previous = _current;
+        var built = new List<Backend>();
+        Dictionary<string, Backend> http;
+        Dictionary<string, Backend> grpc;
+        try
         {
-            var previous = _current;
-            var built = new List<Backend>();
-            Dictionary<string, Backend> http;
-            Dictionary<string, Backend> grpc;
-            try
-            {
-                http = await BuildBackendsAsync(options.HttpBackends, previous.HttpBackends, isGrpc: false, built, cancellationToken);
-                grpc = await BuildBackendsAsync(options.GrpcBackends, previous.GrpcBackends, isGrpc: true, built, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Nothing was swapped in: close what this attempt built and keep the last good configuration.
-                foreach (var backend in built)
-                {
-                    await backend.DisposeAsync();
-                }
-
-                return await RejectAsync([$"{section}: a backend could not be built: {ex.Message}"]);
-            }
-            _current = new KedgeSnapshot(options, new RoutingTable(options, _settings), http, grpc);
-            IsLoaded = true;
-            KedgeServerLog.ConfigurationApplied(_logger, options.HttpRoutes.Count, options.GrpcRoutes.Count, http.Count + grpc.Count);
-
-            var removed = previous.HttpBackends.Values.Concat(previous.GrpcBackends.Values)
-                .Where(b => !http.ContainsValue(b) && !grpc.ContainsValue(b))
-                .ToList();
-            foreach (var backend in removed.Where(b => !(b.IsGrpc ? grpc : http).ContainsKey(b.Name)))
-            {
-                // Replaced backends were counted as "update" when built; only the ones that are gone count as "remove".
-                _metrics.BackendChanged(backend.Name, backend.IsGrpc, "remove");
-            }
-
-            if (removed.Count > 0)
-            {
-                _ = DisposeLaterAsync(removed);
-            }
-
-            return [];
+            http = await BuildBackendsAsync(options.HttpBackends, previous.HttpBackends, isGrpc: false, built, cancellationToken);
+            grpc = await BuildBackendsAsync(options.GrpcBackends, previous.GrpcBackends, isGrpc: true, built, cancellationToken);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Nothing was swapped in: close what this attempt built and keep the last good configuration.
+            foreach (var backend in built)
+            {
+                await backend.DisposeAsync();
+            }
+
+            return await RejectAsync([$"{section}: a backend could not be built: {ex.Message}"]);
+        }
+        _current = new KedgeSnapshot(options, new RoutingTable(options, _settings), http, grpc);
+        IsLoaded = true;
+        KedgeServerLog.ConfigurationApplied(_logger, options.HttpRoutes.Count, options.GrpcRoutes.Count, http.Count + grpc.Count);
+
+        var kept = new HashSet<Backend>(http.Values.Concat(grpc.Values), ReferenceEqualityComparer.Instance);
+        var removed = previous.HttpBackends.Values.Concat(previous.GrpcBackends.Values)
+            .Where(b => !kept.Contains(b))
+            .ToList();
+        foreach (var backend in removed.Where(b => !(b.IsGrpc ? grpc : http).ContainsKey(b.Name)))
+        {
+            // Replaced backends were counted as "update" when built; only the ones that are gone count as "remove".
+            _metrics.BackendChanged(backend.Name, backend.IsGrpc, "remove");
+        }
+
+        if (removed.Count > 0)
+        {
+            _ = DisposeLaterAsync(removed);
+        }
+
+        return [];
     }
 
     /// <summary>Records a configuration change that was rejected; returns the errors.</summary>

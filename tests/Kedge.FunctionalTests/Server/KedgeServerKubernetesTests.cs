@@ -208,6 +208,29 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Discovery_StaticRoutesWithAuthorizationRules_DiscoveredRoutesStillApplied()
+    {
+        _api.Apply(KubernetesApiServer.Slice("shop", "echo", "echo-1", [("http", _podA.Port)], [Ready("127.0.0.1")]));
+        var routing = new KedgeServerOptions
+        {
+            HttpRoutes = [new() { Backend = "static_one", Host = "static.example.com", Authorization = new() { ClientCertificate = new() { SubjectCommonNames = ["caller"] } } }],
+            HttpBackends = [new() { Name = "static_one", Static = new() { Addresses = [$"127.0.0.1:{_podB.Port}"] } }],
+        };
+        var discovery = new DiscoveryOptions { Enabled = true, ExternalDomainSuffix = "cluster-a.kedge" };
+        await using var kedge = await StartKedgeAsync(routing, discovery);
+        await kedge.Server.App.Services.GetRequiredService<ServiceDiscovery>().FirstApplied.WaitAsync(TimeSpan.FromSeconds(15));
+        using var client = kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        _api.Apply(KubernetesApiServer.Service("shop", "echo", new Dictionary<string, string> { ["kedge.com/kedge-exposed"] = "true" }, null, ("http", 80, "8080")));
+        var echo = await EventuallyAsync(async () => await http.GetFromJsonAsync<EchoReport>("http://echo.shop.svc.cluster-a.kedge/hello", LoopbackServer.JsonOptions));
+
+        Assert.Equal("echo.shop.svc.cluster-a.kedge", echo!.Host);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("http://static.example.com/")).StatusCode);
+        Assert.Empty(_logs.WithEventName("DiscoveryRejected"));
+    }
+
+    [Fact]
     public async Task Discovery_TwoServicesClaimOneHost_OlderKeepsItAndConflictIsCounted()
     {
         _api.Apply(KubernetesApiServer.Slice("a", "first", "first-1", [("http", _podA.Port)], [Ready("127.0.0.1")]));
