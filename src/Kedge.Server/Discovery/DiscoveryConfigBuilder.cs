@@ -33,15 +33,19 @@ internal static partial class DiscoveryConfigBuilder
         var prefix = options.LabelAnnotationPrefix;
         var suffix = options.ExternalDomainSuffix!.Trim('.').ToLowerInvariant();
 
-        // Claims go to the oldest Service first, so a new Service can never take a name that is already served.
+        // Claims go first to Services on their own generated host, then to host-matcher overrides (so an override can
+        // never hold another Service's generated host), and within each to the oldest Service first, so a new Service
+        // can never take a name that is already served.
         var ordered = services
             .Where(s => s.Metadata?.Name is not null)
-            .OrderBy(s => s.Metadata.CreationTimestamp ?? DateTime.MaxValue)
+            .OrderBy(s => HasHostOverride(s, prefix) ? 1 : 0)
+            .ThenBy(s => s.Metadata.CreationTimestamp ?? DateTime.MaxValue)
             .ThenBy(s => s.Metadata.NamespaceProperty, StringComparer.Ordinal)
             .ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
             .ToList();
 
         var claims = new Dictionary<string, string>(StringComparer.Ordinal);
+        var backendOwners = new Dictionary<string, string>(StringComparer.Ordinal);
         var generated = new List<(string Ns, string Name, List<DiscoveredEntry<HttpRouteOptions>> Http, List<DiscoveredEntry<GrpcRouteOptions>> Grpc, Dictionary<string, BackendOptions> HttpBackends, Dictionary<string, BackendOptions> GrpcBackends)>();
         var conflicts = 0;
         foreach (var service in ordered)
@@ -53,7 +57,15 @@ internal static partial class DiscoveryConfigBuilder
             var hostOverride = annotations.TryGetValue(prefix + HostMatcherAnnotation, out var h) && !string.IsNullOrWhiteSpace(h) ? h.Trim().ToLowerInvariant() : null;
             var serviceNameMatcher = annotations.TryGetValue(prefix + ServiceNameMatcherAnnotation, out var m) && !string.IsNullOrWhiteSpace(m) ? m.Trim() : null;
             var badServiceNameMatcher = serviceNameMatcher is { Length: > 1 } && serviceNameMatcher.IndexOf('*', StringComparison.Ordinal) is var star && star >= 0 && star != serviceNameMatcher.Length - 1;
-            var host = hostOverride ?? $"{name}.{ns}.svc.{suffix}";
+            var ownHost = $"{name}.{ns}.svc.{suffix}";
+            if (hostOverride is not null && hostOverride != ownHost && hostOverride.EndsWith(".svc." + suffix, StringComparison.Ordinal))
+            {
+                // "<svc>.<ns>.svc.<suffix>" names belong to the Services they name: no annotation may take one.
+                KedgeServerLog.DiscoveryPortSkipped(logger, id, "*", $"the annotation {prefix}{HostMatcherAnnotation} '{hostOverride}' names a host of the generated '*.svc.{suffix}' form that is not this Service's own; it is ignored and '{ownHost}' used.");
+                hostOverride = null;
+            }
+
+            var host = hostOverride ?? ownHost;
 
             var http = new List<DiscoveredEntry<HttpRouteOptions>>();
             var grpc = new List<DiscoveredEntry<GrpcRouteOptions>>();
@@ -104,6 +116,16 @@ internal static partial class DiscoveryConfigBuilder
                     claim = DiscoveredRouting.HttpClaim(host, port.Port);
                 }
 
+                // Generated names can coincide ("a-b" in "c" and "a" in "b-c" both give "a_b_c_8080"): the name is a claim
+                // too, so one Service can never make the whole discovered configuration invalid.
+                var backendClaim = (kind.Grpc ? "gRPC backend " : "HTTP backend ") + backendName;
+                if (backendOwners.TryGetValue(backendClaim, out var backendHolder) && backendHolder != id)
+                {
+                    KedgeServerLog.DiscoveryConflict(logger, id, $"the generated backend name '{backendName}'", backendHolder);
+                    conflicts++;
+                    continue;
+                }
+
                 if (claims.TryGetValue(claim, out var holder))
                 {
                     if (holder != id)
@@ -116,6 +138,7 @@ internal static partial class DiscoveryConfigBuilder
                 }
 
                 claims[claim] = id;
+                backendOwners[backendClaim] = id;
 
                 // Several ports with one target port share one backend; the last port's name resolves it (as in Go).
                 if (kind.Grpc)
@@ -164,4 +187,7 @@ internal static partial class DiscoveryConfigBuilder
             : Is(portName, "grpctls") ? (true, true)
             : null;
     }
+
+    private static bool HasHostOverride(V1Service service, string prefix)
+        => service.Metadata.Annotations?.TryGetValue(prefix + HostMatcherAnnotation, out var h) == true && !string.IsNullOrWhiteSpace(h);
 }

@@ -133,6 +133,38 @@ public sealed class DiscoveryConfigBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Build_GeneratedBackendNamesCoincide_OlderServiceKeepsTheNameOtherSkippedNotInvalid()
+    {
+        var older = Service("c", "a-b", null, DateTime.UnixEpoch.AddDays(1), ("http", 80, "8080"));
+        var newer = Service("b-c", "a", null, DateTime.UnixEpoch.AddDays(2), ("http", 80, "8080"));
+
+        var routing = DiscoveryConfigBuilder.Build([newer, older], _options, Logger);
+        var merged = routing.MergeInto(new KedgeServerOptions(), Logger, out _);
+        var errors = new List<string>();
+        Kedge.Server.Configuration.KedgeServerOptionsValidator.Validate(merged, "Kedge", errors);
+
+        Assert.Equal(["a-b.c.svc.ext.example.com"], routing.HttpRoutes.Select(r => r.Options.Host!));
+        Assert.Equal(["a_b_c_8080"], routing.HttpBackends.Select(b => b.Options.Name!));
+        Assert.Equal(1, routing.Conflicts);
+        Assert.Empty(errors);
+        Assert.Contains(_logs.WithEventName("DiscoveryConflict"), e => e.Message.Contains("b-c/a", StringComparison.Ordinal) && e.Message.Contains("a_b_c_8080", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Build_HostMatcherNamingAnotherServicesGeneratedHost_IgnoredAndOwnerKeepsIt()
+    {
+        var squatter = Service("tenant", "squat", new Dictionary<string, string> { ["kedge.com/host-matcher"] = "payments.prod.svc.ext.example.com" }, DateTime.UnixEpoch, ("http", 80, "8080"));
+        var owner = Service("prod", "payments", null, DateTime.UnixEpoch.AddDays(30), ("http", 80, "8080"));
+
+        var routing = DiscoveryConfigBuilder.Build([squatter, owner], _options, Logger);
+
+        Assert.Equal(
+            [("payments.prod.svc.ext.example.com", "payments_prod_8080"), ("squat.tenant.svc.ext.example.com", "squat_tenant_8080")],
+            routing.HttpRoutes.Select(r => (r.Options.Host!, r.Options.Backend!)));
+        Assert.Contains(_logs.WithEventName("DiscoveryPortSkipped"), e => e.Message.Contains("tenant/squat", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void MergeInto_StaticConfiguration_StaticOrderKeptAndStaticClaimsWin()
     {
         var staticOptions = new KedgeServerOptions
