@@ -144,6 +144,12 @@ public sealed class KubernetesApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The next change is stored as usual but every open watch receives a line that cannot be decoded in its place (a
+    /// corrupted event: a client that skips it loses the change unless it lists again).
+    /// </summary>
+    public bool CorruptNextEvent { get; set; }
+
     /// <summary>Ends every open watch cleanly (as the API server does at timeoutSeconds).</summary>
     public void CloseWatches()
     {
@@ -239,9 +245,11 @@ public sealed class KubernetesApiServer : IAsyncDisposable
     private void Publish(long version, string resource, string ns, string type, string json, IDictionary<string, string>? labels)
     {
         _history.Add((version, resource, ns, type, json, labels));
+        var corrupt = CorruptNextEvent;
+        CorruptNextEvent = false;
         foreach (var watch in _watches.Where(w => w.Matches(resource, ns, labels)))
         {
-            watch.Events.Writer.TryWrite($"{{\"type\":\"{type}\",\"object\":{json}}}");
+            watch.Events.Writer.TryWrite(corrupt ? $"{{\"type\":\"{type}\",\"object\":{{\"metadata\":" : $"{{\"type\":\"{type}\",\"object\":{json}}}");
         }
     }
 

@@ -85,6 +85,12 @@ internal sealed class KubernetesWatch<T, TList>
 
                 if (outcome.Error is not null)
                 {
+                    if (outcome.Lost)
+                    {
+                        // An error inside the stream may have cost an event: list again after the backoff.
+                        ResourceVersion = null;
+                    }
+
                     throw outcome.Error;
                 }
             }
@@ -132,6 +138,7 @@ internal sealed class KubernetesWatch<T, TList>
         var gone = false;
         Exception? error = null;
         var received = false;
+        var lost = false;
         var started = _timeProvider.GetTimestamp();
 
         // The server closes the watch after timeoutSeconds; a stream that stays silent well past that is hung (a dead
@@ -143,9 +150,11 @@ internal sealed class KubernetesWatch<T, TList>
         {
             await foreach (var (type, item) in _watch(ResourceVersion!, timeoutSeconds, OnError, linked.Token))
             {
-                if (item?.Metadata?.ResourceVersion is { Length: > 0 } version)
+                if (gone || error is not null)
                 {
-                    ResourceVersion = version;
+                    // An event was lost (a line that could not be read): moving on to later versions would skip it for
+                    // good, so stop here; the caller lists again.
+                    break;
                 }
 
                 if (!received)
@@ -165,6 +174,12 @@ internal sealed class KubernetesWatch<T, TList>
                         // Bookmarks only move the resource version on.
                         break;
                 }
+
+                // Only once the event is applied: a resume never starts past an event that was not.
+                if (item?.Metadata?.ResourceVersion is { Length: > 0 } version)
+                {
+                    ResourceVersion = version;
+                }
             }
         }
         catch (OperationCanceledException) when (hung.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
@@ -183,7 +198,7 @@ internal sealed class KubernetesWatch<T, TList>
             error = new k8s.Exceptions.KubernetesClientException("the watch ended at once without any event");
         }
 
-        return new WatchOutcome(gone, error, received);
+        return new WatchOutcome(gone, error, received, lost);
 
         void OnError(Exception exception)
         {
@@ -194,6 +209,7 @@ internal sealed class KubernetesWatch<T, TList>
             else
             {
                 error ??= exception;
+                lost = true;
             }
         }
     }
@@ -208,5 +224,9 @@ internal sealed class KubernetesWatch<T, TList>
         return capped * (0.5 + (Random.Shared.NextDouble() / 2));
     }
 
-    private readonly record struct WatchOutcome(bool Gone, Exception? Error, bool Received);
+    /// <param name="Gone">410: the version expired; list again.</param>
+    /// <param name="Error">The watch failed (back off).</param>
+    /// <param name="Received">Whether any event arrived.</param>
+    /// <param name="Lost">The failure was inside the stream, so an event may be lost: list again too.</param>
+    private readonly record struct WatchOutcome(bool Gone, Exception? Error, bool Received, bool Lost);
 }

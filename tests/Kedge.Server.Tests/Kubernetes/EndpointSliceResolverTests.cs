@@ -191,6 +191,26 @@ public sealed class EndpointSliceResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_EventCannotBeDecoded_RelistsSoTheChangeIsNotLost()
+    {
+        _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.1")]));
+        var (resolver, changes) = await _k8s.ResolveAsync("orders.shop:http");
+        await using var _ = resolver;
+        Assert.Equal(["10.0.0.1:8080"], await changes.NextAsync());
+        await WaitUntilAsync(() => _k8s.Api.ActiveWatches == 1);
+
+        // orders-b arrives as garbage; a later change to orders-a arrives intact (and would move the version past it).
+        _k8s.Api.CorruptNextEvent = true;
+        _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-b", [("http", 8080)], [Ready("10.0.0.5")]));
+        _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.2")]));
+
+        // Whether the client reports the bad line through its error callback (kedge lists again) or fails the stream
+        // (kedge resumes from the last event it applied), orders-b must not be lost.
+        Assert.Equal(["10.0.0.2:8080", "10.0.0.5:8080"], await changes.WaitForAsync(e => e.SequenceEqual(["10.0.0.2:8080", "10.0.0.5:8080"])));
+        _logs.ExpectErrors(_ => true);
+    }
+
+    [Fact]
     public async Task Watch_ApiDownForAWhile_EndpointsKeptThenRecovers()
     {
         _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.1")]));
