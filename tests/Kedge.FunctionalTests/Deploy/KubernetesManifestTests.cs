@@ -58,6 +58,13 @@ public sealed class KubernetesManifestTests
         Assert.NotNull(container.Resources.Requests["cpu"]);
         Assert.NotNull(container.Resources.Requests["memory"]);
 
+        // Rollouts: the pod keeps serving while it leaves the load balancer, and the grace period covers that plus the
+        // drain (ShutdownTimeout); the separate gRPC port that no Service exposes is off.
+        var preStop = container.Lifecycle.PreStop.Sleep.Seconds;
+        Assert.True(preStop >= 5);
+        Assert.True(pod.TerminationGracePeriodSeconds > preStop + (long)new Kedge.Server.Configuration.KedgeServerSettings().ShutdownTimeout.TotalSeconds);
+        Assert.Equal("0", args["--server_grpc_tls_port"]);
+
         // The TLS secret is mounted where the flags look, and the config map where --config points.
         var mounts = container.VolumeMounts.ToDictionary(m => m.Name, m => m.MountPath);
         var volumes = pod.Volumes.ToDictionary(v => v.Name);
