@@ -45,7 +45,8 @@ internal static class KubernetesSettingsReader
 
         if (parsed.IsSet(KubernetesFlags.DynamicRoutingsEnabled) || nativeDiscovery is null)
         {
-            discovery.Enabled = parsed.GetBool(KubernetesFlags.DynamicRoutingsEnabled) || (nativeDiscovery?.Enabled ?? false);
+            // A flag given on the command line wins either way (=false switches a native Enabled: true off).
+            discovery.Enabled = parsed.GetBool(KubernetesFlags.DynamicRoutingsEnabled);
         }
 
         Use(nativeDiscovery, KubernetesFlags.ExternalDomainSuffix, () => discovery.ExternalDomainSuffix = Text(KubernetesFlags.ExternalDomainSuffix));
