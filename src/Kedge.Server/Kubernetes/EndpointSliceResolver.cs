@@ -94,7 +94,10 @@ internal sealed class EndpointSliceResolver : IBackendResolver
 
         var result = new HashSet<BackendEndpoint>();
         var portFound = false;
-        foreach (var slice in slices)
+        // Dual-stack Services have an IPv4 and an IPv6 slice for the same pods: use one family (IPv4 when there is any),
+        // so a pod is one endpoint, not two. FQDN slices name no address to connect to.
+        var family = slices.Any(s => s.AddressType == "IPv4") ? "IPv4" : "IPv6";
+        foreach (var slice in slices.Where(s => s.AddressType is null || s.AddressType == family))
         {
             var port = onlyPort ?? PortOf(slice, target);
             if (port is null)

@@ -48,6 +48,23 @@ public sealed class EndpointSliceResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resolve_DualStackAndFqdnSlices_OneEndpointPerPodAddress()
+    {
+        var v6 = KubernetesApiServer.Slice("shop", "orders", "orders-v6", [("http", 8080)], [Ready("fd00::1")]);
+        v6.AddressType = "IPv6";
+        var fqdn = KubernetesApiServer.Slice("shop", "orders", "orders-fqdn", [("http", 8080)], [Ready("orders.example.com")]);
+        fqdn.AddressType = "FQDN";
+        _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-v4", [("http", 8080)], [Ready("10.0.0.1")]));
+        _k8s.Api.Apply(v6);
+        _k8s.Api.Apply(fqdn);
+
+        var (resolver, changes) = await _k8s.ResolveAsync("orders.shop:http");
+        await using var _ = resolver;
+
+        Assert.Equal(["10.0.0.1:8080"], await changes.NextAsync());
+    }
+
+    [Fact]
     public async Task Resolve_NumericPort_MustBeAPortOfTheSlice()
     {
         _k8s.Api.Apply(KubernetesApiServer.Slice("shop", "orders", "orders-a", [("http", 8080)], [Ready("10.0.0.1")]));
