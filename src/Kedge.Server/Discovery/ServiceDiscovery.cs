@@ -26,6 +26,7 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly TaskCompletionSource _firstApplied = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _version;
+    private int _retryPending;
     private Dictionary<string, BackendOptions>? _lastBackends;
 
     public ServiceDiscovery(DiscoveryOptions options, KubernetesConnection connection, KedgeRuntime runtime, KubernetesMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
@@ -143,6 +144,7 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
                 services = [.. _services.Values];
             }
 
+            var succeeded = false;
             try
             {
                 var routing = DiscoveryConfigBuilder.Build(services, _options, _logger, _lastBackends);
@@ -153,6 +155,7 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
                         .GroupBy(b => b.Options.Name!, StringComparer.Ordinal)
                         .ToDictionary(g => g.Key, g => g.First().Options, StringComparer.Ordinal);
                     KedgeServerLog.DiscoveryApplied(_logger, routing.HttpBackends.Count, routing.GrpcBackends.Count, routing.ServiceCount);
+                    succeeded = true;
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -161,8 +164,38 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
                 KedgeServerLog.DiscoveryRejected(_logger, ex.ToString());
             }
 
-            applied = version;
             _firstApplied.TrySetResult();
+            if (succeeded)
+            {
+                applied = version;
+            }
+            else
+            {
+                // The last good configuration stays in force; try again later even if no Service changes meanwhile.
+                _ = RetryLaterAsync(stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>How long after a failed apply discovery tries again without a new event.</summary>
+    internal static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(30);
+
+    private async Task RetryLaterAsync(CancellationToken stoppingToken)
+    {
+        if (Interlocked.Exchange(ref _retryPending, 1) == 1)
+        {
+            return; // one retry at a time
+        }
+
+        try
+        {
+            await Task.Delay(RetryDelay, _timeProvider, stoppingToken);
+            Interlocked.Exchange(ref _retryPending, 0);
+            Signal();
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
         }
     }
 
