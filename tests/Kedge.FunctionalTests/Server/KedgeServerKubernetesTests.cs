@@ -92,7 +92,9 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
             await Task.Delay(10);
         }
 
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1), $"took {DateTime.UtcNow - started}");
+        // The latency itself is measured by benchmarks/Kedge.KubernetesBench (p99 under a millisecond); this bound only
+        // catches a fall back to polling, with room for a loaded CI machine.
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), $"took {DateTime.UtcNow - started}");
         for (var i = 0; i < 6; i++)
         {
             await http.GetStringAsync("http://orders.shop.svc.cluster-b.kedge/");
