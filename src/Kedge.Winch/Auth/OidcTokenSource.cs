@@ -38,7 +38,10 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
         _context = context;
         CallbackPath = callbackPath;
         var directory = ExpandHome(cacheDirectory.Length == 0 ? Path.Combine("~", ".config", "winch") : cacheDirectory);
-        _cacheFile = Path.Combine(directory, $"token_winch_{Sanitize(provider.ClientId)}");
+        // One file per source and issuer: two sources with one client id at different issuers (staging and prod) must
+        // never hand one issuer's refresh token to the other.
+        var scope = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{provider.Issuer}\n{name}")))[..12];
+        _cacheFile = Path.Combine(directory, $"token_winch_{Sanitize(provider.ClientId)}_{scope}");
         LoadCache();
     }
 
@@ -58,8 +61,11 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
 
     public void ClearToken()
     {
-        _idToken = null;
-        SaveCache();
+        lock (_gate)
+        {
+            _idToken = null;
+            SaveCache();
+        }
     }
 
     /// <summary>The device login in progress or last finished, if any (tests wait for it).</summary>

@@ -14,7 +14,8 @@ internal static class WinchLocalEndpoints
     public static void MapProxyPortEndpoints(IEndpointRouteBuilder endpoints, Func<string> pac, AuthSourceFactory auth, ILogger logger)
     {
         endpoints.MapMethods("/wpad.dat", ["GET", "HEAD"], () => Results.Text(pac(), PacFile.ContentType));
-        endpoints.MapMethods("/winch/cleartoken/{source}", ["GET", "POST"], (string source) => ClearToken(source, auth, logger));
+        endpoints.MapMethods("/winch/cleartoken/{source}", ["GET", "POST"], (HttpContext context, string source) =>
+            FromAnotherSite(context.Request) ? CrossSiteRefused() : ClearToken(source, auth, logger));
 
         foreach (var (name, source) in auth.Built)
         {
@@ -25,6 +26,11 @@ internal static class WinchLocalEndpoints
 
             endpoints.MapGet("/winch/login/" + name, async (HttpContext context) =>
             {
+                if (FromAnotherSite(context.Request))
+                {
+                    return CrossSiteRefused();
+                }
+
                 try
                 {
                     var url = await oidc.BeginLoginAsync(context.RequestAborted).ConfigureAwait(false);
@@ -99,4 +105,25 @@ internal static class WinchLocalEndpoints
             return httpContext.Response.WriteAsync("Error: " + message + "\n");
         }
     }
+
+    /// <summary>
+    /// Whether a browser sent this from another site's page (Sec-Fetch-Site, or an Origin that is not winch's own):
+    /// such pages may not clear tokens or start logins. A URL the user opens or types is "none"; non-browser clients
+    /// send neither header.
+    /// </summary>
+    internal static bool FromAnotherSite(HttpRequest request)
+    {
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
+        if (site is "cross-site" or "same-site")
+        {
+            return true;
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length > 0
+            && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Host is "127.0.0.1" or "localhost" or "[::1]" && uri.Port == request.Host.Port);
+    }
+
+    private static IResult CrossSiteRefused()
+        => Results.Text("winch: refused a request sent by another site's page; open the winch URL yourself.", "text/plain", statusCode: StatusCodes.Status403Forbidden);
 }

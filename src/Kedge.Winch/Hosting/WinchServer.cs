@@ -109,9 +109,19 @@ internal sealed class WinchServer : IAsyncDisposable
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
         var clock = services.GetRequiredService<TimeProvider>();
         var logger = loggerFactory.CreateLogger("Kedge.Winch");
+        if (settings.CorsAllowedOrigins.Contains("*"))
+        {
+            WinchLog.UnsafeSetting(logger, "--cors_allowed_origin=*", "every web page you visit can read internal services through winch with your credentials (winch adds them, so the browser's credential rules do not protect you); list the origins you need instead");
+        }
+
+        if (settings.ClientInsecure)
+        {
+            WinchLog.UnsafeSetting(logger, "--client_insecure", "kedge's certificate is not verified, so your tokens go to whoever answers at the kedge address");
+        }
 
         // Issuers are called directly: an HTTP_PROXY in the environment may well point at winch itself.
-        var issuerClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
+        // No redirects: a 307/308 would re-send refresh tokens and client secrets to another host.
+        var issuerClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
         var authContext = new WinchAuthContext(clock, issuerClient, loggerFactory.CreateLogger("Kedge.Winch.Auth"), settings.AuthTimeout);
         var auth = new AuthSourceFactory(settings.Config.AuthSources, authContext);
         var mappers = WinchMappers.Build(settings.Config.Routes, auth, errors);

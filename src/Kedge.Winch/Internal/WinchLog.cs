@@ -53,4 +53,7 @@ internal static partial class WinchLog
 
     [LoggerMessage(EventId = 2035, EventName = "ExecPluginRan", Level = LogLevel.Debug, Message = "auth source '{Source}': exec plugin {Command} gave a token valid until {Expiry}")]
     public static partial void ExecPluginRan(ILogger logger, string source, string command, string expiry);
+
+    [LoggerMessage(EventId = 2036, EventName = "UnsafeSetting", Level = LogLevel.Warning, Message = "{Setting}: {Risk}")]
+    public static partial void UnsafeSetting(ILogger logger, string setting, string risk);
 }

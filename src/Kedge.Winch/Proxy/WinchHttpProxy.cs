@@ -91,7 +91,7 @@ internal sealed class WinchHttpProxy
         if (!TryGetTarget(context, out var uri))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            SetWinchError(context, WinchErrorTypes.NotSupported, "winch proxies absolute http:// requests (use winch as HTTP_PROXY); this request has no usable target");
+            SetWinchError(context, WinchErrorTypes.NotSupported, "winch proxies absolute-form http:// requests only (use winch as HTTP_PROXY); an origin-form request is served only for winch's own host (127.0.0.1, localhost)");
             _metrics.HttpRequest("refused", 400, TimeSpan.Zero);
             return;
         }
@@ -165,12 +165,9 @@ internal sealed class WinchHttpProxy
             return Uri.TryCreate(rawTarget, UriKind.Absolute, out uri!) && uri.Host.Length > 0;
         }
 
-        // Origin form with another host (a client that treats winch as a transparent proxy): Go winch proxied these too.
-        if (rawTarget.StartsWith('/') && context.Request.Host.HasValue)
-        {
-            return Uri.TryCreate("http://" + context.Request.Host.Value + rawTarget, UriKind.Absolute, out uri!);
-        }
-
+        // Origin form with another host is refused (Go winch proxied it): a web page can send exactly that to winch by a
+        // name that resolves to 127.0.0.1 (DNS rebinding) and read the answer, with the developer's credentials
+        // injected, as same-origin; and winch would proxy a request for its own port back to itself, forever.
         uri = null!;
         return false;
     }

@@ -197,7 +197,7 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Local_OriginFormToAnotherHost_IsProxiedNotServed()
+    public async Task Local_OriginFormToAnotherHost_RefusedNeitherServedNorProxied()
     {
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{_env.WinchHttpAddress}healthz");
@@ -205,9 +205,11 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
 
         using var response = await client.SendAsync(request);
 
-        // Go winch matched the host by prefix and served this itself; winch treats it as a target.
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.StartsWith("direct request to localhost.example.invalid", response.Headers.GetValues("X-Winch-Error").Single(), StringComparison.Ordinal);
+        // Go winch matched the host by prefix and served this itself. Proxying it instead would let a page reach local
+        // services through DNS rebinding (with credentials injected) and loop a request for winch's own port: refused.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("not-supported", response.Headers.GetValues("X-Winch-Error-Type").Single());
+        Assert.Contains("absolute-form", response.Headers.GetValues("X-Winch-Error").Single(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -219,6 +221,22 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("has no cached token to clear", response.Headers.GetValues("X-Winch-Error").Single(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    [InlineData("Sec-Fetch-Site", "same-site")]
+    [InlineData("Origin", "http://evil.example")]
+    public async Task Local_ClearTokenFromAnotherSitesPage_403(string header, string value)
+    {
+        using var client = _env.CreateDirectClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/winch/cleartoken/proxy");
+        request.Headers.TryAddWithoutValidation(header, value);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("another site", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
