@@ -119,6 +119,7 @@ internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTo
         Process process;
         try
         {
+            start.FileName = ResolveCommand(_command);
             process = Process.Start(start) ?? throw new InvalidOperationException($"the exec plugin {_command} of user {_user} did not start");
         }
         catch (System.ComponentModel.Win32Exception ex)
@@ -189,4 +190,33 @@ internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTo
     }
 
     private sealed record CachedCredential(string Token, DateTimeOffset? Expiry);
+
+    /// <summary>
+    /// A bare command name is looked up on PATH only, as kubectl does (Process.Start would try winch's own directory and
+    /// the current directory first, so an untrusted checkout could plant the plugin); names with a path stay as given.
+    /// </summary>
+    internal static string ResolveCommand(string command)
+    {
+        if (command.Contains('/', StringComparison.Ordinal) || Path.IsPathRooted(command))
+        {
+            return command;
+        }
+
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Path.IsPathRooted(directory))
+            {
+                continue; // a relative PATH entry would be the current directory again
+            }
+
+            var candidate = Path.Combine(directory, command);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        // Not on PATH: never fall back to Process.Start's own search (winch's directory, the current directory).
+        throw new System.ComponentModel.Win32Exception(2, $"'{command}' was not found on PATH");
+    }
 }
