@@ -124,8 +124,25 @@ internal sealed class EndpointSliceNamespaceWatch : IKubernetesWatchHandler<V1En
             _byService[service] = slices = new Dictionary<string, V1EndpointSlice>(StringComparer.Ordinal);
         }
 
-        slices[name] = slice;
+        slices[name] = Trim(slice, service);
     }
+
+    /// <summary>
+    /// Keeps only what routing reads (name, labels, address type, ports, addresses and conditions): a real API server's
+    /// slices also carry managedFields, annotations, targetRefs, topology and hints, which would otherwise be held for
+    /// every slice of every Service in a watched namespace.
+    /// </summary>
+    private static V1EndpointSlice Trim(V1EndpointSlice slice, string service) => new()
+    {
+        AddressType = slice.AddressType,
+        Metadata = new V1ObjectMeta { Name = slice.Metadata.Name, NamespaceProperty = slice.Metadata.NamespaceProperty, Labels = new Dictionary<string, string> { [ServiceNameLabel] = service }, ResourceVersion = slice.Metadata.ResourceVersion },
+        Ports = slice.Ports,
+        Endpoints = slice.Endpoints?.Select(e => new V1Endpoint
+        {
+            Addresses = e.Addresses,
+            Conditions = e.Conditions is null ? null : new V1EndpointConditions { Ready = e.Conditions.Ready, Serving = e.Conditions.Serving, Terminating = e.Conditions.Terminating },
+        }).ToList(),
+    };
 
     private void Notify(string service)
     {
