@@ -16,7 +16,7 @@ namespace Kedge.Server.Forwarding;
 /// picks an endpoint of the route's backend round robin, and forwards with YARP's <see cref="IHttpForwarder"/>. When no
 /// route matches, an adhoc rule may claim the name. Every failure is answered through <see cref="KedgeErrors"/>.
 /// </summary>
-internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc)
+internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc)
 {
     /// <summary>The backend name adhoc requests are counted under (as in Go).</summary>
     public const string AdhocBackendName = "_adhoc";
@@ -36,12 +36,8 @@ internal sealed class KedgeProxyMiddleware(RequestDelegate next, KedgeRuntime ru
     private static readonly ForwarderRequestConfig TlsHttp = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = IdleLimit };
     private static readonly ForwarderRequestConfig Grpc = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = IdleLimit };
 
-    // Kept for the pipeline's shape; kedge is terminal.
-    private readonly RequestDelegate _next = next;
-
     public Task InvokeAsync(HttpContext context)
     {
-        _ = _next;
         var snapshot = runtime.Current;
         if (IsGrpc(context.Request))
         {

@@ -53,6 +53,7 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<KedgeErrors>();
         builder.Services.AddSingleton<KedgeRuntime>();
         builder.Services.AddSingleton<AdhocConnector>();
+        builder.Services.AddSingleton<KedgeProxyMiddleware>();
         builder.Services.AddKedgeAuthentication(settings.Auth, TimeProvider.System);
         builder.Services.AddKedgeKubernetes();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName).AddPrometheusExporter());
@@ -113,7 +114,9 @@ public static class KedgeServerApp
         var authDescription = DescribeAuth(settings.Auth);
         app.Lifetime.ApplicationStarted.Register(() => KedgeServerLog.AuthorizationConfigured(startupLogger, authDescription));
         app.MapWhen(IsAdmin, admin => ConfigureAdmin(admin, settings));
-        app.UseMiddleware<KedgeProxyMiddleware>();
+        // Kedge is the end of the pipeline: every request that is not for the admin port is proxied (or answered) here.
+        var proxy = app.Services.GetRequiredService<KedgeProxyMiddleware>();
+        app.Run(proxy.InvokeAsync);
         return new KedgeServer(app, listeners);
     }
 
