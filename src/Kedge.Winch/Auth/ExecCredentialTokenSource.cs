@@ -20,13 +20,13 @@ internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTo
     private readonly string _apiVersion;
     private readonly string _user;
     private readonly WinchAuthContext _context;
-    private readonly Lock _gate = new();
-    private Task<string>? _running;
+    private readonly SingleFlight<string> _flight;
     private volatile CachedCredential? _cached;
 
     public ExecCredentialTokenSource(string name, string user, string kubeconfigPath, YamlMappingNode exec, WinchAuthContext context)
         : base(name)
     {
+        _flight = new SingleFlight<string>(RunAsync);
         _user = user;
         _context = context;
         var command = KubeConfig.Scalar(exec, "command");
@@ -52,7 +52,7 @@ internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTo
     public override ValueTask<string> GetTokenAsync(CancellationToken cancellationToken = default)
     {
         var cached = _cached;
-        return cached is not null && IsValid(cached) ? ValueTask.FromResult(cached.Token) : new ValueTask<string>(SingleFlight().WaitAsync(cancellationToken));
+        return cached is not null && IsValid(cached) ? ValueTask.FromResult(cached.Token) : new ValueTask<string>(_flight.RunAsync().WaitAsync(cancellationToken));
     }
 
     public void ClearToken() => _cached = null;
@@ -60,19 +60,6 @@ internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTo
     private bool IsValid(CachedCredential cached)
         => cached.Expiry is not { } expiry || expiry - WinchAuthContext.ExpirySkew > _context.TimeProvider.GetUtcNow();
 
-    /// <summary>One plugin run at a time, shared by every waiting request; a caller giving up does not cancel it.</summary>
-    private Task<string> SingleFlight()
-    {
-        lock (_gate)
-        {
-            if (_running is null || _running.IsCompleted)
-            {
-                _running = RunAsync();
-            }
-
-            return _running;
-        }
-    }
 
     private async Task<string> RunAsync()
     {

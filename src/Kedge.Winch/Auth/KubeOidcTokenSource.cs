@@ -15,14 +15,14 @@ internal sealed class KubeOidcTokenSource : KedgeTokenSource, IClearableTokenSou
     private readonly string _path;
     private readonly OidcProviderClient _provider;
     private readonly WinchAuthContext _context;
-    private readonly Lock _gate = new();
-    private Task<string>? _refreshing;
+    private readonly SingleFlight<string> _flight;
     private volatile string? _idToken;
     private string? _refreshToken;
 
     public KubeOidcTokenSource(string name, string user, string path, YamlMappingNode config, WinchAuthContext context)
         : base(name)
     {
+        _flight = new SingleFlight<string>(RefreshAsync);
         _user = user;
         _path = path;
         _context = context;
@@ -42,24 +42,11 @@ internal sealed class KubeOidcTokenSource : KedgeTokenSource, IClearableTokenSou
     public override ValueTask<string> GetTokenAsync(CancellationToken cancellationToken = default)
     {
         var token = _idToken;
-        return JwtExpiry.IsFresh(token, _context.TimeProvider) ? ValueTask.FromResult(token!) : new ValueTask<string>(SingleFlight().WaitAsync(cancellationToken));
+        return JwtExpiry.IsFresh(token, _context.TimeProvider) ? ValueTask.FromResult(token!) : new ValueTask<string>(_flight.RunAsync().WaitAsync(cancellationToken));
     }
 
     public void ClearToken() => _idToken = null;
 
-    /// <summary>One refresh at a time, shared by every waiting request; a caller giving up does not cancel it.</summary>
-    private Task<string> SingleFlight()
-    {
-        lock (_gate)
-        {
-            if (_refreshing is null || _refreshing.IsCompleted)
-            {
-                _refreshing = RefreshAsync();
-            }
-
-            return _refreshing;
-        }
-    }
 
     private async Task<string> RefreshAsync()
     {

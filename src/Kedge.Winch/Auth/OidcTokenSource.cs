@@ -24,7 +24,7 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
     private readonly WinchAuthContext _context;
     private readonly string _cacheFile;
     private readonly Lock _gate = new();
-    private Task<string>? _refreshing;
+    private readonly SingleFlight<string> _flight;
     private readonly ConcurrentDictionary<string, (string Verifier, long StartedAt)> _pendingLogins = new(StringComparer.Ordinal);
     private volatile string? _idToken;
     private string? _refreshToken;
@@ -34,6 +34,7 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
     public OidcTokenSource(string name, OidcProviderClient provider, string cacheDirectory, string callbackPath, WinchAuthContext context)
         : base(name)
     {
+        _flight = new SingleFlight<string>(RefreshAsync);
         _provider = provider;
         _context = context;
         CallbackPath = callbackPath;
@@ -56,7 +57,7 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
     public override ValueTask<string> GetTokenAsync(CancellationToken cancellationToken = default)
     {
         var token = _idToken;
-        return JwtExpiry.IsFresh(token, _context.TimeProvider) ? ValueTask.FromResult(token!) : new ValueTask<string>(SingleFlight().WaitAsync(cancellationToken));
+        return JwtExpiry.IsFresh(token, _context.TimeProvider) ? ValueTask.FromResult(token!) : new ValueTask<string>(_flight.RunAsync().WaitAsync(cancellationToken));
     }
 
     public void ClearToken()
@@ -116,19 +117,6 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
         WinchLog.LoggedIn(_context.Logger, Name, _provider.Issuer);
     }
 
-    /// <summary>One refresh at a time, shared by every waiting request; a caller giving up does not cancel it.</summary>
-    private Task<string> SingleFlight()
-    {
-        lock (_gate)
-        {
-            if (_refreshing is null || _refreshing.IsCompleted)
-            {
-                _refreshing = RefreshAsync();
-            }
-
-            return _refreshing;
-        }
-    }
 
     private async Task<string> RefreshAsync()
     {

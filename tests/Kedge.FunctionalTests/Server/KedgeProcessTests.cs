@@ -50,13 +50,7 @@ public sealed class KedgeProcessTests : IAsyncLifetime
             using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
             await WaitUntilAsync(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, kedge);
 
-            var options = new Kedge.Client.Configuration.KedgeClientOptions
-            {
-                Mapper = KedgeMapper.Single(new Uri($"https://localhost:{tlsPort}")),
-                ClientCertificate = new() { CertificateFile = clientCert, KeyFile = clientKey },
-            };
-            options.KedgeCaFiles.Add(caFile);
-            using var client = KedgeClient.Create(options, _logs);
+            using var client = CreateClient(tlsPort, clientCert, clientKey, caFile);
             using var http = new HttpClient(client.CreateHandler());
 
             var echo = await http.GetFromJsonAsync<EchoReport>("http://orders.shop.svc.cluster-b.kedge/first", LoopbackServer.JsonOptions);
@@ -121,13 +115,7 @@ public sealed class KedgeProcessTests : IAsyncLifetime
         {
             using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
             await WaitUntilAsync(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, kedge);
-            var options = new Kedge.Client.Configuration.KedgeClientOptions
-            {
-                Mapper = KedgeMapper.Single(new Uri($"https://localhost:{tlsPort}")),
-                ClientCertificate = new() { CertificateFile = clientCert, KeyFile = clientKey },
-            };
-            options.KedgeCaFiles.Add(caFile);
-            using var client = KedgeClient.Create(options, _logs);
+            using var client = CreateClient(tlsPort, clientCert, clientKey, caFile);
             using var http = new HttpClient(client.CreateHandler());
 
             var echo = await http.GetFromJsonAsync<EchoReport>("http://orders.shop.svc.cluster-b.kedge/pods", LoopbackServer.JsonOptions);
@@ -166,13 +154,7 @@ public sealed class KedgeProcessTests : IAsyncLifetime
             await WaitUntilAsync(async () => (await admin.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, kedge);
             async Task<HttpStatusCode> StatusWithAsync(string token)
             {
-                var options = new Kedge.Client.Configuration.KedgeClientOptions
-                {
-                    Mapper = KedgeMapper.Single(new Uri($"https://localhost:{tlsPort}"), Kedge.Client.Tokens.KedgeTokenSource.FromValue("static", token)),
-                    ClientCertificate = new() { CertificateFile = clientCert, KeyFile = clientKey },
-                };
-                options.KedgeCaFiles.Add(caFile);
-                using var client = KedgeClient.Create(options, _logs);
+                using var client = CreateClient(tlsPort, clientCert, clientKey, caFile, Kedge.Client.Tokens.KedgeTokenSource.FromValue("static", token));
                 using var http = new HttpClient(client.CreateHandler());
                 using var response = await http.GetAsync("http://orders.shop.svc.cluster-b.kedge/");
                 return response.StatusCode;
@@ -191,6 +173,18 @@ public sealed class KedgeProcessTests : IAsyncLifetime
             Sigterm(kedge);
             await kedge.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         }
+    }
+
+    /// <summary>A Kedge.Client sending every name to the kedge process on <paramref name="tlsPort"/> with the caller's certificate.</summary>
+    private KedgeClient CreateClient(int tlsPort, string clientCert, string clientKey, string caFile, Kedge.Client.Tokens.KedgeTokenSource? token = null)
+    {
+        var options = new Kedge.Client.Configuration.KedgeClientOptions
+        {
+            Mapper = KedgeMapper.Single(new Uri($"https://localhost:{tlsPort}"), token),
+            ClientCertificate = new() { CertificateFile = clientCert, KeyFile = clientKey },
+        };
+        options.KedgeCaFiles.Add(caFile);
+        return KedgeClient.Create(options, _logs);
     }
 
     /// <summary>Certificates from the test CA and Go config files routing orders.shop.svc.cluster-b.kedge to the backend.</summary>

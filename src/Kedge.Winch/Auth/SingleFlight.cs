@@ -1,0 +1,24 @@
+namespace Kedge.Winch.Auth;
+
+/// <summary>
+/// One run of an asynchronous operation at a time, shared by every caller that asks while it runs (a token refresh, an
+/// exec plugin); a caller that gives up does not cancel it for the others.
+/// </summary>
+internal sealed class SingleFlight<T>(Func<Task<T>> run)
+{
+    private readonly Lock _gate = new();
+    private Task<T>? _current;
+
+    public Task<T> RunAsync()
+    {
+        lock (_gate)
+        {
+            if (_current is null || _current.IsCompleted)
+            {
+                _current = run();
+            }
+
+            return _current;
+        }
+    }
+}
