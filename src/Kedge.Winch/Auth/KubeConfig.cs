@@ -9,6 +9,9 @@ namespace Kedge.Winch.Auth;
 /// </summary>
 internal sealed class KubeConfig
 {
+    /// <summary>One write-back at a time per kubeconfig file (several sources may share one).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lock> WriteLocks = new(StringComparer.Ordinal);
+
     private readonly YamlStream _stream;
 
     private KubeConfig(string path, YamlStream stream)
@@ -78,22 +81,43 @@ internal sealed class KubeConfig
         return [.. users.OfType<YamlMappingNode>().Select(u => Scalar(u, "name")).OfType<string>()];
     }
 
-    /// <summary>Writes the tree back to <see cref="Path"/>, through a temporary file so a reader never sees half a file.</summary>
+    /// <summary>
+    /// Writes the tree back to <see cref="Path"/> (through a symlink to its target, as kubectl does) via a temporary file
+    /// with a random name that is created 0600 from the start, so a reader never sees half a file and nobody else can open
+    /// the credentials in between. One write at a time per file within winch.
+    /// </summary>
     public void Save()
     {
-        var temporary = Path + ".winch-tmp";
-        using (var writer = new StreamWriter(temporary))
+        var target = ResolveLinks(Path);
+        lock (WriteLocks.GetOrAdd(target, static _ => new Lock()))
         {
-            _stream.Save(writer, assignAnchors: false);
-        }
+            var temporary = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target) ?? ".", $".{System.IO.Path.GetFileName(target)}.winch-{Guid.NewGuid():N}.tmp");
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
 
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+            try
+            {
+                using (var writer = new StreamWriter(new FileStream(temporary, options)))
+                {
+                    _stream.Save(writer, assignAnchors: false);
+                }
 
-        File.Move(temporary, Path, overwrite: true);
+                File.Move(temporary, target, overwrite: true);
+            }
+            catch
+            {
+                File.Delete(temporary);
+                throw;
+            }
+        }
     }
+
+    /// <summary>The file a (chain of) symlink(s) points to, so writing back keeps the link.</summary>
+    private static string ResolveLinks(string path)
+        => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? System.IO.Path.GetFullPath(path);
 
     public static YamlNode? Child(YamlMappingNode node, string key)
         => node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
