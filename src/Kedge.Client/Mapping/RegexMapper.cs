@@ -8,6 +8,8 @@ namespace Kedge.Client.Mapping;
 
 internal sealed class RegexMapper : KedgeMapper
 {
+    private static readonly System.Buffers.SearchValues<char> LabelCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+
     private static readonly Regex TemplateReference = new(@"\$\{(?<name>[A-Za-z0-9_]+)\}", RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     private readonly Regex _regex;
@@ -87,7 +89,15 @@ internal sealed class RegexMapper : KedgeMapper
             return null;
         }
 
-        var url = TemplateReference.Replace(_urlTemplate, m => match.Groups[m.Groups["name"].Value].Value);
+        var url = TemplateReference.Replace(_urlTemplate, m =>
+        {
+            // A captured value is one DNS label: a target name must never be able to choose some other host (or port,
+            // user info or path) to send its credentials to.
+            var value = match.Groups[m.Groups["name"].Value].Value;
+            return value.AsSpan().ContainsAnyExcept(LabelCharacters)
+                ? throw new KedgeMappingException($"The {Description} captured '{value}' for '${{{m.Groups["name"].Value}}}' from '{input}', which is not a single DNS label (letters, digits, '-', '_'); tighten the pattern so the group cannot match dots, colons or slashes.")
+                : value;
+        });
         if (!Uri.TryCreate(url, UriKind.Absolute, out var kedgeUrl))
         {
             throw new KedgeMappingException($"The {Description} mapped '{input}' to '{url}', which is not a valid URL; check the URL template '{_urlTemplate}'.");

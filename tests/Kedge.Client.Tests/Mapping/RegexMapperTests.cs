@@ -77,4 +77,24 @@ public class RegexMapperTests
 
         Assert.Null(route);
     }
+
+    [Theory]
+    [InlineData("evil.example.com.internal")]
+    [InlineData("user@evil.internal")]
+    public void Map_CapturedValueIsNotOneLabel_MappingErrorNotAnotherHost(string host)
+    {
+        var mapper = KedgeMapper.Regex(@"^(?<cluster>.+)\.internal$", "https://kedge-${cluster}.example.com");
+
+        var ex = Assert.Throws<KedgeMappingException>(() => mapper.Map(host, null));
+
+        Assert.Contains("not a single DNS label", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_CapturedLabel_Substituted()
+    {
+        var mapper = KedgeMapper.Regex(@"^(?<cluster>.+)\.internal$", "https://kedge-${cluster}.example.com");
+
+        Assert.Equal(new Uri("https://kedge-cluster-b.example.com"), mapper.Map("cluster-b.internal", null)!.KedgeUrl);
+    }
 }
