@@ -15,7 +15,7 @@ internal static partial class ExternalTools
         var p99 = Millis(Percentile().Matches(output).FirstOrDefault(m => m.Groups["p"].Value == "99"));
         var non2xx = NonSuccess().Match(output);
         var errors = non2xx.Success ? long.Parse(non2xx.Groups["n"].Value, CultureInfo.InvariantCulture) : 0;
-        return new LoadResult(target, "HTTP/1.1 (wrk)", rps, p50, p99, errors);
+        return new LoadResult(target, "HTTP/1.1 (wrk)", rps, p50, p99, errors) { DurationSeconds = duration.TotalSeconds };
     }
 
     public static async Task<LoadResult> H2LoadAsync(string target, string url, TimeSpan duration, int connections, int streams)
@@ -26,7 +26,7 @@ internal static partial class ExternalTools
         var meanMs = mean.Success ? ToMillis(mean.Groups["v"].Value, mean.Groups["u"].Value) : double.NaN;
         var failed = H2Failed().Match(output);
         var errors = failed.Success ? long.Parse(failed.Groups["n"].Value, CultureInfo.InvariantCulture) : 0;
-        return new LoadResult(target, "HTTP/2 (h2load)", rps, meanMs, meanMs, errors, "latency: mean");
+        return new LoadResult(target, "HTTP/2 (h2load)", rps, meanMs, meanMs, errors, "latency: mean") { DurationSeconds = duration.TotalSeconds };
     }
 
     public static async Task<string> RunAsync(string file, string arguments)

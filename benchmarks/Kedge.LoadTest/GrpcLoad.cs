@@ -38,7 +38,7 @@ internal static class GrpcLoad
         }));
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new LoadResult(target, "gRPC unary (.NET)", all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors);
+        return new LoadResult(target, "gRPC unary (.NET)", all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors) { DurationSeconds = elapsed };
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];

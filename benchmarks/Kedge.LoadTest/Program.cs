@@ -98,20 +98,23 @@ var results = new List<LoadResult>();
 async Task MeasureRounds(IReadOnlyList<(string Name, Func<Task<LoadResult>> Run)> targets)
 {
     var runs = targets.ToDictionary(t => t.Name, _ => new List<LoadResult>());
+    var pids = new Dictionary<string, int> { ["kedge"] = kedge.Process.Id, ["yarp"] = yarp.Process.Id, ["nginx"] = nginx.Process.Id };
     for (var round = 0; round < rounds; round++)
     {
         foreach (var (name, run) in targets)
         {
-            var result = await run();
+            var result = await CpuMeter.MeasureAsync(pids.TryGetValue(name, out var pid) ? pid : null, run);
             runs[name].Add(result);
-            Console.WriteLine($"  round {round + 1}: {result.Target,-8} {result.Protocol,-20} {result.RequestsPerSecond,10:F0} req/s  p50 {result.P50Ms,7:F2} ms  p99 {result.P99Ms,7:F2} ms  errors {result.Errors}");
+            Console.WriteLine($"  round {round + 1}: {result.Target,-8} {result.Protocol,-20} {result.RequestsPerSecond,10:F0} req/s  p50 {result.P50Ms,7:F2} ms  p99 {result.P99Ms,7:F2} ms  cpu {result.CpuMicrosPerRequest,6:F1} us/req  errors {result.Errors}");
         }
     }
 
     foreach (var (name, _) in targets)
     {
         var sorted = runs[name].OrderBy(r => r.RequestsPerSecond).ToList();
-        results.Add(sorted[sorted.Count / 2] with { Errors = runs[name].Sum(r => r.Errors) });
+        // CPU per request is steadier than req/s; its median is taken on its own.
+        var cpu = runs[name].Select(r => r.CpuMicrosPerRequest).Order().ToList();
+        results.Add(sorted[sorted.Count / 2] with { Errors = runs[name].Sum(r => r.Errors), CpuMicrosPerRequest = cpu[cpu.Count / 2] });
     }
 }
 
@@ -150,18 +153,19 @@ if (only is null or "grpc")
 
 var peak = Processes.PeakWorkingSetMb(kedge);
 var report = new StringBuilder();
-report.AppendLine(CultureInfo.InvariantCulture, $"| target | protocol | req/s | p50 ms | p99 ms | errors |");
-report.AppendLine("|---|---|---:|---:|---:|---:|");
+report.AppendLine(CultureInfo.InvariantCulture, $"| target | protocol | req/s | p50 ms | p99 ms | proxy CPU µs/req | errors |");
+report.AppendLine("|---|---|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
-    report.AppendLine(CultureInfo.InvariantCulture, $"| {r.Target} | {r.Protocol} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} |");
+    report.AppendLine(CultureInfo.InvariantCulture, $"| {r.Target} | {r.Protocol} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {(double.IsNaN(r.CpuMicrosPerRequest) ? "-" : r.CpuMicrosPerRequest.ToString("F1", CultureInfo.InvariantCulture))} | {r.Errors} |");
 }
 
 report.AppendLine();
 foreach (var protocol in results.Select(r => r.Protocol).Distinct().Where(p => results.Any(r => r.Protocol == p && r.Target == "yarp")))
 {
     double Rps(string target) => results.First(r => r.Protocol == protocol && r.Target == target).RequestsPerSecond;
-    report.AppendLine(CultureInfo.InvariantCulture, $"- {protocol}: kedge/YARP {Rps("kedge") / Rps("yarp"):F2}x, kedge/nginx {Rps("kedge") / Rps("nginx"):F2}x");
+    double Cpu(string target) => results.First(r => r.Protocol == protocol && r.Target == target).CpuMicrosPerRequest;
+    report.AppendLine(CultureInfo.InvariantCulture, $"- {protocol}: throughput kedge/YARP {Rps("kedge") / Rps("yarp"):F2}x, kedge/nginx {Rps("kedge") / Rps("nginx"):F2}x; CPU per request kedge/YARP {Cpu("kedge") / Cpu("yarp"):F2}x, kedge/nginx {Cpu("kedge") / Cpu("nginx"):F2}x");
 }
 
 report.AppendLine(CultureInfo.InvariantCulture, $"- kedge peak working set (VmHWM): {peak:F0} MB");
