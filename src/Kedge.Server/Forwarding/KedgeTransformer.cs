@@ -42,7 +42,7 @@ internal sealed class KedgeTransformer : HttpTransformer
         var requestId = httpContext.Request.Headers[RequestIdHeader].ToString();
         if (requestId.Length == 0)
         {
-            requestId = Guid.NewGuid().ToString();
+            requestId = RequestIds.Next();
             proxyRequest.Headers.TryAddWithoutValidation(RequestIdHeader, requestId);
         }
 

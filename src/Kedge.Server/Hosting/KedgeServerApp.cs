@@ -23,7 +23,8 @@ namespace Kedge.Server.Hosting;
 /// <summary>Builds a kedge server: listeners, TLS, the proxy and the admin endpoints. Tests host it in-process.</summary>
 public static class KedgeServerApp
 {
-    private const string ListenerItem = "kedge.listener";
+    // A private object as the connection-item key: looked up on every request, and a reference is hashed for free.
+    private static readonly object ListenerItem = new();
     private const string AdminListener = "admin";
     private const string ProxyListener = "proxy";
     internal const string GrpcListener = "grpc";
@@ -45,6 +46,8 @@ public static class KedgeServerApp
         // Per-request framework logs cost more than the proxying itself; kedge reports its own errors.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // Hosting starts an Activity and a log scope for every request whenever its category is enabled at any level.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpForwarder();
@@ -110,6 +113,12 @@ public static class KedgeServerApp
         });
 
         var app = builder.Build();
+        // WebApplication adds UseAuthentication and UseAuthorization on its own when their services exist. Kedge needs
+        // neither: KedgeAuthorizer authenticates with exactly the schemes a route's policy names, and no endpoint carries
+        // [Authorize] metadata. Marking them as added keeps them (and the per-request service scope they create) off the
+        // proxy path; measured at about 3% of kedge's CPU per proxied request.
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
+        ((IApplicationBuilder)app).Properties["__AuthorizationMiddlewareSet"] = true;
         var startupLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Authorization");
         var authDescription = DescribeAuth(settings.Auth);
         app.Lifetime.ApplicationStarted.Register(() => KedgeServerLog.AuthorizationConfigured(startupLogger, authDescription));

@@ -1,0 +1,38 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Kedge.Server.Forwarding;
+
+/// <summary>
+/// Generates <c>X-Kedge-Request-ID</c> values: UUIDs in the version-4 text form (as Go kedge's winch sent them), unique
+/// without a system call per request. <see cref="Guid.NewGuid"/> reads the kernel's random source on every call, which
+/// measured at about 2.5% of kedge's CPU per proxied request; an ID needs to be unique, not unpredictable. Each process
+/// draws 74 random bits once; the remaining 48 bits count requests, passed through a bijection so consecutive IDs do not
+/// reveal the request rate at a glance. IDs repeat only after 2^48 requests in one process.
+/// </summary>
+internal static class RequestIds
+{
+    private const ulong CounterMask = (1UL << 48) - 1;
+
+    // Odd, so multiplying by it permutes the integers modulo 2^48.
+    private const ulong Mixer = 0x9E3779B97F4A7C15UL;
+
+    private static readonly byte[] Prefix = RandomNumberGenerator.GetBytes(10);
+    private static long s_counter;
+
+    public static string Next() => Format((ulong)Interlocked.Increment(ref s_counter));
+
+    internal static string Format(ulong counter)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Prefix.CopyTo(bytes);
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40); // version 4
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        var mixed = (counter * Mixer) & CounterMask;
+        mixed ^= mixed >> 24; // xor-shift by at least half the width: invertible, spreads the high bits down
+        Span<byte> tail = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(tail, mixed);
+        tail[2..].CopyTo(bytes[10..]);
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
+}
