@@ -72,12 +72,37 @@ internal static class Processes
         }
     }
 
-    /// <summary>Peak resident set size (VmHWM) of a process, in MB.</summary>
+    /// <summary>Peak resident set size (VmHWM) of a process and its direct children (nginx's worker), in MB.</summary>
     public static double PeakWorkingSetMb(OwnedProcess process)
     {
-        var line = File.ReadLines($"/proc/{process.Process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        var pid = process.Process.Id;
+        var total = 0.0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var candidate))
+            {
+                continue;
+            }
+
+            try
+            {
+                var status = File.ReadAllLines(Path.Combine(dir, "status"));
+                var parent = int.Parse(Field(status, "PPid:"), CultureInfo.InvariantCulture);
+                if (candidate == pid || parent == pid)
+                {
+                    total += double.Parse(Field(status, "VmHWM:").Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException)
+            {
+                // exited meanwhile, or a kernel thread without memory lines
+            }
+        }
+
+        return total;
     }
+
+    private static string Field(string[] status, string name) => status.First(l => l.StartsWith(name, StringComparison.Ordinal))[name.Length..].Trim();
 
     internal sealed class OwnedProcess(Process process) : IDisposable
     {

@@ -168,7 +168,7 @@ foreach (var protocol in results.Select(r => r.Protocol).Distinct().Where(p => r
     report.AppendLine(CultureInfo.InvariantCulture, $"- {protocol}: throughput kedge/YARP {Rps("kedge") / Rps("yarp"):F2}x, kedge/nginx {Rps("kedge") / Rps("nginx"):F2}x; CPU per request kedge/YARP {Cpu("kedge") / Cpu("yarp"):F2}x, kedge/nginx {Cpu("kedge") / Cpu("nginx"):F2}x");
 }
 
-report.AppendLine(CultureInfo.InvariantCulture, $"- kedge peak working set (VmHWM): {peak:F0} MB");
+report.AppendLine(CultureInfo.InvariantCulture, $"- peak working set (VmHWM): kedge {peak:F0} MB, YARP {Processes.PeakWorkingSetMb(yarp):F0} MB, nginx {Processes.PeakWorkingSetMb(nginx):F0} MB (master + worker)");
 Console.WriteLine();
 Console.WriteLine(report);
 Directory.CreateDirectory("artifacts/load");

@@ -6,26 +6,28 @@ namespace Kedge.Server.Forwarding;
 /// <summary>
 /// What kedge changes on the way to the backend: the original Host is kept (as Go kedge does), kedge's own credentials
 /// (<c>Proxy-Authorization</c>) never reach the backend, <c>X-Forwarded-For</c> gets the caller's address, and every
-/// request carries an <c>X-Kedge-Request-ID</c> (kept or generated, and echoed in the response).
+/// request carries an <c>X-Kedge-Request-ID</c> (kept or generated, and echoed in the response). One small instance per
+/// request carries what the proxy decided (cheaper than <see cref="HttpContext.Items"/>, which allocates a dictionary).
 /// </summary>
-internal sealed class KedgeTransformer : HttpTransformer
+/// <param name="authority">The authority the backend must see instead of the Host header (absolute-form requests).</param>
+/// <param name="endpoint">The picked backend endpoint, for the load-balancing handler's retries and ejection.</param>
+/// <param name="adhocRule">The adhoc rule the request goes out under, for the adhoc connector's checks.</param>
+internal sealed class KedgeTransformer(string? authority, Backends.BackendEndpoint? endpoint, Routing.AdhocRule? adhocRule) : HttpTransformer
 {
     public const string RequestIdHeader = "X-Kedge-Request-ID";
-
-    public static readonly KedgeTransformer Instance = new();
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
 
-        proxyRequest.Headers.Host = httpContext.Items[HostItem] as string ?? httpContext.Request.Host.Value;
-        if (httpContext.Items[EndpointItem] is Backends.BackendEndpoint endpoint)
+        proxyRequest.Headers.Host = authority ?? httpContext.Request.Host.Value;
+        if (endpoint is not null)
         {
             proxyRequest.Options.Set(Backends.Backend.EndpointOption, endpoint);
         }
-        else if (httpContext.Items[KedgeProxyMiddleware.AdhocRuleItem] is Routing.AdhocRule rule)
+        else if (adhocRule is not null)
         {
-            proxyRequest.Options.Set(AdhocConnector.RuleOption, rule);
+            proxyRequest.Options.Set(AdhocConnector.RuleOption, adhocRule);
         }
 
         proxyRequest.Headers.Remove("Proxy-Authorization");
@@ -48,10 +50,4 @@ internal sealed class KedgeTransformer : HttpTransformer
 
         httpContext.Response.Headers[RequestIdHeader] = requestId;
     }
-
-    /// <summary>The HttpContext item holding the authority the backend must see (set for absolute-form requests).</summary>
-    public const string HostItem = "kedge.target-authority";
-
-    /// <summary>The HttpContext item holding the picked backend endpoint.</summary>
-    public const string EndpointItem = "kedge.endpoint";
 }

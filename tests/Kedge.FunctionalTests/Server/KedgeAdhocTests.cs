@@ -228,6 +228,16 @@ public sealed class KedgeAdhocTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ForwardProxy_AbsoluteFormAdhocTarget_BackendSeesTargetAuthority()
+    {
+        var response = await Raw($"GET http://orders.pods.test:{_backend.Port}/abs HTTP/1.1\nHost: orders.pods.test:{_backend.Port}\n");
+
+        Assert.True(response.StartsWith("HTTP/1.1 200", StringComparison.Ordinal), response);
+        Assert.Contains($"\"host\":\"orders.pods.test:{_backend.Port}\"", response, StringComparison.Ordinal);
+        Assert.Contains("\"path\":\"/abs\"", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Grpc_AdhocCalls_ReuseOneConnectionAndSendRealAuthority()
     {
         using var channel = Channel($"greeter.pods.test:{_grpcBackend.Port}");
