@@ -102,6 +102,9 @@ internal static class Processes
         return total;
     }
 
+    /// <summary>Resets the kernel's peak resident set size (VmHWM) of a process to its current size.</summary>
+    public static void ResetPeakWorkingSet(OwnedProcess process) => File.WriteAllText($"/proc/{process.Process.Id}/clear_refs", "5");
+
     private static string Field(string[] status, string name) => status.First(l => l.StartsWith(name, StringComparison.Ordinal))[name.Length..].Trim();
 
     internal sealed class OwnedProcess(Process process) : IDisposable

@@ -125,16 +125,28 @@ foreach (var port in new[] { kedgePort, yarpPort, nginxPort })
     await ExternalTools.RunAsync("h2load", $"-D 3 -c 4 -m 16 -t 1 https://127.0.0.1:{port}/");
 }
 
+var phasePeaks = new List<(string Phase, double Kedge, double Yarp)>();
+
+// Peak working set per load phase: read the high-water marks after each phase, then reset them ("5" > clear_refs).
+void RecordPeaks(string phase)
+{
+    phasePeaks.Add((phase, Processes.PeakWorkingSetMb(kedge), Processes.PeakWorkingSetMb(yarp)));
+    Processes.ResetPeakWorkingSet(kedge);
+    Processes.ResetPeakWorkingSet(yarp);
+}
+
 var only = Environment.GetEnvironmentVariable("KEDGE_LOAD_ONLY"); // "h1", "h2" or "grpc" for quick experiments
 var proxies = new[] { ("kedge", kedgePort), ("yarp", yarpPort), ("nginx", nginxPort) };
 if (only is null or "h1")
 {
     await MeasureRounds([("direct", () => ExternalTools.WrkAsync("direct", $"http://127.0.0.1:{backendPort}/", duration, connections)),
     .. proxies.Select(p => (p.Item1, (Func<Task<LoadResult>>)(() => ExternalTools.WrkAsync(p.Item1, $"https://127.0.0.1:{p.Item2}/", duration, connections))))]);
+    RecordPeaks("HTTP/1.1");
 }
 if (only is null or "h2")
 {
     await MeasureRounds([.. proxies.Select(p => (p.Item1, (Func<Task<LoadResult>>)(() => ExternalTools.H2LoadAsync(p.Item1, $"https://127.0.0.1:{p.Item2}/", duration, connections: 4, streams: 16))))]);
+    RecordPeaks("HTTP/2");
 }
 
 HttpMessageHandler TlsHandler() => new SocketsHttpHandler
@@ -149,9 +161,10 @@ if (only is null or "grpc")
 {
     await MeasureRounds([("direct", () => GrpcLoad.RunAsync("direct", new Uri($"http://127.0.0.1:{greeter.Port}"), new SocketsHttpHandler(), duration, 32)),
     .. proxies.Select(p => (p.Item1, (Func<Task<LoadResult>>)(() => GrpcLoad.RunAsync(p.Item1, new Uri($"https://localhost:{p.Item2}"), TlsHandler(), duration, 32))))]);
+    RecordPeaks("gRPC");
 }
 
-var peak = Processes.PeakWorkingSetMb(kedge);
+var peak = phasePeaks.Count > 0 ? phasePeaks.Max(p => p.Kedge) : Processes.PeakWorkingSetMb(kedge);
 var report = new StringBuilder();
 report.AppendLine(CultureInfo.InvariantCulture, $"| target | protocol | req/s | p50 ms | p99 ms | proxy CPU µs/req | errors |");
 report.AppendLine("|---|---|---:|---:|---:|---:|---:|");
@@ -168,7 +181,11 @@ foreach (var protocol in results.Select(r => r.Protocol).Distinct().Where(p => r
     report.AppendLine(CultureInfo.InvariantCulture, $"- {protocol}: throughput kedge/YARP {Rps("kedge") / Rps("yarp"):F2}x, kedge/nginx {Rps("kedge") / Rps("nginx"):F2}x; CPU per request kedge/YARP {Cpu("kedge") / Cpu("yarp"):F2}x, kedge/nginx {Cpu("kedge") / Cpu("nginx"):F2}x");
 }
 
-report.AppendLine(CultureInfo.InvariantCulture, $"- peak working set (VmHWM): kedge {peak:F0} MB, YARP {Processes.PeakWorkingSetMb(yarp):F0} MB, nginx {Processes.PeakWorkingSetMb(nginx):F0} MB (master + worker)");
+report.AppendLine(CultureInfo.InvariantCulture, $"- kedge peak working set (VmHWM) {peak:F0} MB; nginx {Processes.PeakWorkingSetMb(nginx):F0} MB (master + worker, whole run)");
+foreach (var (phase, kedgePeak, yarpPeak) in phasePeaks)
+{
+    report.AppendLine(CultureInfo.InvariantCulture, $"  - {phase} phase: kedge {kedgePeak:F0} MB, YARP {yarpPeak:F0} MB");
+}
 Console.WriteLine();
 Console.WriteLine(report);
 Directory.CreateDirectory("artifacts/load");
