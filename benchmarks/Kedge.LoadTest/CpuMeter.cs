@@ -27,27 +27,10 @@ internal static class CpuMeter
     }
 
     /// <summary>CPU seconds of the process and its direct children (nginx's worker under its master).</summary>
-    public static double Seconds(int pid)
-    {
-        var total = 0.0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var candidate))
-            {
-                continue;
-            }
+    public static double Seconds(int pid) => Processes.SelfAndChildren(pid).Sum(p => Stat(p)?.CpuSeconds ?? 0);
 
-            var stat = Stat(candidate);
-            if (stat is not null && (candidate == pid || stat.Value.ParentPid == pid))
-            {
-                total += stat.Value.CpuSeconds;
-            }
-        }
-
-        return total;
-    }
-
-    private static (int ParentPid, double CpuSeconds)? Stat(int pid)
+    /// <summary>The parent's pid and the CPU seconds used, from <c>/proc/&lt;pid&gt;/stat</c>; null once the process is gone.</summary>
+    internal static (int ParentPid, double CpuSeconds)? Stat(int pid)
     {
         string text;
         try

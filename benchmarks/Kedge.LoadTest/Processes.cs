@@ -72,40 +72,37 @@ internal static class Processes
         }
     }
 
-    /// <summary>Peak resident set size (VmHWM) of a process and its direct children (nginx's worker), in MB.</summary>
-    public static double PeakWorkingSetMb(OwnedProcess process)
+    /// <summary>A process and its direct children (nginx's worker under its master).</summary>
+    public static IEnumerable<int> SelfAndChildren(int pid)
     {
-        var pid = process.Process.Id;
-        var total = 0.0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var candidate))
+            if (int.TryParse(Path.GetFileName(dir), out var candidate) && (candidate == pid || CpuMeter.Stat(candidate)?.ParentPid == pid))
             {
-                continue;
-            }
-
-            try
-            {
-                var status = File.ReadAllLines(Path.Combine(dir, "status"));
-                var parent = int.Parse(Field(status, "PPid:"), CultureInfo.InvariantCulture);
-                if (candidate == pid || parent == pid)
-                {
-                    total += double.Parse(Field(status, "VmHWM:").Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException)
-            {
-                // exited meanwhile, or a kernel thread without memory lines
+                yield return candidate;
             }
         }
+    }
 
-        return total;
+    /// <summary>Peak resident set size (VmHWM) of a process and its direct children, in MB.</summary>
+    public static double PeakWorkingSetMb(OwnedProcess process) => SelfAndChildren(process.Process.Id).Sum(PeakWorkingSetMb);
+
+    private static double PeakWorkingSetMb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException)
+        {
+            return 0; // exited meanwhile
+        }
     }
 
     /// <summary>Resets the kernel's peak resident set size (VmHWM) of a process to its current size.</summary>
     public static void ResetPeakWorkingSet(OwnedProcess process) => File.WriteAllText($"/proc/{process.Process.Id}/clear_refs", "5");
 
-    private static string Field(string[] status, string name) => status.First(l => l.StartsWith(name, StringComparison.Ordinal))[name.Length..].Trim();
 
     internal sealed class OwnedProcess(Process process) : IDisposable
     {

@@ -9,10 +9,10 @@ namespace Kedge.Server.Forwarding;
 /// request carries an <c>X-Kedge-Request-ID</c> (kept or generated, and echoed in the response). One small instance per
 /// request carries what the proxy decided (cheaper than <see cref="HttpContext.Items"/>, which allocates a dictionary).
 /// </summary>
-/// <param name="authority">The authority the backend must see instead of the Host header (absolute-form requests).</param>
+/// <param name="hostOverride">The authority the backend must see instead of the Host header (absolute-form requests).</param>
 /// <param name="endpoint">The picked backend endpoint, for the load-balancing handler's retries and ejection.</param>
 /// <param name="adhocRule">The adhoc rule the request goes out under, for the adhoc connector's checks.</param>
-internal sealed class KedgeTransformer(string? authority, Backends.BackendEndpoint? endpoint, Routing.AdhocRule? adhocRule) : HttpTransformer
+internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEndpoint? endpoint, Routing.AdhocRule? adhocRule) : HttpTransformer
 {
     public const string RequestIdHeader = "X-Kedge-Request-ID";
 
@@ -20,7 +20,7 @@ internal sealed class KedgeTransformer(string? authority, Backends.BackendEndpoi
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
 
-        proxyRequest.Headers.Host = authority ?? httpContext.Request.Host.Value;
+        proxyRequest.Headers.Host = hostOverride ?? httpContext.Request.Host.Value;
         if (endpoint is not null)
         {
             proxyRequest.Options.Set(Backends.Backend.EndpointOption, endpoint);

@@ -17,22 +17,28 @@ internal static class RequestIds
     // Odd, so multiplying by it permutes the integers modulo 2^48.
     private const ulong Mixer = 0x9E3779B97F4A7C15UL;
 
-    private static readonly byte[] Prefix = RandomNumberGenerator.GetBytes(10);
+    // Bytes 0-9 of every ID: random, with the version and variant bits already set.
+    private static readonly byte[] Prefix = CreatePrefix();
     private static long s_counter;
 
     public static string Next() => Format((ulong)Interlocked.Increment(ref s_counter));
 
     internal static string Format(ulong counter)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        Prefix.CopyTo(bytes);
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40); // version 4
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
         var mixed = (counter * Mixer) & CounterMask;
         mixed ^= mixed >> 24; // xor-shift by at least half the width: invertible, spreads the high bits down
-        Span<byte> tail = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(tail, mixed);
-        tail[2..].CopyTo(bytes[10..]);
+        Span<byte> bytes = stackalloc byte[16];
+        // Bytes 8-15 take the 48-bit value big-endian in 10-15; 8-9 are then restored from the prefix.
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], mixed);
+        Prefix.CopyTo(bytes);
         return new Guid(bytes, bigEndian: true).ToString();
+    }
+
+    private static byte[] CreatePrefix()
+    {
+        var prefix = RandomNumberGenerator.GetBytes(10);
+        prefix[6] = (byte)((prefix[6] & 0x0F) | 0x40); // version 4
+        prefix[8] = (byte)((prefix[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return prefix;
     }
 }

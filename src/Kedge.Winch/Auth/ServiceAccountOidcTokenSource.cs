@@ -23,9 +23,8 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
     private readonly Uri _tokenUri;
     private readonly string _audience;
     private readonly WinchAuthContext _context;
-    private readonly Lock _gate = new();
+    private readonly SingleFlight<string> _flight;
     private volatile string? _idToken;
-    private Task<string>? _fetching;
 
     private ServiceAccountOidcTokenSource(string name, string clientEmail, string privateKeyPem, string? keyId, Uri tokenUri, string audience, WinchAuthContext context)
         : base(name)
@@ -36,6 +35,7 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
         _tokenUri = tokenUri;
         _audience = audience;
         _context = context;
+        _flight = new SingleFlight<string>(FetchAsync);
     }
 
     /// <summary>Reads the service account key file; the exception message names the file and what is wrong.</summary>
@@ -86,20 +86,7 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
     public override ValueTask<string> GetTokenAsync(CancellationToken cancellationToken = default)
     {
         var token = _idToken;
-        if (JwtExpiry.IsFresh(token, _context.TimeProvider))
-        {
-            return ValueTask.FromResult(token!);
-        }
-
-        lock (_gate)
-        {
-            if (_fetching is null || _fetching.IsCompleted)
-            {
-                _fetching = FetchAsync();
-            }
-
-            return new ValueTask<string>(_fetching.WaitAsync(cancellationToken));
-        }
+        return JwtExpiry.IsFresh(token, _context.TimeProvider) ? ValueTask.FromResult(token!) : new ValueTask<string>(_flight.RunAsync().WaitAsync(cancellationToken));
     }
 
     public void ClearToken() => _idToken = null;
