@@ -258,8 +258,12 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
         Assert.True(_podA.RequestCount >= 3);
         Assert.Contains(_logs.WithEventName("DiscoveryConflict"), e => e.Message.Contains("b/second", StringComparison.Ordinal) && e.Message.Contains("a/first", StringComparison.Ordinal));
         using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
-        var metrics = await admin.GetStringAsync("/metrics");
-        Assert.Contains("kedge_discovery_conflicting_claims{otel_scope_name=\"Kedge.Server\"} 1", metrics, StringComparison.Ordinal);
+        // The conflict is logged while the merged routes are built and counted once they are applied; the route
+        // already worked before the conflicting service arrived, so wait for the count rather than read it once.
+        var metrics = await Eventually.ValueAsync(
+            () => admin.GetStringAsync("/metrics"),
+            m => m.Contains("kedge_discovery_conflicting_claims{otel_scope_name=\"Kedge.Server\"} 1", StringComparison.Ordinal),
+            because: "the conflict gauge reads 1");
         Assert.Contains("kedge_k8s_endpoints{otel_scope_name=\"Kedge.Server\",backend=\"first_a_80\"} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("second_b_80", metrics, StringComparison.Ordinal);
     }
