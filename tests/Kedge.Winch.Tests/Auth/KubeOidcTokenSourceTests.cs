@@ -52,6 +52,45 @@ public sealed class KubeOidcTokenSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task GetToken_DiscoveryNotJson_ErrorNamesIssuerAndUrl()
+    {
+        await using var issuer = await TestIssuer.StartAsync(_clock);
+        issuer.DiscoveryStatus = 200;
+        var source = Build(issuer.Url.ToString());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => source.GetTokenAsync().AsTask());
+
+        Assert.Equal($"the issuer {issuer.Url} served something that is not JSON at {issuer.Url}.well-known/openid-configuration", error.Message);
+    }
+
+    [Fact]
+    public async Task GetToken_DiscoveryNamesAnotherIssuer_RefusedBeforeSendingRefreshToken()
+    {
+        await using var issuer = await TestIssuer.StartAsync(_clock);
+        issuer.DiscoveryIssuer = "https://login.other.example.com";
+        var source = Build(issuer.Url.ToString());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => source.GetTokenAsync().AsTask());
+
+        Assert.Equal(
+            $"the issuer {issuer.Url} serves a discovery document at {issuer.Url}.well-known/openid-configuration that winch refuses: Issuer name does not match authority: https://login.other.example.com; check the provider URL",
+            error.Message);
+        Assert.Empty(issuer.LastTokenForm);
+    }
+
+    [Fact]
+    public async Task GetToken_TokenEndpointPlainHttpOffLoopback_RefusedBeforeSendingRefreshToken()
+    {
+        await using var issuer = await TestIssuer.StartAsync(_clock);
+        issuer.DiscoveryTokenEndpoint = "http://login.example.com/token";
+        var source = Build(issuer.Url.ToString());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => source.GetTokenAsync().AsTask());
+
+        Assert.EndsWith("that winch refuses: Endpoint does not use HTTPS: http://login.example.com/token; check the provider URL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetToken_IssuerNotListening_ErrorNamesIssuer()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -121,6 +121,7 @@ public sealed class TestIssuer : IAsyncDisposable
                 ["issuer"] = issuer.DiscoveryIssuer ?? issuer.Url.ToString().TrimEnd('/'),
                 ["authorization_endpoint"] = issuer.Url + "authorize",
                 ["token_endpoint"] = issuer.DiscoveryTokenEndpoint ?? issuer.Url + "token",
+                ["jwks_uri"] = issuer.Url + "jwks",
             };
             if (issuer.OffersDeviceLogin)
             {
@@ -129,6 +130,7 @@ public sealed class TestIssuer : IAsyncDisposable
 
             return Results.Json(discovery);
         });
+        app.MapGet("/jwks", () => Results.Json(new { keys = Array.Empty<object>() }));
         app.MapPost("/device", async (HttpContext context) =>
         {
             var form = await context.Request.ReadFormAsync();
