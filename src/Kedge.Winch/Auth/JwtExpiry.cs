@@ -1,46 +1,35 @@
-using System.Buffers.Text;
-using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Kedge.Winch.Auth;
 
 /// <summary>
-/// Reads the <c>exp</c> claim of a JWT without verifying it. winch only decides whether to refresh a token it was given
-/// by the issuer; kedge verifies the token.
+/// Reads the <c>exp</c> claim of a JWT (with IdentityModel's <see cref="JsonWebToken"/>) without verifying it. winch
+/// only decides whether to refresh a token it was given by the issuer; kedge verifies the token.
 /// </summary>
 internal static class JwtExpiry
 {
-    /// <summary>The expiry, or null when the token is not a JWT or has no numeric <c>exp</c>.</summary>
+    private static readonly JsonWebTokenHandler Handler = new();
+
+    /// <summary>The expiry, or null when the token is not a signed JWT or has no numeric <c>exp</c>.</summary>
     public static DateTimeOffset? Read(string? token)
     {
-        if (string.IsNullOrEmpty(token))
-        {
-            return null;
-        }
-
-        var parts = token.Split('.');
-        if (parts.Length != 3)
+        if (string.IsNullOrEmpty(token) || !Handler.CanReadToken(token))
         {
             return null;
         }
 
         try
         {
-            var payload = Base64Url.DecodeFromChars(parts[1]);
-            using var document = JsonDocument.Parse(payload);
-            if (document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("exp", out var exp)
-                && exp.ValueKind == JsonValueKind.Number
-                && exp.TryGetInt64(out var seconds))
-            {
-                return DateTimeOffset.FromUnixTimeSeconds(seconds);
-            }
+            var jwt = new JsonWebToken(token);
+            return !jwt.IsEncrypted && jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out var seconds)
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+                : null;
         }
-        catch (Exception ex) when (ex is FormatException or JsonException or ArgumentOutOfRangeException)
+        catch (ArgumentException)
         {
+            // IdentityModel's malformed-token exceptions are ArgumentExceptions.
             return null;
         }
-
-        return null;
     }
 
     /// <summary>True when the token is a JWT that stays valid for more than <see cref="WinchAuthContext.ExpirySkew"/>.</summary>

@@ -1,19 +1,19 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
+using Duende.IdentityModel;
+using Duende.IdentityModel.Client;
 
 namespace Kedge.Winch.Auth;
 
 /// <summary>
-/// The OAuth 2.0 / OpenID Connect calls winch makes to one issuer: discovery, the authorization URL (code flow with
-/// PKCE), code exchange and refresh. Errors name the issuer and the step.
+/// The OAuth 2.0 / OpenID Connect calls winch makes to one issuer, through Duende.IdentityModel on winch's issuer
+/// <see cref="HttpClient"/> (no proxy, no redirects): discovery, the authorization URL (code flow with PKCE), code
+/// exchange, refresh and the device grant. Errors name the issuer and the step.
 /// </summary>
 internal sealed class OidcProviderClient
 {
-    private static readonly string[] OpenIdScope = ["openid"];
-
     private readonly HttpClient _http;
     private readonly Lock _gate = new();
-    private Task<JsonElement>? _discovery;
+    private Task<DiscoveryDocumentResponse>? _discovery;
 
     public OidcProviderClient(Uri issuer, string clientId, string clientSecret, IReadOnlyList<string> scopes, HttpClient http)
     {
@@ -32,170 +32,135 @@ internal sealed class OidcProviderClient
 
     public IReadOnlyList<string> Scopes { get; }
 
+    private string Scope => string.Join(' ', Scopes.Where(s => s != OidcConstants.StandardScopes.OpenId).Prepend(OidcConstants.StandardScopes.OpenId));
+
     /// <summary>The authorization endpoint URL that starts a code flow with PKCE (S256).</summary>
     public async Task<Uri> GetAuthorizationUrlAsync(string redirectUri, string state, string codeChallenge, CancellationToken cancellationToken)
     {
-        var endpoint = await GetEndpointAsync("authorization_endpoint", cancellationToken).ConfigureAwait(false);
-        var scope = string.Join(' ', OpenIdScope.Concat(Scopes.Where(s => s != "openid")));
-        var query = string.Join('&', new (string Key, string Value)[]
-        {
-            ("response_type", "code"),
-            ("client_id", ClientId),
-            ("redirect_uri", redirectUri),
-            ("scope", scope),
-            ("state", state),
-            ("code_challenge", codeChallenge),
-            ("code_challenge_method", "S256"),
-        }.Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value)));
-        var separator = endpoint.Query.Length > 0 ? "&" : "?";
-        return new Uri(endpoint + separator + query);
+        var discovery = await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false);
+        var url = new RequestUrl(Endpoint(discovery.AuthorizeEndpoint, OidcConstants.Discovery.AuthorizationEndpoint)).CreateAuthorizeUrl(
+            clientId: ClientId,
+            responseType: OidcConstants.ResponseTypes.Code,
+            scope: Scope,
+            redirectUri: redirectUri,
+            state: state,
+            codeChallenge: codeChallenge,
+            codeChallengeMethod: OidcConstants.CodeChallengeMethods.Sha256);
+        return new Uri(url);
     }
 
     /// <summary>Exchanges an authorization code (with its PKCE verifier) for tokens.</summary>
-    public Task<OidcTokenResponse> ExchangeCodeAsync(string code, string redirectUri, string codeVerifier, CancellationToken cancellationToken)
-        => RequestTokenAsync(
-            "exchange the login code",
-            [new("grant_type", "authorization_code"), new("code", code), new("redirect_uri", redirectUri), new("code_verifier", codeVerifier)],
-            cancellationToken);
+    public async Task<OidcTokenResponse> ExchangeCodeAsync(string code, string redirectUri, string codeVerifier, CancellationToken cancellationToken)
+    {
+        var tokenEndpoint = await GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
+        using var request = WithClient(new AuthorizationCodeTokenRequest { Address = tokenEndpoint, Code = code, RedirectUri = redirectUri, CodeVerifier = codeVerifier });
+        using var response = await _http.RequestAuthorizationCodeTokenAsync(request, cancellationToken).ConfigureAwait(false);
+        return Tokens(response, "exchange the login code");
+    }
 
     /// <summary>Gets a new ID token with a refresh token.</summary>
-    public Task<OidcTokenResponse> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
-        => RequestTokenAsync("refresh the ID token", [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)], cancellationToken);
+    public async Task<OidcTokenResponse> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
+    {
+        var tokenEndpoint = await GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
+        using var request = WithClient(new RefreshTokenRequest { Address = tokenEndpoint, RefreshToken = refreshToken });
+        using var response = await _http.RequestRefreshTokenAsync(request, cancellationToken).ConfigureAwait(false);
+        return Tokens(response, "refresh the ID token");
+    }
 
     /// <summary>True when the issuer offers the device authorization grant (RFC 8628).</summary>
     public async Task<bool> SupportsDeviceLoginAsync(CancellationToken cancellationToken)
-    {
-        var discovery = await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false);
-        return discovery.TryGetProperty("device_authorization_endpoint", out var value) && value.ValueKind == JsonValueKind.String;
-    }
+        => (await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false)).DeviceAuthorizationEndpoint is not null;
 
     /// <summary>Starts a device login: the code the user enters and where.</summary>
     public async Task<OidcDeviceAuthorization> StartDeviceLoginAsync(CancellationToken cancellationToken)
     {
-        var endpoint = await GetEndpointAsync("device_authorization_endpoint", cancellationToken).ConfigureAwait(false);
-        var scope = string.Join(' ', OpenIdScope.Concat(Scopes.Where(s => s != "openid")));
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(ClientForm([new("scope", scope)])) };
-        using var response = await Send(request, "start a device login", cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        const string Step = "start a device login";
+        var discovery = await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false);
+        var endpoint = Endpoint(discovery.DeviceAuthorizationEndpoint, OidcConstants.Discovery.DeviceAuthorizationEndpoint);
+        using var request = WithClient(new DeviceAuthorizationRequest { Address = endpoint, Scope = Scope });
+        using var response = await _http.RequestDeviceAuthorizationAsync(request, cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed(response, Step);
+
+        // Google's device endpoint still says verification_url, the draft's name.
+        var verificationUri = response.VerificationUri ?? response.TryGet("verification_url");
+        if (response.DeviceCode is not { } deviceCode || response.UserCode is not { } userCode || verificationUri is null)
         {
-            throw new InvalidOperationException($"the issuer {Issuer} refused to start a device login: {(int)response.StatusCode} {Shorten(body)}");
+            throw new InvalidOperationException($"the issuer {Issuer} started a device login without device_code, user_code or verification_uri");
         }
 
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            int Seconds(string name, int fallback) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n > 0 ? n : fallback;
-            var deviceCode = Text("device_code");
-            var userCode = Text("user_code");
-            var verificationUri = Text("verification_uri") ?? Text("verification_url");
-            if (deviceCode is null || userCode is null || verificationUri is null)
-            {
-                throw new InvalidOperationException($"the issuer {Issuer} started a device login without device_code, user_code or verification_uri");
-            }
-
-            return new OidcDeviceAuthorization(deviceCode, userCode, verificationUri, Text("verification_uri_complete"), TimeSpan.FromSeconds(Seconds("interval", 5)), TimeSpan.FromSeconds(Seconds("expires_in", 600)));
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidOperationException($"the issuer {Issuer} answered the device login request with something that is not JSON: {Shorten(body)}", ex);
-        }
+        return new OidcDeviceAuthorization(
+            deviceCode,
+            userCode,
+            verificationUri,
+            response.VerificationUriComplete,
+            TimeSpan.FromSeconds(response.Interval > 0 ? response.Interval : 5),
+            TimeSpan.FromSeconds(response.ExpiresIn is > 0 and var seconds ? seconds : 600));
     }
 
     /// <summary>Asks once whether the device login finished: the tokens, or the OAuth error code (<c>authorization_pending</c>, <c>slow_down</c>, …).</summary>
     public async Task<(OidcTokenResponse? Tokens, string? Error)> PollDeviceLoginAsync(string deviceCode, CancellationToken cancellationToken)
     {
-        var endpoint = await GetEndpointAsync("token_endpoint", cancellationToken).ConfigureAwait(false);
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        var tokenEndpoint = await GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
+        using var request = WithClient(new DeviceTokenRequest { Address = tokenEndpoint, DeviceCode = deviceCode });
+        using var response = await _http.RequestDeviceTokenAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.HttpResponse is { IsSuccessStatusCode: false } && response.TryGet(OidcConstants.TokenResponse.Error) is { } error)
         {
-            Content = new FormUrlEncodedContent(ClientForm([new("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), new("device_code", deviceCode)])),
-        };
-        using var response = await Send(request, "finish the device login", cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(body);
-                if (document.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
-                {
-                    return (null, error.GetString());
-                }
-            }
-            catch (JsonException)
-            {
-                // Reported below with the body.
-            }
-
-            throw new InvalidOperationException($"the issuer {Issuer} refused to finish the device login: {(int)response.StatusCode} {Shorten(body)}");
+            return (null, error);
         }
 
-        return (ParseTokens(body, "finish the device login"), null);
+        return (Tokens(response, "finish the device login"), null);
     }
 
-    private List<KeyValuePair<string, string>> ClientForm(List<KeyValuePair<string, string>> form)
+    /// <summary>The client authenticates in the form body (<c>client_secret_post</c>), and only when it has a secret.</summary>
+    private T WithClient<T>(T request)
+        where T : ProtocolRequest
     {
-        form.Add(new("client_id", ClientId));
-        if (ClientSecret.Length > 0)
-        {
-            form.Add(new("client_secret", ClientSecret));
-        }
-
-        return form;
+        request.ClientId = ClientId;
+        request.ClientSecret = ClientSecret.Length > 0 ? ClientSecret : null;
+        request.ClientCredentialStyle = ClientCredentialStyle.PostBody;
+        return request;
     }
 
-    private async Task<OidcTokenResponse> RequestTokenAsync(string step, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    private OidcTokenResponse Tokens(TokenResponse response, string step)
     {
-        var endpoint = await GetEndpointAsync("token_endpoint", cancellationToken).ConfigureAwait(false);
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(ClientForm(form)) };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var response = await Send(request, step, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        ThrowIfFailed(response, step);
+        if (string.IsNullOrEmpty(response.IdentityToken))
         {
-            throw new InvalidOperationException($"the issuer {Issuer} refused to {step}: {(int)response.StatusCode} {Shorten(body)}");
+            throw new InvalidOperationException($"the issuer {Issuer} answered the request to {step} without an id_token; check that the scopes include 'openid'");
         }
 
-        return ParseTokens(body, step);
+        return new OidcTokenResponse(response.IdentityToken, response.RefreshToken, response.AccessToken);
     }
 
-    private OidcTokenResponse ParseTokens(string body, string step)
+    /// <summary>Turns a failed protocol response into an error that says whether the issuer was unreachable, refused or answered nonsense.</summary>
+    private void ThrowIfFailed(ProtocolResponse response, string step)
     {
-        try
+        if (!response.IsError)
         {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            var idToken = root.TryGetProperty("id_token", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
-            if (string.IsNullOrEmpty(idToken))
-            {
-                throw new InvalidOperationException($"the issuer {Issuer} answered the request to {step} without an id_token; check that the scopes include 'openid'");
-            }
+            return;
+        }
 
-            var refresh = root.TryGetProperty("refresh_token", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            var access = root.TryGetProperty("access_token", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
-            return new OidcTokenResponse(idToken, refresh, access);
-        }
-        catch (JsonException ex)
+        if (response.HttpResponse is null)
         {
-            throw new InvalidOperationException($"the issuer {Issuer} answered the request to {step} with something that is not JSON: {Shorten(body)}", ex);
+            throw new InvalidOperationException($"could not reach the issuer {Issuer} to {step}: {response.Exception?.Message ?? response.Error}", response.Exception);
         }
+
+        if (response.HttpResponse.IsSuccessStatusCode && response.Exception is not null)
+        {
+            throw new InvalidOperationException($"the issuer {Issuer} answered the request to {step} with something that is not JSON: {Shorten(response.Raw)}", response.Exception);
+        }
+
+        throw new InvalidOperationException($"the issuer {Issuer} refused to {step}: {(int)response.HttpStatusCode} {Shorten(response.Raw)}");
     }
 
-    private async Task<Uri> GetEndpointAsync(string name, CancellationToken cancellationToken)
-    {
-        var discovery = await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false);
-        if (discovery.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri))
-        {
-            return uri;
-        }
+    private async Task<string> GetTokenEndpointAsync(CancellationToken cancellationToken)
+        => Endpoint((await GetDiscoveryAsync(cancellationToken).ConfigureAwait(false)).TokenEndpoint, OidcConstants.Discovery.TokenEndpoint);
 
-        throw new InvalidOperationException($"the issuer {Issuer} does not give a {name} in its /.well-known/openid-configuration");
-    }
+    private string Endpoint(string? value, string name)
+        => value ?? throw new InvalidOperationException($"the issuer {Issuer} does not give a {name} in its /.well-known/openid-configuration");
 
     /// <summary>The discovery document, read once; a failed read is tried again by the next caller.</summary>
-    private Task<JsonElement> GetDiscoveryAsync(CancellationToken cancellationToken)
+    private Task<DiscoveryDocumentResponse> GetDiscoveryAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -208,43 +173,41 @@ internal sealed class OidcProviderClient
         }
     }
 
-    private async Task<JsonElement> ReadDiscoveryAsync()
+    private async Task<DiscoveryDocumentResponse> ReadDiscoveryAsync()
     {
+        // Shared by every caller, so not tied to the first caller's cancellation.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var cancellationToken = timeout.Token;
+        var url = Issuer.ToString().TrimEnd('/') + "/" + OidcConstants.Discovery.DiscoveryEndpoint;
+        using var request = new DiscoveryDocumentRequest
         {
-            var url = new Uri(Issuer.ToString().TrimEnd('/') + "/.well-known/openid-configuration");
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            using var response = await Send(request, "read its discovery document", cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
+            Address = Issuer.ToString(),
+            Policy = new DiscoveryPolicy
             {
-                throw new InvalidOperationException($"the issuer {Issuer} answered {(int)response.StatusCode} for {url}; check the provider URL");
-            }
+                // The library's checks stay on: HTTPS for the issuer and every endpoint (plain HTTP only on loopback) and
+                // the document's issuer equal to the configured one. Two are off: winch only carries the tokens (kedge
+                // verifies them), so it needs no key set; and large issuers serve endpoints from other hosts (Google's
+                // token endpoint is not on accounts.google.com).
+                RequireKeySet = false,
+                ValidateEndpoints = false,
+            },
+        };
+        var discovery = await _http.GetDiscoveryDocumentAsync(request, timeout.Token).ConfigureAwait(false);
+        if (!discovery.IsError)
+        {
+            return discovery;
+        }
 
-            try
+        using (discovery)
+        {
+            throw discovery switch
             {
-                using var document = JsonDocument.Parse(body);
-                return document.RootElement.Clone();
-            }
-            catch (JsonException ex)
-            {
-                throw new InvalidOperationException($"the issuer {Issuer} served something that is not JSON at {url}", ex);
-            }
+                { Exception: JsonException } => new InvalidOperationException($"the issuer {Issuer} served something that is not JSON at {url}", discovery.Exception),
+                { HttpResponse: null } => new InvalidOperationException($"could not reach the issuer {Issuer} to read its discovery document: {discovery.Exception?.Message ?? discovery.Error}", discovery.Exception),
+                { ErrorType: ResponseErrorType.PolicyViolation } => new InvalidOperationException($"the issuer {Issuer} serves a discovery document at {url} that winch refuses: {discovery.Error}; check the provider URL"),
+                _ => new InvalidOperationException($"the issuer {Issuer} answered {(int)discovery.HttpStatusCode} for {discovery.HttpResponse.RequestMessage?.RequestUri?.ToString() ?? url}; check the provider URL"),
+            };
         }
     }
 
-    private async Task<HttpResponseMessage> Send(HttpRequestMessage request, string step, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new InvalidOperationException($"could not reach the issuer {Issuer} to {step}: {ex.Message}", ex);
-        }
-    }
-
-    private static string Shorten(string body) => body.Length > 300 ? body[..300] + "…" : body;
+    private static string Shorten(string? body) => body is null ? string.Empty : body.Length > 300 ? body[..300] + "…" : body;
 }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Duende.IdentityModel;
 using Kedge.Client.Tokens;
 using Kedge.Winch.Internal;
 
@@ -89,8 +90,9 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
             }
         }
 
-        var verifier = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var newState = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+        // PKCE (RFC 7636): a 256-bit verifier, sent to the issuer only as its S256 challenge until the code is exchanged.
+        var verifier = CryptoRandom.CreateUniqueId(32, CryptoRandom.OutputFormat.Base64Url);
+        var newState = CryptoRandom.CreateUniqueId(16, CryptoRandom.OutputFormat.Base64Url);
         _pendingLogins[newState] = (verifier, now);
         var challenge = Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         return _provider.GetAuthorizationUrlAsync(RedirectUri, newState, challenge, cancellationToken);

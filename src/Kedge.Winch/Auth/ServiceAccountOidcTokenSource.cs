@@ -1,37 +1,40 @@
-using System.Buffers.Text;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Duende.IdentityModel;
+using Duende.IdentityModel.Client;
 using Kedge.Client.Tokens;
 using Kedge.Winch.Internal;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Kedge.Winch.Auth;
 
 /// <summary>
 /// Go winch's <c>service_account_oidc</c> source: an OIDC ID token for a Google-style service account. winch signs a
-/// JWT with the account's private key (RS256, <c>target_audience</c> = the client id), exchanges it at the key file's
-/// <c>token_uri</c> with the JWT-bearer grant, and reuses the ID token while it is valid.
+/// JWT with the account's private key (RS256 with IdentityModel's <see cref="JsonWebTokenHandler"/>,
+/// <c>target_audience</c> = the client id), exchanges it at the key file's <c>token_uri</c> with the JWT-bearer grant
+/// (Duende.IdentityModel), and reuses the ID token while it is valid.
 /// </summary>
 internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearableTokenSource
 {
     private static readonly TimeSpan AssertionLifetime = TimeSpan.FromHours(1);
 
+    // Exactly the claims below: no nbf, and iat/exp from winch's clock rather than the handler's.
+    private static readonly JsonWebTokenHandler AssertionHandler = new() { SetDefaultTimesOnTokenCreation = false };
+
     private readonly string _clientEmail;
-    private readonly string _privateKeyPem;
-    private readonly string? _keyId;
+    private readonly SigningCredentials _signingCredentials;
     private readonly Uri _tokenUri;
     private readonly string _audience;
     private readonly WinchAuthContext _context;
     private readonly SingleFlight<string> _flight;
     private volatile string? _idToken;
 
-    private ServiceAccountOidcTokenSource(string name, string clientEmail, string privateKeyPem, string? keyId, Uri tokenUri, string audience, WinchAuthContext context)
+    private ServiceAccountOidcTokenSource(string name, string clientEmail, SigningCredentials signingCredentials, Uri tokenUri, string audience, WinchAuthContext context)
         : base(name)
     {
         _clientEmail = clientEmail;
-        _privateKeyPem = privateKeyPem;
-        _keyId = keyId;
+        _signingCredentials = signingCredentials;
         _tokenUri = tokenUri;
         _audience = audience;
         _context = context;
@@ -67,6 +70,7 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
                 throw new InvalidOperationException($"the service account key file {keyFile} lacks client_email, private_key or token_uri; download the account's JSON key again");
             }
 
+            RSAParameters parameters;
             using (var rsa = RSA.Create())
             {
                 try
@@ -77,9 +81,14 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
                 {
                     throw new InvalidOperationException($"the private_key in {keyFile} is not a PEM RSA key: {ex.Message}", ex);
                 }
+
+                // Parameters rather than the RSA object: IdentityModel caches signature providers per key, so the key must
+                // outlive every signing; it owns the RSA it makes from these.
+                parameters = rsa.ExportParameters(includePrivateParameters: true);
             }
 
-            return new ServiceAccountOidcTokenSource(name, email, key, Text("private_key_id"), tokenUri, audience, context);
+            var signingKey = new RsaSecurityKey(parameters) { KeyId = Text("private_key_id") };
+            return new ServiceAccountOidcTokenSource(name, email, new SigningCredentials(signingKey, SecurityAlgorithms.RsaSha256), tokenUri, audience, context);
         }
     }
 
@@ -94,76 +103,47 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
     private async Task<string> FetchAsync()
     {
         using var timeout = new CancellationTokenSource(_context.Timeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, _tokenUri)
+        using var request = new TokenRequest
         {
-            Content = new FormUrlEncodedContent(
-            [
-                new("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                new("assertion", CreateAssertion()),
-            ]),
+            Address = _tokenUri.ToString(),
+            GrantType = OidcConstants.GrantTypes.JwtBearer,
+            Parameters = new Parameters([new(OidcConstants.TokenRequest.Assertion, CreateAssertion())]),
         };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        HttpResponseMessage response;
-        try
+        using var response = await _context.IssuerClient.RequestTokenAsync(request, timeout.Token).ConfigureAwait(false);
+        if (response.HttpResponse is null)
         {
-            response = await _context.IssuerClient.SendAsync(request, timeout.Token).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new InvalidOperationException($"could not reach {_tokenUri} for the service account {_clientEmail}: {ex.Message}", ex);
+            throw new InvalidOperationException($"could not reach {_tokenUri} for the service account {_clientEmail}: {response.Error}", response.Exception);
         }
 
-        using (response)
+        var idToken = response.IdentityToken;
+        if (response.IsError || string.IsNullOrEmpty(idToken))
         {
-            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            string? idToken = null;
-            try
-            {
-                using var document = JsonDocument.Parse(body);
-                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("id_token", out var id) && id.ValueKind == JsonValueKind.String)
-                {
-                    idToken = id.GetString();
-                }
-            }
-            catch (JsonException)
-            {
-                // Reported below with the body.
-            }
-
-            if (!response.IsSuccessStatusCode || string.IsNullOrEmpty(idToken))
-            {
-                throw new InvalidOperationException($"{_tokenUri} gave no ID token for the service account {_clientEmail}: {(int)response.StatusCode} {(body.Length > 300 ? body[..300] : body)}");
-            }
-
-            _idToken = idToken;
-            var expiry = JwtExpiry.Read(idToken) ?? DateTimeOffset.MaxValue;
-            WinchLog.TokenRefreshed(_context.Logger, Name, _tokenUri, expiry);
-            return idToken;
+            var body = response.Raw ?? string.Empty;
+            throw new InvalidOperationException($"{_tokenUri} gave no ID token for the service account {_clientEmail}: {(int)response.HttpStatusCode} {(body.Length > 300 ? body[..300] : body)}");
         }
+
+        _idToken = idToken;
+        var expiry = JwtExpiry.Read(idToken) ?? DateTimeOffset.MaxValue;
+        WinchLog.TokenRefreshed(_context.Logger, Name, _tokenUri, expiry);
+        return idToken;
     }
 
+    /// <summary>The JWT-bearer assertion (RFC 7523) Google's token endpoint expects, signed with IdentityModel.</summary>
     private string CreateAssertion()
     {
         var now = _context.TimeProvider.GetUtcNow();
-        var header = new Dictionary<string, string> { ["alg"] = "RS256", ["typ"] = "JWT" };
-        if (_keyId is not null)
+        return AssertionHandler.CreateToken(new SecurityTokenDescriptor
         {
-            header["kid"] = _keyId;
-        }
-
-        var claims = new Dictionary<string, object>
-        {
-            ["iss"] = _clientEmail,
-            ["sub"] = _clientEmail,
-            ["aud"] = _tokenUri.ToString(),
-            ["iat"] = now.ToUnixTimeSeconds(),
-            ["exp"] = now.Add(AssertionLifetime).ToUnixTimeSeconds(),
-            ["target_audience"] = _audience,
-        };
-        var signingInput = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(header)) + "." + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(claims));
-        using var rsa = RSA.Create();
-        rsa.ImportFromPem(_privateKeyPem);
-        var signature = rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return signingInput + "." + Base64Url.EncodeToString(signature);
+            Issuer = _clientEmail,
+            Audience = _tokenUri.ToString(),
+            IssuedAt = now.UtcDateTime,
+            Expires = now.Add(AssertionLifetime).UtcDateTime,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = _clientEmail,
+                ["target_audience"] = _audience,
+            },
+            SigningCredentials = _signingCredentials,
+        });
     }
 }

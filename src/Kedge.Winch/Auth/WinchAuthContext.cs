@@ -24,6 +24,14 @@ internal sealed class WinchAuthContext
     /// <summary>winch's HTTP address (<c>http://127.0.0.1:8070</c>), known once the listener is bound; for login links and callbacks.</summary>
     public string WinchAddress { get; set; } = "http://127.0.0.1:8070";
 
+    /// <summary>
+    /// The HTTP client for issuers. Issuers are called directly: an HTTP_PROXY in the environment may well point at winch
+    /// itself. No redirects: a 307/308 would re-send refresh tokens and client secrets to another host. The issuer's
+    /// certificate is checked against the system's trust store.
+    /// </summary>
+    public static HttpClient CreateIssuerClient()
+        => new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
+
     /// <summary>Tokens are treated as expired this long before their expiry, so a token does not run out in flight.</summary>
     public static TimeSpan ExpirySkew { get; } = TimeSpan.FromSeconds(10);
 }

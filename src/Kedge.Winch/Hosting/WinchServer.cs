@@ -119,9 +119,7 @@ internal sealed class WinchServer : IAsyncDisposable
             WinchLog.UnsafeSetting(logger, "--client_insecure", "kedge's certificate is not verified, so your tokens go to whoever answers at the kedge address");
         }
 
-        // Issuers are called directly: an HTTP_PROXY in the environment may well point at winch itself.
-        // No redirects: a 307/308 would re-send refresh tokens and client secrets to another host.
-        var issuerClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
+        var issuerClient = WinchAuthContext.CreateIssuerClient();
         var authContext = new WinchAuthContext(clock, issuerClient, loggerFactory.CreateLogger("Kedge.Winch.Auth"), settings.AuthTimeout);
         var auth = new AuthSourceFactory(settings.Config.AuthSources, authContext);
         var mappers = WinchMappers.Build(settings.Config.Routes, auth, errors);

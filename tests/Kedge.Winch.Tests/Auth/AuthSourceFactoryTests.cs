@@ -12,7 +12,7 @@ public sealed class AuthSourceFactoryTests : IDisposable
     private readonly TempDirectory _dir = new();
     private readonly TestLogSink _logs = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
-    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false });
+    private readonly HttpClient _http = WinchAuthContext.CreateIssuerClient();
 
     public void Dispose()
     {

@@ -10,13 +10,16 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Kedge.Winch.Tests.Infrastructure;
 
 /// <summary>
 /// An OIDC issuer on loopback for auth-source tests: discovery, an authorization endpoint that approves at once and
-/// redirects back with a code, and a token endpoint for the authorization_code (PKCE checked) and refresh_token grants.
-/// ID tokens are unsigned JWTs whose <c>exp</c> follows the given clock.
+/// redirects back with a code, a device authorization endpoint, and a token endpoint for the authorization_code (PKCE
+/// checked), refresh_token, device_code and JWT-bearer (assertion verified with IdentityModel) grants. ID tokens are
+/// unsigned JWTs whose <c>exp</c> follows the given clock. Knobs make it fail the ways real issuers do.
 /// </summary>
 public sealed class TestIssuer : IAsyncDisposable
 {
@@ -62,6 +65,43 @@ public sealed class TestIssuer : IAsyncDisposable
 
     private int _deviceLogins;
 
+    private int _devicePolls;
+
+    private int _redirectedTokenRequests;
+
+    /// <summary>How many times the token endpoint was asked whether a device login finished.</summary>
+    public int DevicePolls => _devicePolls;
+
+    /// <summary>OAuth errors the device_code grant answers, one per poll, before it looks at <see cref="DeviceApproved"/>.</summary>
+    public ConcurrentQueue<string> DevicePollAnswers { get; } = new();
+
+    /// <summary>When set, discovery answers this status instead of the document.</summary>
+    public int? DiscoveryStatus { get; set; }
+
+    /// <summary>When set, the <c>issuer</c> that discovery names (a mix-up: another issuer's document).</summary>
+    public string? DiscoveryIssuer { get; set; }
+
+    /// <summary>When set, the <c>token_endpoint</c> that discovery names.</summary>
+    public string? DiscoveryTokenEndpoint { get; set; }
+
+    /// <summary>When true, the token endpoint answers 307 to another path that would issue tokens.</summary>
+    public bool RedirectTokenRequests { get; set; }
+
+    /// <summary>How many token requests arrived at the redirect target.</summary>
+    public int RedirectedTokenRequests => _redirectedTokenRequests;
+
+    /// <summary>The query of the last authorization request.</summary>
+    public IReadOnlyDictionary<string, string> LastAuthorizeQuery { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>The form of the last token request.</summary>
+    public IReadOnlyDictionary<string, string> LastTokenForm { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>The key id the service account's assertions must name.</summary>
+    public string ServiceAccountKeyId { get; set; } = "key-1";
+
+    /// <summary>The last accepted service-account assertion, as IdentityModel read it after validating it.</summary>
+    public JsonWebToken? LastAssertion { get; private set; }
+
     public static async Task<TestIssuer> StartAsync(TimeProvider clock)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -71,11 +111,17 @@ public sealed class TestIssuer : IAsyncDisposable
         var issuer = new TestIssuer(app, clock);
         app.MapGet("/.well-known/openid-configuration", () =>
         {
+            if (issuer.DiscoveryStatus is { } status)
+            {
+                return Results.Text("not here", statusCode: status);
+            }
+
             var discovery = new Dictionary<string, string>
             {
-                ["issuer"] = issuer.Url.ToString().TrimEnd('/'),
+                ["issuer"] = issuer.DiscoveryIssuer ?? issuer.Url.ToString().TrimEnd('/'),
                 ["authorization_endpoint"] = issuer.Url + "authorize",
-                ["token_endpoint"] = issuer.Url + "token",
+                ["token_endpoint"] = issuer.DiscoveryTokenEndpoint ?? issuer.Url + "token",
+                ["jwks_uri"] = issuer.Url + "jwks",
             };
             if (issuer.OffersDeviceLogin)
             {
@@ -84,6 +130,7 @@ public sealed class TestIssuer : IAsyncDisposable
 
             return Results.Json(discovery);
         });
+        app.MapGet("/jwks", () => Results.Json(new { keys = Array.Empty<object>() }));
         app.MapPost("/device", async (HttpContext context) =>
         {
             var form = await context.Request.ReadFormAsync();
@@ -105,6 +152,7 @@ public sealed class TestIssuer : IAsyncDisposable
         app.MapGet("/authorize", (HttpContext context) =>
         {
             var query = context.Request.Query;
+            issuer.LastAuthorizeQuery = query.ToDictionary(q => q.Key, q => q.Value.ToString());
             if (query["client_id"] != issuer.ClientId || query["code_challenge_method"] != "S256" || !query["scope"].ToString().Contains("openid", StringComparison.Ordinal))
             {
                 return Results.BadRequest("bad authorization request");
@@ -114,9 +162,20 @@ public sealed class TestIssuer : IAsyncDisposable
             issuer._codes[code] = (query["redirect_uri"].ToString(), query["code_challenge"].ToString());
             return Results.Redirect($"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"].ToString())}");
         });
+        app.MapPost("/token-elsewhere", () =>
+        {
+            Interlocked.Increment(ref issuer._redirectedTokenRequests);
+            return Results.Json(new { id_token = issuer.CreateIdToken("redirected"), refresh_token = "refresh-redirected" });
+        });
         app.MapPost("/token", async (HttpContext context) =>
         {
+            if (issuer.RedirectTokenRequests)
+            {
+                return Results.Redirect(issuer.Url + "token-elsewhere", permanent: false, preserveMethod: true);
+            }
+
             var form = await context.Request.ReadFormAsync();
+            issuer.LastTokenForm = form.ToDictionary(f => f.Key, f => f.Value.ToString());
             var grant = form["grant_type"].ToString();
             if (grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" && (form["client_id"] != issuer.ClientId || form["client_secret"] != issuer.ClientSecret))
             {
@@ -126,27 +185,23 @@ public sealed class TestIssuer : IAsyncDisposable
             switch (grant)
             {
                 case "urn:ietf:params:oauth:grant-type:jwt-bearer":
-                    var parts = form["assertion"].ToString().Split('.');
-                    var valid = parts.Length == 3 && issuer.ServiceAccountKey is { } key && key.VerifyData(
-                        Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]),
-                        Base64Url.DecodeFromChars(parts[2]),
-                        System.Security.Cryptography.HashAlgorithmName.SHA256,
-                        System.Security.Cryptography.RSASignaturePadding.Pkcs1);
-                    if (!valid)
+                    // Verified as a real token endpoint would: signature with the account's public key, RS256 only, audience
+                    // = this endpoint. Lifetime and the other claims are the test's to assert (against its fake clock).
+                    var validation = await new JsonWebTokenHandler().ValidateTokenAsync(form["assertion"].ToString(), new TokenValidationParameters
                     {
-                        return Results.Json(new { error = "invalid_grant", error_description = "bad signature" }, statusCode: 400);
+                        IssuerSigningKey = issuer.ServiceAccountKey is { } key ? new RsaSecurityKey(key.ExportParameters(false)) { KeyId = issuer.ServiceAccountKeyId } : null,
+                        ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+                        ValidAudience = issuer.Url + "token",
+                        ValidateIssuer = false,
+                        ValidateLifetime = false,
+                    });
+                    if (!validation.IsValid)
+                    {
+                        return Results.Json(new { error = "invalid_grant", error_description = validation.Exception?.GetType().Name }, statusCode: 400);
                     }
 
-                    using (var claims = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1])))
-                    {
-                        if (claims.RootElement.GetProperty("aud").GetString() != issuer.Url + "token")
-                        {
-                            return Results.Json(new { error = "invalid_grant", error_description = "wrong aud" }, statusCode: 400);
-                        }
-
-                        issuer.LastTargetAudience = claims.RootElement.GetProperty("target_audience").GetString();
-                    }
-
+                    issuer.LastAssertion = (JsonWebToken)validation.SecurityToken;
+                    issuer.LastTargetAudience = issuer.LastAssertion.GetPayloadValue<string>("target_audience");
                     break;
 
                 case "authorization_code":
@@ -167,6 +222,12 @@ public sealed class TestIssuer : IAsyncDisposable
                     if (form["device_code"] != "device-code-1")
                     {
                         return Results.Json(new { error = "invalid_grant" }, statusCode: 400);
+                    }
+
+                    Interlocked.Increment(ref issuer._devicePolls);
+                    if (issuer.DevicePollAnswers.TryDequeue(out var answer))
+                    {
+                        return Results.Json(new { error = answer }, statusCode: 400);
                     }
 
                     if (!issuer.DeviceApproved)
