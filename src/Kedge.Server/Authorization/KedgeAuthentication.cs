@@ -107,19 +107,16 @@ internal static class KedgeAuthentication
     /// </summary>
     internal static IReadOnlyList<string> ReadPermissions(JsonWebToken token, string claim)
     {
-        // The payload's own JSON, since IdentityModel flattens arrays and strings alike into string claims.
-        using var payload = System.Text.Json.JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
-        if (payload.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !payload.RootElement.TryGetProperty(claim, out var value))
+        // Read with the claim's own JSON type (IdentityModel's Claims flatten arrays and strings alike into strings):
+        // the payload keeps a string as a string and anything else as its JSON element.
+        if (token.TryGetPayloadValue<object>(claim, out var value) && value is string text)
         {
-            return [];
+            return text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         }
 
-        return value.ValueKind switch
-        {
-            System.Text.Json.JsonValueKind.String => value.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            System.Text.Json.JsonValueKind.Array => [.. value.EnumerateArray().Where(e => e.ValueKind == System.Text.Json.JsonValueKind.String).Select(e => e.GetString()!)],
-            _ => [],
-        };
+        return value is System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Array } array
+            ? [.. array.EnumerateArray().Where(e => e.ValueKind == System.Text.Json.JsonValueKind.String).Select(e => e.GetString()!)]
+            : [];
     }
 
     /// <summary>Lifetime against <see cref="TimeProvider"/>, with the skew; throws the specific exception so the answer says what was wrong.</summary>
