@@ -37,6 +37,18 @@ public sealed class PathFormTests(HostAndPathFixture fixture) : IClassFixture<Ho
         Assert.Equal(before, fixture.Backend.RequestCount);
     }
 
+    [Fact]
+    public async Task PathRuledRoute_AmbiguousForm_CountedAsCallerError()
+    {
+        await fixture.SendAsync("GET /v1/..;/admin HTTP/1.1\nHost: paths.test\n");
+        using var admin = new HttpClient { BaseAddress = fixture.Kedge.AdminUrl };
+
+        var metrics = await admin.GetStringAsync("/metrics");
+
+        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("kedge_proxy_errors_total{", StringComparison.Ordinal)
+            && line.Contains("backend_name=\"echo\"", StringComparison.Ordinal) && line.Contains("type=\"unknown-route-error\"", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string, int, string?> PlainForms() => new()
     {
         // Request target, expected status, raw target the backend received (null: nothing forwarded).
