@@ -49,6 +49,21 @@ public sealed class PathFormTests(HostAndPathFixture fixture) : IClassFixture<Ho
             && line.Contains("backend_name=\"echo\"", StringComparison.Ordinal) && line.Contains("type=\"unknown-route-error\"", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("/v1/..;/admin", 400)]
+    [InlineData("/v1/x%5C..%5Cadmin", 400)]
+    [InlineData("/v1/x", 200)]
+    public async Task PathRuledRoute_Http2_SameRules(string path, int status)
+    {
+        using var http = Server.KedgeTestHttp.Create(fixture.Kedge, fixture.Kedge.ClientCertificate);
+        using var request = Server.KedgeTestHttp.Request("paths.test", path, version: System.Net.HttpVersion.Version20);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(System.Net.HttpVersion.Version20, response.Version);
+    }
+
     public static TheoryData<string, int, string?> PlainForms() => new()
     {
         // Request target, expected status, raw target the backend received (null: nothing forwarded).
