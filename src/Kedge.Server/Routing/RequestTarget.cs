@@ -32,7 +32,7 @@ internal readonly record struct RequestTarget(string Host, int Port, string Path
     /// <summary>For an ambiguous path: the path as the most lenient backend resolves it (see <see cref="RequestPath.Lenient"/>).</summary>
     public string? LenientPath { get; init; }
 
-    /// <summary>The raw request target's path, for messages.</summary>
+    /// <summary>For an ambiguous path: the path as the caller wrote it (no query), matched by path rules and named in the refusal; else <see cref="Path"/>.</summary>
     public string RawPath { get; init; } = Path;
 
     /// <summary>
