@@ -7,6 +7,9 @@ public sealed record EchoReport
 
     public string Path { get; init; } = "";
 
+    /// <summary>The request target as it arrived on the wire (HTTP/1.1 request line or HTTP/2 <c>:path</c>), before any decoding.</summary>
+    public string RawTarget { get; init; } = "";
+
     public string Query { get; init; } = "";
 
     /// <summary>The Host header (HTTP/1.1) or :authority (HTTP/2).</summary>

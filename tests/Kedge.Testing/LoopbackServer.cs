@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
@@ -130,6 +131,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         {
             Method = context.Request.Method,
             Path = context.Request.Path.Value ?? "",
+            RawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "",
             Query = context.Request.QueryString.Value ?? "",
             Host = context.Request.Host.Value ?? "",
             Protocol = context.Request.Protocol,

@@ -56,6 +56,13 @@ public sealed class HttpRouteOptions
     /// <summary>Path rules: <c>/prefix*</c> (prefix) or an exact path. Empty: any path.</summary>
     public List<string> PathRules { get; set; } = [];
 
+    /// <summary>
+    /// Whether the path rules accept paths that backends may resolve differently from kedge (encoded dot segments,
+    /// encoded slash or backslash, a backslash, <c>;</c> path parameters). Default <see langword="false"/>: such a path is
+    /// refused (400) when it could match the rules. Only for routes with <see cref="PathRules"/>.
+    /// </summary>
+    public bool AllowAmbiguousPaths { get; set; }
+
     /// <summary>Headers that must be present with exactly these values.</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -31,6 +31,11 @@ internal static partial class KedgeServerOptionsValidator
                 errors.Add($"{key}:PathRules: '{rule}' must start with '/', for example '/api/*'.");
             }
 
+            if (route.AllowAmbiguousPaths && route.PathRules.Count == 0)
+            {
+                errors.Add($"{key}:AllowAmbiguousPaths: applies only to a route with PathRules (a route without path rules forwards every path as it came); remove it, or give PathRules.");
+            }
+
             CheckAuthorization(route.Authorization, $"{key}:Authorization", settings, errors);
         }
 

@@ -69,7 +69,9 @@ internal sealed class AdhocConnector : IDisposable
 
         var name = context.DnsEndPoint.Host;
         var port = context.DnsEndPoint.Port;
-        var addresses = await ResolveAsync(name, cancellationToken);
+        // Go names the authority the caller wrote ("cannot resolve svc.pods:8080 host"); the request that opens the
+        // connection carries it as its Host.
+        var addresses = await ResolveAsync(name, context.InitialRequestMessage.Headers.Host ?? $"{name}:{port}", cancellationToken);
         var allowed = addresses.Where(rule.MayConnect).ToList();
         if (allowed.Count == 0)
         {
@@ -104,7 +106,7 @@ internal sealed class AdhocConnector : IDisposable
             $"adhoc: no connection to any address of {name}:{port} ({string.Join(", ", allowed)}): {last?.Message}");
     }
 
-    private async Task<IReadOnlyList<IPAddress>> ResolveAsync(string name, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<IPAddress>> ResolveAsync(string name, string authority, CancellationToken cancellationToken)
     {
         try
         {
@@ -121,11 +123,11 @@ internal sealed class AdhocConnector : IDisposable
             }
 
             return addresses.Length > 0 ? addresses
-                : throw new AdhocException(KedgeErrorType.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {name} host: did not find any A records for host {name}");
+                : throw new AdhocException(KedgeErrorType.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {authority} host: did not find any A records for host {name}");
         }
         catch (Exception ex) when (ex is SocketException or DnsResponseException)
         {
-            throw new AdhocException(KedgeErrorType.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {name} host: {ex.Message}");
+            throw new AdhocException(KedgeErrorType.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {authority} host: {ex.Message}");
         }
     }
 }

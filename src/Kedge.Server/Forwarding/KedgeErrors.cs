@@ -66,9 +66,10 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
         // ASCII only, so it can neither break the header nor forge log lines.
         message = Printable(message);
         var target = Printable(context.Request.Host.Value ?? string.Empty);
-        if (type is KedgeErrorType.Unauthorized or KedgeErrorType.Forbidden)
+        if (type is KedgeErrorType.Unauthorized or KedgeErrorType.Forbidden || httpStatus is >= 400 and < 500)
         {
-            // Refused callers are routine (and can be many); they are counted, and logged only at Debug.
+            // Refused callers (and requests malformed by the caller) are routine and can be many; they are counted,
+            // and logged only at Debug.
             KedgeServerLog.RequestRefused(logger, target, typeName, message);
         }
         else

@@ -68,21 +68,34 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         }
 
         var target = RequestTarget.From(context);
+        if (target.Error is not null)
+        {
+            // The caller's error, whatever the routes say: refused before routing, so it never reaches a backend.
+            return errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, target.Error, backend: string.Empty, isGrpc: false, StatusCodes.Status400BadRequest);
+        }
+
         // For absolute-form requests the backend sees the target's authority, as Go kedge sent it.
         var hostOverride = target.IsForwardProxy ? target.Authority : null;
         var route = snapshot.Routes.MatchHttp(target, context.Request.Headers);
         if (route is null)
         {
-            return ProxyAdhocAsync(context, snapshot, target.Host, target.Authority ?? context.Request.Host.Value ?? string.Empty, isGrpc: false, hostOverride);
+            return ProxyAdhocAsync(context, snapshot, target.Host, target.NamedPort, target.Authority, isGrpc: false, hostOverride);
         }
 
+        var pathRefusal = route.PathRefusal(target);
         return route.Policy is null
-            ? ForwardHttpAsync(context, snapshot, route, hostOverride)
-            : AuthorizeThenAsync(context, route.Policy, isGrpc: false, () => ForwardHttpAsync(context, snapshot, route, hostOverride));
+            ? ForwardHttpAsync(context, snapshot, route, hostOverride, pathRefusal)
+            : AuthorizeThenAsync(context, route.Policy, isGrpc: false, () => ForwardHttpAsync(context, snapshot, route, hostOverride, pathRefusal));
     }
 
-    private Task ForwardHttpAsync(HttpContext context, KedgeSnapshot snapshot, HttpRoute route, string? hostOverride)
+    private Task ForwardHttpAsync(HttpContext context, KedgeSnapshot snapshot, HttpRoute route, string? hostOverride, string? pathRefusal)
     {
+        if (pathRefusal is not null)
+        {
+            // After authorization, so a caller the route does not admit learns nothing of its path rules.
+            return errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, pathRefusal, route.Backend, isGrpc: false, StatusCodes.Status400BadRequest);
+        }
+
         if (!snapshot.HttpBackends.TryGetValue(route.Backend, out var backend))
         {
             return errors.ReportAsync(context, KedgeErrorType.NoBackend, $"unknown backend {route.Backend}", route.Backend, isGrpc: false, writeBody: false);
@@ -95,11 +108,17 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
     private Task ProxyGrpcAsync(HttpContext context, KedgeSnapshot snapshot)
     {
         var fullMethod = (context.Request.Path.Value ?? string.Empty).TrimStart('/');
-        var (host, port) = RequestTarget.SplitAuthority(context.Request.Host.Value ?? string.Empty, defaultPort: -1);
+        var authority = context.Request.Host.Value ?? string.Empty;
+        if (!RequestTarget.TryParseAuthority(authority, out var host, out var port))
+        {
+            return errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, RequestTarget.InvalidAuthority(authority), backend: string.Empty, isGrpc: true, StatusCodes.Status400BadRequest);
+        }
+
+        // No port (NoPort) never matches a route's port matcher; adhoc rules use their default.
         var route = snapshot.Routes.MatchGrpc(fullMethod, host, port, context.Request.Headers);
         if (route is null)
         {
-            return ProxyAdhocAsync(context, snapshot, host, context.Request.Host.Value ?? string.Empty, isGrpc: true, hostOverride: null);
+            return ProxyAdhocAsync(context, snapshot, host, port, authority, isGrpc: true, hostOverride: null);
         }
 
         return route.Policy is null
@@ -146,7 +165,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
     /// No route matched: the first adhoc rule whose name matcher matches decides (Go semantics). Without one, the request
     /// is checked against the default authorization first, so an unauthenticated caller learns nothing of the routes.
     /// </summary>
-    private async Task ProxyAdhocAsync(HttpContext context, KedgeSnapshot snapshot, string host, string authority, bool isGrpc, string? hostOverride)
+    private async Task ProxyAdhocAsync(HttpContext context, KedgeSnapshot snapshot, string host, int namedPort, string authority, bool isGrpc, string? hostOverride)
     {
         var rule = snapshot.Routes.MatchAdhoc(host, isGrpc);
         if (rule is null)
@@ -171,14 +190,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             return;
         }
 
-        var (_, port) = RequestTarget.SplitAuthority(authority, defaultPort: 0);
-        if (port < 0)
-        {
-            await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: malformed port number in '{authority}'", AdhocBackendName, isGrpc, StatusCodes.Status400BadRequest);
-            return;
-        }
-
-        port = port == 0 ? rule.DefaultPort : port;
+        var port = namedPort == RequestTarget.NoPort ? rule.DefaultPort : namedPort;
         if (!rule.AllowsPort(port))
         {
             await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: port {port} is not allowed", AdhocBackendName, isGrpc, StatusCodes.Status400BadRequest);
@@ -188,7 +200,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         var name = rule.NameToResolve(host);
         if (name is null)
         {
-            await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: cannot resolve {host} host: the replace pattern '{rule.ReplacePattern}' does not occur in the host; configuration error in {rule.Description}", AdhocBackendName, isGrpc);
+            await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: cannot resolve {authority} host: the replace pattern '{rule.ReplacePattern}' does not occur in the host; configuration error in {rule.Description}", AdhocBackendName, isGrpc);
             return;
         }
 

@@ -10,8 +10,11 @@ namespace Kedge.FunctionalTests.Server;
 internal static class KedgeTestHttp
 {
     public static HttpClient Create(KedgeServerFixture kedge, X509Certificate2? clientCertificate)
-    {
-        var handler = new SocketsHttpHandler
+        => new(CreateHandler(kedge, clientCertificate)) { BaseAddress = kedge.KedgeUrl };
+
+    /// <summary>The handler behind <see cref="Create"/>, for clients that build their own (gRPC channels).</summary>
+    public static SocketsHttpHandler CreateHandler(KedgeServerFixture kedge, X509Certificate2? clientCertificate)
+        => new SocketsHttpHandler
         {
             UseProxy = false,
             SslOptions = new SslClientAuthenticationOptions
@@ -21,8 +24,6 @@ internal static class KedgeTestHttp
                 RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is X509Certificate2 c && kedge.Ca.Validates(c),
             },
         };
-        return new HttpClient(handler) { BaseAddress = kedge.KedgeUrl };
-    }
 
     /// <summary>A request for <paramref name="host"/> (sent as Host) carrying <paramref name="proxyAuthorization"/> when given.</summary>
     public static HttpRequestMessage Request(string host, string path = "/", string? proxyAuthorization = null, Version? version = null)

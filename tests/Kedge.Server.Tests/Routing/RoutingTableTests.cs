@@ -75,6 +75,49 @@ public class RoutingTableTests
         Assert.Equal(matches, table.MatchHttp(new RequestTarget("h", 80, path, false), Headers()) is not null);
     }
 
+    [Theory]
+    [InlineData("/v1/..;/admin", "/v1/..;/admin", "/admin")] // the rules pass it as written: a backend reads /admin
+    [InlineData("/v1/%2e%2e/admin", "/admin", "/admin")] // as written
+    [InlineData("/v1;a=b/x", "/v1;a=b/x", "/v1/x")] // as a lenient backend reads it
+    [InlineData("/exact;a=b", "/exact;a=b", "/exact")]
+    public void MatchHttp_AmbiguousPathThatCouldPassTheRules_RouteMatchesAndRefusesIt(string raw, string kestrelPath, string lenient)
+    {
+        var table = Table(new HttpRouteOptions { Backend = "ruled", PathRules = ["/v1/*", "/exact"] }, new HttpRouteOptions { Backend = "rest" });
+        var target = Ambiguous(raw, kestrelPath, lenient);
+
+        var route = table.MatchHttp(target, Headers());
+
+        Assert.Equal("ruled", route!.Backend);
+        Assert.Contains($"ambiguous path '{raw}'", route.PathRefusal(target), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MatchHttp_AmbiguousPathNoReadingPasses_NextRouteMatchesWithoutRefusal()
+    {
+        var table = Table(new HttpRouteOptions { Backend = "ruled", PathRules = ["/v1/*"] }, new HttpRouteOptions { Backend = "rest" });
+        var target = Ambiguous("/v2/..;/x", "/v2/..;/x", "/x");
+
+        var route = table.MatchHttp(target, Headers());
+
+        Assert.Equal("rest", route!.Backend);
+        Assert.Null(route.PathRefusal(target));
+    }
+
+    [Fact]
+    public void MatchHttp_AllowAmbiguousPaths_MatchedOnKestrelsPathOnly()
+    {
+        var table = Table(new HttpRouteOptions { Backend = "ruled", PathRules = ["/v1/*"], AllowAmbiguousPaths = true }, new HttpRouteOptions { Backend = "rest" });
+        var passes = Ambiguous("/v1/..;/admin", "/v1/..;/admin", "/admin");
+        var resolvedElsewhere = Ambiguous("/v1/%2e%2e/admin", "/admin", "/admin");
+
+        Assert.Equal("ruled", table.MatchHttp(passes, Headers())!.Backend);
+        Assert.Null(table.MatchHttp(passes, Headers())!.PathRefusal(passes));
+        Assert.Equal("rest", table.MatchHttp(resolvedElsewhere, Headers())!.Backend);
+    }
+
+    private static RequestTarget Ambiguous(string raw, string kestrelPath, string lenient)
+        => new("h", 80, kestrelPath, false) { PathAmbiguity = RequestPath.Ambiguity(raw), LenientPath = lenient, RawPath = raw };
+
     [Fact]
     public void MatchHttp_Headers_AllRequiredAnyValueEqual()
     {
@@ -148,6 +191,8 @@ public class RoutingTableTests
     [InlineData("[::1]:9000", "::1", 9000)]
     [InlineData("[::1]", "::1", 80)]
     [InlineData("svc:bad", "svc", -1)]
+    [InlineData("svc:65536", "svc", -1)]
+    [InlineData("svc:", "svc", 80)]
     public void SplitAuthority_HandlesPortsAndIpv6(string authority, string host, int port)
     {
         Assert.Equal((host, port), RequestTarget.SplitAuthority(authority, 80));
@@ -161,6 +206,6 @@ public class RoutingTableTests
     [InlineData("/a/.b/c", "/a/.b/c")]
     public void RemoveDotSegments_AsTheOutgoingUriResolvesThem(string path, string expected)
     {
-        Assert.Equal(expected, RequestTarget.RemoveDotSegments(path));
+        Assert.Equal(expected, RequestPath.RemoveDotSegments(path));
     }
 }
