@@ -73,14 +73,14 @@ public sealed class GoConfigReaderProperties
             select Mutate(director ? config.Director : config.Pool, mutations).ToString();
         Gen.Select(mutated, Gen.Int[0, 2]).Sample(
             (json, slot) => TranslateReportsEveryFailure(json, slot),
-            iter: PropertyRuns.Iterations(3_000),
+            iter: PropertyRuns.Iterations(1_200),
             print: t => t.Item1);
     }
 
     [Fact]
     public void Translate_GoConfig_GivesTheOptionsItDescribes_AndTheNativeWriterRoundTripsWhatIsValid()
     {
-        var iterations = PropertyRuns.Iterations(1_500);
+        var iterations = PropertyRuns.Iterations(1_000);
         var validated = 0;
         GoConfigs.Config.Sample(
             config =>
