@@ -86,7 +86,23 @@ public sealed class GoDurationProperties
             .Sample(
                 text =>
                 {
-                    if (GoDuration.TryParse(text, out var parsed, out var error))
+                    var ok = GoDuration.TryParse(text, out var parsed, out var error);
+
+                    // Go's grammar: a bare 0, or numbers (digits, a fraction or both) each followed by a known unit; short
+                    // texts (up to 999999h) cannot overflow, so grammatical ones must parse.
+                    var grammar = System.Text.RegularExpressions.Regex.Match(
+                        text, "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$");
+                    var grammatical = grammar.Success;
+                    if (ok)
+                    {
+                        Assert.True(grammar.Success, $"{text} parsed although Go refuses it");
+                    }
+                    else if (grammatical && text.TrimStart('+', '-').Length <= 7)
+                    {
+                        Assert.Fail($"{text} refused although Go reads it: {error}");
+                    }
+
+                    if (ok)
                     {
                         Assert.Null(error);
                         Assert.InRange(parsed.Ticks, -MaxTicks - 1, MaxTicks);
