@@ -8,8 +8,6 @@ namespace Kedge.Client.Mapping;
 
 internal sealed class RegexMapper : KedgeMapper
 {
-    private static readonly System.Buffers.SearchValues<char> LabelCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
-
     private static readonly Regex TemplateReference = new(@"\$\{(?<name>[A-Za-z0-9_]+)\}", RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     private readonly Regex _regex;
@@ -94,8 +92,9 @@ internal sealed class RegexMapper : KedgeMapper
             // A captured value is one DNS label: a target name must never be able to choose some other host (or port,
             // user info or path) to send its credentials to.
             var value = match.Groups[m.Groups["name"].Value].Value;
-            return value.AsSpan().ContainsAnyExcept(LabelCharacters)
-                ? throw new KedgeMappingException($"The {Description} captured '{value}' for '${{{m.Groups["name"].Value}}}' from '{input}', which is not a single DNS label (letters, digits, '-', '_'); tighten the pattern so the group cannot match dots, colons or slashes.")
+            // An empty capture is left to the URL check below, which names the template.
+            return value.Length > 0 && !DnsLabel.IsValid(value)
+                ? throw new KedgeMappingException($"The {Description} captured '{value}' for '${{{m.Groups["name"].Value}}}' from '{input}', which is not a single DNS label ({DnsLabel.Described}); tighten the pattern so the group cannot match dots, colons or slashes.")
                 : value;
         });
         if (!Uri.TryCreate(url, UriKind.Absolute, out var kedgeUrl))

@@ -92,6 +92,12 @@ internal sealed class SuffixMapper : KedgeMapper
             }
         }
 
+        // A captured label becomes part of the kedge host: it must not be able to end the host early ("com#").
+        if (captured.Find(label => !DnsLabel.IsValid(label)) is { } invalid)
+        {
+            throw new KedgeMappingException($"The {Description} captured '{invalid}' from '{host}', which is not a single DNS label ({DnsLabel.Described}); call the target by its DNS name.");
+        }
+
         var url = new Uri(_scheme + "://" + string.Join('.', captured).ToLowerInvariant() + _kedgeSuffix);
         return new KedgeRoute(url) { ProxyAuth = _proxyAuth, BackendAuth = _backendAuth };
     }

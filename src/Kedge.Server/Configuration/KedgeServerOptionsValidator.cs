@@ -36,6 +36,7 @@ internal static partial class KedgeServerOptionsValidator
                 errors.Add($"{key}:AllowAmbiguousPaths: applies only to a route with PathRules (a route without path rules forwards every path as it came); remove it, or give PathRules.");
             }
 
+            CheckHeaderNames(route.Headers.Keys, $"{key}:Headers", "header name", errors);
             CheckAuthorization(route.Authorization, $"{key}:Authorization", settings, errors);
         }
 
@@ -50,6 +51,7 @@ internal static partial class KedgeServerOptionsValidator
                 errors.Add($"{key}:ServiceName: '{name}' may only end with '*' (a prefix of the full method name), for example 'com.example.*'.");
             }
 
+            CheckHeaderNames(route.Metadata.Keys, $"{key}:Metadata", "metadata key", errors);
             CheckAuthorization(route.Authorization, $"{key}:Authorization", settings, errors);
         }
 
@@ -282,6 +284,21 @@ internal static partial class KedgeServerOptionsValidator
             errors.Add($"{key}: names the backend '{backend}', which {list} does not define.");
         }
     }
+
+    /// <summary>
+    /// A matcher for a name no request can carry never matches, and the configuration binder cannot read back a key
+    /// with ':' (its section separator) that --print-config would write: names must be RFC 9110 tokens.
+    /// </summary>
+    private static void CheckHeaderNames(IEnumerable<string> names, string key, string what, List<string> errors)
+    {
+        foreach (var name in names.Where(n => n.Length == 0 || n.AsSpan().ContainsAnyExcept(HeaderNameCharacters)))
+        {
+            errors.Add($"{key}: '{name}' is not a {what}; use letters, digits and !#$%&'*+-.^_`|~ only, for example 'x-env'.");
+        }
+    }
+
+    private static readonly System.Buffers.SearchValues<char> HeaderNameCharacters =
+        System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
     private static void CheckPort(int port, string key, List<string> errors)
     {

@@ -75,13 +75,19 @@ internal sealed class AdhocRule
     /// </summary>
     public bool MayConnect(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
+        address = Judged(address);
         return !IsReserved(address) || _reservedAllowed.Any(n => n.Contains(address));
     }
+
+    /// <summary>
+    /// The address the rules judge: an IPv4-mapped address as IPv4, and without an IPv6 scope id, which names an
+    /// interface, not another address (IPAddress equality compares it, so "fd00:ec2::254%1" would not equal the
+    /// metadata address).
+    /// </summary>
+    private static IPAddress Judged(IPAddress address) =>
+        address.IsIPv4MappedToIPv6 ? address.MapToIPv4()
+        : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes())
+        : address;
 
     /// <summary>Cloud metadata services outside the link-local range (AWS over IPv6, Alibaba Cloud).</summary>
     private static readonly IPAddress[] MetadataAddresses = [IPAddress.Parse("fd00:ec2::254"), IPAddress.Parse("100.100.100.200")];
@@ -93,11 +99,7 @@ internal sealed class AdhocRule
 
     internal static bool IsReserved(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
+        address = Judged(address);
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast)
             || MetadataAddresses.Contains(address))
         {

@@ -67,4 +67,22 @@ public class SuffixMapperTests
         Assert.Same(first, second);
         Assert.Same(token, first!.ProxyAuth);
     }
+
+    // Found by KedgeMapperProperties: the captured labels went into the kedge URL unchecked, so a target name could end
+    // the host early ("com#" sent the route, with its credentials, to https://com/) or fail with UriFormatException.
+    [Theory]
+    [InlineData("a é[.kedge")]
+    [InlineData("a b.kedge")]
+    [InlineData("evil.com#.kedge")]
+    [InlineData("x.evil.com/.kedge")]
+    [InlineData("user@evil.kedge")]
+    [InlineData("a.b?.kedge")]
+    public void Map_CapturedLabelNotADnsLabel_ThrowsMappingException(string host)
+    {
+        var mapper = KedgeMapper.Suffix("*.kedge", ".kedge.example.com");
+
+        var ex = Assert.Throws<KedgeMappingException>(() => mapper.Map(host, null));
+
+        Assert.Contains("not a single DNS label", ex.Message, StringComparison.Ordinal);
+    }
 }

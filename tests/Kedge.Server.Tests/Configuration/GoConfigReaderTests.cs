@@ -910,6 +910,31 @@ public sealed class GoConfigReaderTests
 
     private static string HttpRoute(string fields) => """{"grpc":{},"http":{"routes":[{""" + fields + "}]}}";
 
+    // Found by GoConfigReaderProperties: JSON allows "\ud800" (half a surrogate pair), which System.Text.Json parses
+    // and then cannot turn into a string, so reading threw InvalidOperationException instead of reporting an error.
+    [Theory]
+    [InlineData("""{"\ud800":1}""", "director config: field name \"\\ud800\"")]
+    [InlineData("""{"grpc":{},"http":{"routes":[{"host_matcher":"a\udc00"}]}}""", "director config: http.routes[0].host_matcher")]
+    [InlineData("""{"grpc":{},"http":{"routes":[{"header_matcher":{"x":"\ud83d"}}]}}""", "director config: http.routes[0].header_matcher.x")]
+    public void Translate_HalfSurrogatePairEscape_ReportedWithItsPath(string director, string expectedStart)
+    {
+        var (options, errors) = Translate(director, null);
+
+        Assert.Null(options);
+        var error = Assert.Single(errors);
+        Assert.StartsWith(expectedStart, error, StringComparison.Ordinal);
+        Assert.Contains("surrogate", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Translate_SurrogatePairEscape_ReadAsTheCharacter()
+    {
+        var (options, errors) = Translate("""{"grpc":{},"http":{"routes":[{"backend_name":"web","host_matcher":"\ud83d\ude00.example"}]}}""", null);
+
+        Assert.Empty(errors);
+        Assert.Equal("\U0001F600.example", options!.HttpRoutes[0].Host);
+    }
+
     private static (KedgeServerOptions? Options, List<string> Errors) Translate(string? director, string? pool)
     {
         var errors = new List<string>();

@@ -114,7 +114,7 @@ public sealed class NativeConfigWriterTests
         Assert.Throws<ArgumentNullException>(() => NativeConfigWriter.ToNativeJson(null!));
     }
 
-    private static KedgeServerOptions Bind(string json)
+    internal static KedgeServerOptions Bind(string json)
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)))

@@ -57,6 +57,20 @@ public class AdhocRuleTests
         Assert.Equal("a.x", Rule("*.x").NameToResolve("a.x"));
     }
 
+    // Found by AdhocRuleProperties: the AWS IPv6 metadata address was recognised by equality, which compares the scope
+    // id too, so "fd00:ec2::254%1" (what resolving that literal with a scope gives) passed as an ordinary address.
+    [Theory]
+    [InlineData("fd00:ec2::254", 1)]
+    [InlineData("fd00:ec2::254", 7)]
+    [InlineData("::1", 2)]
+    [InlineData("fe80::1", 2)]
+    public void MayConnect_ReservedAddressWithScopeId_Refused(string address, long scopeId)
+    {
+        var scoped = new IPAddress(IPAddress.Parse(address).GetAddressBytes(), scopeId);
+
+        Assert.False(Rule("*.x").MayConnect(scoped));
+    }
+
     [Theory]
     [InlineData("10.12.0.7", true)]
     [InlineData("172.20.3.4", true)]
