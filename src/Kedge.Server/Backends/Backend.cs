@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Kedge.Server.Configuration;
+using Kedge.Server.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace Kedge.Server.Backends;
@@ -14,12 +15,14 @@ internal sealed class Backend : IAsyncDisposable
     private readonly IBackendResolver _resolver;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly KedgeMetrics? _metrics;
     private readonly ConcurrentDictionary<BackendEndpoint, long> _ejectedUntil = new();
     private volatile BackendEndpoint[] _endpoints = [];
     private int _next = -1;
 
-    public Backend(string name, bool isGrpc, BackendOptions options, IBackendResolver resolver, TimeSpan ejectFor, TimeProvider timeProvider, ILogger logger)
+    public Backend(string name, bool isGrpc, BackendOptions options, IBackendResolver resolver, TimeSpan ejectFor, TimeProvider timeProvider, ILogger logger, KedgeMetrics? metrics = null)
     {
+        _metrics = metrics;
         Name = name;
         IsGrpc = isGrpc;
         Options = options;
@@ -41,7 +44,10 @@ internal sealed class Backend : IAsyncDisposable
 
     public TimeSpan EjectFor { get; }
 
-    /// <summary>The client for this backend's endpoints (retries a connect failure on another endpoint).</summary>
+    /// <summary>
+    /// The client for this backend's endpoints: retries a connect failure on another endpoint, and resends a dropped
+    /// body-less idempotent request once when the route allows it (<see cref="ResendIdempotentOnceOption"/>).
+    /// </summary>
     public HttpMessageInvoker Invoker { get; }
 
     public IReadOnlyList<BackendEndpoint> Endpoints => _endpoints;
@@ -124,8 +130,16 @@ internal sealed class Backend : IAsyncDisposable
     internal readonly record struct PickResult(BackendEndpoint? Endpoint, PickFailure Failure);
 
     /// <summary>
-    /// Retries a request whose connection could not be established on another endpoint, ejecting the failed one. Only
-    /// connect failures are retried: nothing of the request has been sent then, so a retry cannot repeat it.
+    /// Sends a request to the endpoint the proxy picked and decides what may be sent again when that fails:
+    /// <list type="bullet">
+    /// <item>A connect failure (nothing was sent) is retried on another endpoint, each endpoint at most once, and the
+    /// failed endpoint is ejected.</item>
+    /// <item>Anything after that — the connection closed or reset before an answer — may have reached the backend, so the
+    /// request is not sent again, unless the route opted in (<see cref="ResendIdempotentOnceOption"/>) and the request is
+    /// idempotent and has no body: then it is resent once, on another endpoint.</item>
+    /// </list>
+    /// SocketsHttpHandler's own resend of such requests is stopped below this handler, by
+    /// <see cref="UnansweredCloseGuardStream"/>.
     /// </summary>
     private sealed class LoadBalancingHandler(Backend backend, HttpMessageHandler inner) : DelegatingHandler(inner)
     {
@@ -138,6 +152,7 @@ internal sealed class Backend : IAsyncDisposable
                 return await base.SendAsync(request, cancellationToken);
             }
 
+            var mayResend = request.Options.TryGetValue(ResendIdempotentOnceOption, out var optedIn) && optedIn && IsIdempotentWithoutBody(request);
             List<BackendEndpoint>? tried = null;
             while (true)
             {
@@ -155,11 +170,30 @@ internal sealed class Backend : IAsyncDisposable
                         throw new BackendUnavailableException(backend.Name, tried, ex);
                     }
 
-                    endpoint = next;
-                    request.Options.Set(EndpointOption, endpoint);
-                    request.RequestUri = new Uri(backend.PrefixFor(endpoint) + request.RequestUri!.PathAndQuery);
+                    backend._metrics?.BackendRetried(backend.Name, "connect");
+                    endpoint = Redirect(request, next);
+                }
+                catch (Exception ex) when (mayResend && IsDroppedUnanswered(ex, cancellationToken))
+                {
+                    mayResend = false;
+                    (tried ??= []).Add(endpoint);
+                    if (backend.Pick(tried).Endpoint is not { } next)
+                    {
+                        throw; // no other endpoint: the failure stands
+                    }
+
+                    KedgeServerLog.RequestResent(backend._logger, request.Method.Method, backend.Name, endpoint.Authority, next.Authority, ex);
+                    backend._metrics?.BackendRetried(backend.Name, "resend_idempotent");
+                    endpoint = Redirect(request, next);
                 }
             }
+        }
+
+        private BackendEndpoint Redirect(HttpRequestMessage request, BackendEndpoint next)
+        {
+            request.Options.Set(EndpointOption, next);
+            request.RequestUri = new Uri(backend.PrefixFor(next) + request.RequestUri!.PathAndQuery);
+            return next;
         }
 
         /// <summary>
@@ -170,7 +204,24 @@ internal sealed class Backend : IAsyncDisposable
             => !cancellationToken.IsCancellationRequested
                 && (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
                     || (ex is OperationCanceledException && ex.InnerException is TimeoutException));
+
+        /// <summary>
+        /// The connection was closed or reset, or the HTTP/2 stream reset, before any response: the backend may or may
+        /// not have processed the request. (A malformed answer is an answer, and is not resent.)
+        /// </summary>
+        private static bool IsDroppedUnanswered(Exception ex, CancellationToken cancellationToken)
+            => !cancellationToken.IsCancellationRequested
+                && ex is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError or HttpRequestError.Unknown };
+
+        /// <summary>RFC 9110 §9.2.2's idempotent methods, and no request body to replay (YARP sets no content then).</summary>
+        private static bool IsIdempotentWithoutBody(HttpRequestMessage request)
+            => request.Content is null
+                && (request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Options
+                    || request.Method == HttpMethod.Trace || request.Method == HttpMethod.Put || request.Method == HttpMethod.Delete);
     }
+
+    /// <summary>Set by the proxy when the route allows one resend of a dropped body-less idempotent request.</summary>
+    internal static readonly HttpRequestOptionsKey<bool> ResendIdempotentOnceOption = new("Kedge.ResendIdempotentOnce");
 
     /// <summary>The endpoint a forwarded request was sent to (set by the proxy, updated on retries).</summary>
     internal static readonly HttpRequestOptionsKey<BackendEndpoint> EndpointOption = new("Kedge.BackendEndpoint");

@@ -109,7 +109,7 @@ internal sealed class UnansweredCloseGuardStream(Stream inner) : Stream
         else if (requested > 0 && _awaitingAnswer)
         {
             // A zero-byte read (the handler's "is data available" probe) returning 0 is not an end of stream.
-            throw new IOException(Message);
+            throw new HttpIOException(HttpRequestError.ResponseEnded, Message);
         }
 
         return read;

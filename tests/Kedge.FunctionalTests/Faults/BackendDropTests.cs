@@ -18,6 +18,7 @@ public sealed class BackendDropTests : IAsyncLifetime
     private readonly TestLogSink _logs = new();
     private readonly TestCertificateAuthority _backendCa = TestCertificateAuthority.Create("Backend CA");
     private readonly List<RawBackend> _backends = [];
+    private readonly Dictionary<string, RawBackend[]> _byHost = [];
     private KedgeServerFixture _kedge = null!;
 
     public async Task InitializeAsync()
@@ -28,6 +29,13 @@ public sealed class BackendDropTests : IAsyncLifetime
         var h1Slow = Start(RawBackendBehavior.ReadThenClose, delay: TimeSpan.FromMilliseconds(300));
         var h2 = Start(RawBackendBehavior.ReadThenClose, http2: true, certificate);
         var grpc = Start(RawBackendBehavior.ReadThenClose, http2: true);
+        RawBackend[] h1Pair = [Start(RawBackendBehavior.ReadThenClose), Start(RawBackendBehavior.ReadThenClose)];
+        RawBackend[] h2Pair = [Start(RawBackendBehavior.ReadThenClose, http2: true, certificate), Start(RawBackendBehavior.ReadThenClose, http2: true, certificate)];
+        _byHost["h1.drop.kedge"] = [h1];
+        _byHost["h1-slow.drop.kedge"] = [h1Slow];
+        _byHost["h2.drop.kedge"] = [h2];
+        _byHost["h1.resend.kedge"] = h1Pair;
+        _byHost["h2.resend.kedge"] = h2Pair;
         var routing = new KedgeServerOptions
         {
             HttpRoutes =
@@ -35,6 +43,8 @@ public sealed class BackendDropTests : IAsyncLifetime
                 new() { Backend = "h1", Host = "h1.drop.kedge" },
                 new() { Backend = "h1_slow", Host = "h1-slow.drop.kedge" },
                 new() { Backend = "h2", Host = "h2.drop.kedge" },
+                new() { Backend = "h1_pair", Host = "h1.resend.kedge", ResendIdempotentOnce = true },
+                new() { Backend = "h2_pair", Host = "h2.resend.kedge", ResendIdempotentOnce = true },
             ],
             GrpcRoutes = [new() { Backend = "grpc", ServiceName = "kedge.testing.Greeter", AuthorityHost = "grpc.drop.kedge" }],
             HttpBackends =
@@ -42,6 +52,8 @@ public sealed class BackendDropTests : IAsyncLifetime
                 new() { Name = "h1", Static = new() { Addresses = [$"127.0.0.1:{h1.Port}"] } },
                 new() { Name = "h1_slow", Static = new() { Addresses = [$"127.0.0.1:{h1Slow.Port}"] } },
                 new() { Name = "h2", Static = new() { Addresses = [$"127.0.0.1:{h2.Port}"] }, Tls = new() { InsecureSkipVerify = true } },
+                new() { Name = "h1_pair", Static = new() { Addresses = [.. h1Pair.Select(b => $"127.0.0.1:{b.Port}")] } },
+                new() { Name = "h2_pair", Static = new() { Addresses = [.. h2Pair.Select(b => $"127.0.0.1:{b.Port}")] }, Tls = new() { InsecureSkipVerify = true } },
             ],
             GrpcBackends = [new() { Name = "grpc", Static = new() { Addresses = [$"127.0.0.1:{grpc.Port}"] } }],
         };
@@ -83,7 +95,39 @@ public sealed class BackendDropTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("transport-unknown-error", response.Headers.GetValues("X-Kedge-Error-Type").Single());
-        Assert.Equal(1, BackendFor(host).RequestCount);
+        Assert.Equal(1, Received(host));
+    }
+
+    [Theory]
+    [InlineData("h1.resend.kedge", "GET", false, 2)]
+    [InlineData("h1.resend.kedge", "DELETE", false, 2)]
+    [InlineData("h1.resend.kedge", "POST", false, 1)]
+    [InlineData("h1.resend.kedge", "POST", true, 1)]
+    [InlineData("h1.resend.kedge", "PUT", true, 1)] // idempotent, but a body is never replayed
+    [InlineData("h2.resend.kedge", "GET", false, 2)]
+    [InlineData("h2.resend.kedge", "DELETE", false, 2)]
+    [InlineData("h2.resend.kedge", "POST", false, 1)]
+    [InlineData("h2.resend.kedge", "POST", true, 1)]
+    public async Task Http_RouteResendsIdempotentOnce_IdempotentBodylessSentTwiceOthersOnce(string host, string method, bool withBody, int expected)
+    {
+        using var http = KedgeTestHttp.Create(_kedge, _kedge.ClientCertificate);
+        using var request = KedgeTestHttp.Request(host, "/orders/7");
+        request.Method = new HttpMethod(method);
+        request.Content = withBody ? new StringContent("{\"qty\":1}") : null;
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(expected, Received(host));
+        Assert.All(_byHost[host], b => Assert.InRange(b.RequestCount, 0, 1)); // a resend goes to the other endpoint
+        Assert.Equal(expected - 1, _logs.WithEventName("RequestResent").Count());
+        if (expected == 2)
+        {
+            using var admin = new HttpClient { BaseAddress = _kedge.AdminUrl };
+            var backend = host.StartsWith("h1", StringComparison.Ordinal) ? "h1_pair" : "h2_pair";
+            var line = new System.Text.RegularExpressions.Regex($"kedge_backend_retries_total\\{{[^}}]*backend_name=\"{backend}\"[^}}]*reason=\"resend_idempotent\"[^}}]*\\}} 1\\b");
+            await Eventually.TrueAsync(async () => line.IsMatch(await admin.GetStringAsync("/metrics")), "kedge_backend_retries_total counts the resend");
+        }
     }
 
     [Theory]
@@ -95,7 +139,7 @@ public sealed class BackendDropTests : IAsyncLifetime
         var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, $"POST /orders HTTP/1.1\nHost: {host}\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
 
         Assert.StartsWith("HTTP/1.1 502", response, StringComparison.Ordinal);
-        Assert.Equal(1, BackendFor(host).RequestCount);
+        Assert.Equal(1, Received(host));
     }
 
     [Fact]
@@ -110,12 +154,7 @@ public sealed class BackendDropTests : IAsyncLifetime
         Assert.Equal(1, _backends[3].RequestCount);
     }
 
-    private RawBackend BackendFor(string host) => host switch
-    {
-        "h1.drop.kedge" => _backends[0],
-        "h1-slow.drop.kedge" => _backends[1],
-        _ => _backends[2],
-    };
+    private int Received(string host) => _byHost[host].Sum(b => b.RequestCount);
 
     private RawBackend Start(RawBackendBehavior behavior, bool http2 = false, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null, TimeSpan delay = default)
     {
