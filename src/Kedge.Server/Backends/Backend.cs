@@ -87,6 +87,8 @@ internal sealed class Backend : IAsyncDisposable
         return new PickResult(null, PickFailure.AllFailing);
     }
 
+    public PickResult PickOther(ICollection<BackendEndpoint> tried) => Pick(tried);
+
     /// <summary>Takes an endpoint out of rotation for <see cref="EjectFor"/>.</summary>
     public void Eject(BackendEndpoint endpoint, Exception cause)
     {
