@@ -18,7 +18,7 @@ internal sealed class Backend : IAsyncDisposable
     private readonly KedgeMetrics? _metrics;
     private readonly ConcurrentDictionary<BackendEndpoint, long> _ejectedUntil = new();
     private volatile BackendEndpoint[] _endpoints = [];
-    private int _next = -1;
+    private long _next = -1;
 
     public Backend(string name, bool isGrpc, BackendOptions options, IBackendResolver resolver, TimeSpan ejectFor, TimeProvider timeProvider, ILogger logger, KedgeMetrics? metrics = null)
     {
@@ -57,8 +57,57 @@ internal sealed class Backend : IAsyncDisposable
     /// <summary>The destination prefix for an endpoint: <c>http(s)://host:port</c>.</summary>
     public string PrefixFor(BackendEndpoint endpoint) => (UsesTls ? "https://" : "http://") + endpoint.Authority;
 
-    /// <summary>Picks the next endpoint round robin, skipping ejected ones and <paramref name="exclude"/>.</summary>
-    public PickResult Pick(ICollection<BackendEndpoint>? exclude = null)
+    /// <summary>
+    /// Picks the next endpoint round robin over the endpoints in rotation (not ejected). One turn per request: the turn
+    /// indexes the endpoints in rotation, so an ejected endpoint's share is spread evenly over the others instead of all
+    /// going to its neighbour, and serial requests over N healthy endpoints give each exactly 1/N.
+    /// </summary>
+    public PickResult Pick()
+    {
+        var endpoints = _endpoints;
+        if (endpoints.Length == 0)
+        {
+            return new PickResult(null, PickFailure.NoEndpoints);
+        }
+
+        // A long never wraps in practice (an int did after 2^32 requests, with a jump in the rotation).
+        var turn = (ulong)Interlocked.Increment(ref _next);
+        if (_ejectedUntil.IsEmpty)
+        {
+            return new PickResult(endpoints[(int)(turn % (ulong)endpoints.Length)], PickFailure.None);
+        }
+
+        var now = _timeProvider.GetTimestamp();
+        var inRotation = 0;
+        foreach (var endpoint in endpoints)
+        {
+            inRotation += IsEjected(endpoint, now) ? 0 : 1;
+        }
+
+        if (inRotation == 0)
+        {
+            return new PickResult(null, PickFailure.AllFailing);
+        }
+
+        var wanted = (int)(turn % (ulong)inRotation);
+        foreach (var endpoint in endpoints)
+        {
+            if (!IsEjected(endpoint, now) && wanted-- == 0)
+            {
+                return new PickResult(endpoint, PickFailure.None);
+            }
+        }
+
+        // Ejected between the two passes: take the first one still in rotation.
+        return PickOther([]);
+    }
+
+    /// <summary>
+    /// For a retry: the first endpoint in rotation after the last of <paramref name="tried"/> (in list order) that is not
+    /// in <paramref name="tried"/>. It takes no round-robin turn, so a retry does not shift the rotation of the requests
+    /// that follow.
+    /// </summary>
+    public PickResult PickOther(IReadOnlyCollection<BackendEndpoint> tried)
     {
         var endpoints = _endpoints;
         if (endpoints.Length == 0)
@@ -67,27 +116,18 @@ internal sealed class Backend : IAsyncDisposable
         }
 
         var now = _timeProvider.GetTimestamp();
-        var start = Interlocked.Increment(ref _next);
-        for (var i = 0; i < endpoints.Length; i++)
+        var after = tried.Count == 0 ? -1 : Array.IndexOf(endpoints, tried.Last());
+        for (var i = 1; i <= endpoints.Length; i++)
         {
-            var candidate = endpoints[(int)((uint)(start + i) % (uint)endpoints.Length)];
-            if (exclude is not null && exclude.Contains(candidate))
+            var candidate = endpoints[(after + i + endpoints.Length) % endpoints.Length];
+            if (!tried.Contains(candidate) && !IsEjected(candidate, now))
             {
-                continue;
+                return new PickResult(candidate, PickFailure.None);
             }
-
-            if (_ejectedUntil.TryGetValue(candidate, out var until) && now < until)
-            {
-                continue;
-            }
-
-            return new PickResult(candidate, PickFailure.None);
         }
 
         return new PickResult(null, PickFailure.AllFailing);
     }
-
-    public PickResult PickOther(ICollection<BackendEndpoint> tried) => Pick(tried);
 
     /// <summary>Takes an endpoint out of rotation for <see cref="EjectFor"/>.</summary>
     public void Eject(BackendEndpoint endpoint, Exception cause)
@@ -99,6 +139,23 @@ internal sealed class Backend : IAsyncDisposable
 
         _ejectedUntil[endpoint] = _timeProvider.GetTimestamp() + (long)(EjectFor.TotalSeconds * _timeProvider.TimestampFrequency);
         KedgeServerLog.EndpointEjected(_logger, endpoint.Authority, Name, EjectFor, cause);
+    }
+
+    private bool IsEjected(BackendEndpoint endpoint, long now)
+    {
+        if (!_ejectedUntil.TryGetValue(endpoint, out var until))
+        {
+            return false;
+        }
+
+        if (now < until)
+        {
+            return true;
+        }
+
+        // Expired: forget it (unless it was ejected again meanwhile), so the common path needs no clock.
+        _ejectedUntil.TryRemove(new KeyValuePair<BackendEndpoint, long>(endpoint, until));
+        return false;
     }
 
     public async ValueTask DisposeAsync()
@@ -166,7 +223,7 @@ internal sealed class Backend : IAsyncDisposable
                 {
                     backend.Eject(endpoint, ex);
                     (tried ??= []).Add(endpoint);
-                    var next = tried.Count < backend.Endpoints.Count ? backend.Pick(tried).Endpoint : null;
+                    var next = backend.PickOther(tried).Endpoint;
                     if (next is null)
                     {
                         throw new BackendUnavailableException(backend.Name, tried, ex);
@@ -179,7 +236,7 @@ internal sealed class Backend : IAsyncDisposable
                 {
                     mayResend = false;
                     (tried ??= []).Add(endpoint);
-                    if (backend.Pick(tried).Endpoint is not { } next)
+                    if (backend.PickOther(tried).Endpoint is not { } next)
                     {
                         throw; // no other endpoint: the failure stands
                     }
