@@ -27,6 +27,7 @@ internal sealed class RawBackend : IAsyncDisposable
     private readonly ConcurrentQueue<Socket> _sockets = new();
     private readonly Task _acceptLoop;
     private int _requests;
+    private int _abandoned;
 
     private RawBackend(RawBackendBehavior behavior, bool http2, X509Certificate2? certificate, TimeSpan delay)
     {
@@ -43,6 +44,11 @@ internal sealed class RawBackend : IAsyncDisposable
 
     /// <summary>Requests read in full (HTTP/1.1 request heads, HTTP/2 HEADERS frames that open a stream).</summary>
     public int RequestCount => Volatile.Read(ref _requests);
+
+    /// <summary>
+    /// Requests the client gave up on while this backend hung: the HTTP/1.1 connection closed, or an HTTP/2 RST_STREAM.
+    /// </summary>
+    public int AbandonedCount => Volatile.Read(ref _abandoned);
 
     /// <summary>TCP connections accepted.</summary>
     public int ConnectionCount => _sockets.Count;
@@ -161,12 +167,28 @@ internal sealed class RawBackend : IAsyncDisposable
                 await CloseAfterDelayAsync(socket);
                 break;
             case RawBackendBehavior.Hang:
-                await Task.Delay(Timeout.Infinite, _stop.Token);
+                try
+                {
+                    while (await stream.ReadAsync(buffer, _stop.Token) > 0)
+                    {
+                        // a client that gave up sends nothing more; it closes
+                    }
+                }
+                catch (IOException)
+                {
+                    // reset: given up as well
+                }
+
+                Interlocked.Increment(ref _abandoned);
                 break;
             case RawBackendBehavior.ResetMidBody:
                 await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4096\r\n\r\n" + new string('x', 100)), _stop.Token);
                 await stream.FlushAsync(_stop.Token);
-                Reset(socket);
+
+                // A close, not a reset: on Linux a reset discards what the peer has not read yet, which could be the
+                // status line itself. Either way the declared body never completes.
+                socket.Shutdown(SocketShutdown.Both);
+                socket.Close();
                 break;
         }
     }
@@ -200,6 +222,10 @@ internal sealed class RawBackend : IAsyncDisposable
             {
                 Interlocked.Increment(ref _requests);
             }
+            else if (type == 0x3)
+            {
+                Interlocked.Increment(ref _abandoned); // RST_STREAM
+            }
 
             var requestComplete = (type is 0x0 or 0x1) && (flags & 0x1) != 0; // END_STREAM on HEADERS or DATA
             if (!requestComplete)
@@ -217,8 +243,27 @@ internal sealed class RawBackend : IAsyncDisposable
                 case RawBackendBehavior.ResetMidBody:
                     await WriteFrameAsync(stream, type: 0x1, flags: 0x4, streamId, [0x88]); // HEADERS, END_HEADERS, ":status: 200" (static index 8)
                     await WriteFrameAsync(stream, type: 0x0, flags: 0, streamId, Encoding.ASCII.GetBytes(new string('x', 100))); // DATA, no END_STREAM
+                    await WriteFrameAsync(stream, type: 0x6, flags: 0, streamId: 0, new byte[8]); // PING
+
+                    // Frames are read in order: the PING's ACK proves the client has the headers and the partial body,
+                    // which a reset would otherwise discard from its receive buffer.
+                    await SkipUntilPingAckAsync(stream, header);
                     Reset(socket);
                     return;
+            }
+        }
+    }
+
+    private async Task SkipUntilPingAckAsync(Stream stream, byte[] header)
+    {
+        while (true)
+        {
+            await stream.ReadExactlyAsync(header, _stop.Token);
+            var payload = new byte[(header[0] << 16) | (header[1] << 8) | header[2]];
+            await stream.ReadExactlyAsync(payload, _stop.Token);
+            if (header[3] == 0x6 && (header[4] & 0x1) != 0)
+            {
+                return;
             }
         }
     }

@@ -9,6 +9,9 @@ internal enum RawBackendBehavior
     /// <summary>Never answers; the connection stays open until the backend is disposed.</summary>
     Hang,
 
-    /// <summary>Sends a 200 with a declared 4 KiB body, 100 bytes of it, then resets the connection (RST).</summary>
+    /// <summary>
+    /// Starts a 200 answer and sends 100 bytes of its body, then ends the connection: HTTP/1.1 closes it (4 KiB were
+    /// declared), HTTP/2 resets it (RST) once the client has acknowledged a PING sent after the partial body.
+    /// </summary>
     ResetMidBody,
 }
