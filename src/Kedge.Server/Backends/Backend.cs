@@ -19,10 +19,10 @@ internal sealed class Backend : IAsyncDisposable
     private readonly ConcurrentDictionary<BackendEndpoint, long> _ejectedUntil = new();
     private volatile BackendEndpoint[] _endpoints = [];
     private long _next = -1;
+    private long _ejectionsEnd; // when the last ejection ends (timestamp); before that, some endpoint may be out
 
     public Backend(string name, bool isGrpc, BackendOptions options, IBackendResolver resolver, TimeSpan ejectFor, TimeProvider timeProvider, ILogger logger, KedgeMetrics? metrics = null)
     {
-        _metrics = metrics;
         Name = name;
         IsGrpc = isGrpc;
         Options = options;
@@ -30,6 +30,7 @@ internal sealed class Backend : IAsyncDisposable
         _resolver = resolver;
         _timeProvider = timeProvider;
         _logger = logger;
+        _metrics = metrics;
         UsesTls = options.Tls is not null;
         Invoker = new HttpMessageInvoker(new LoadBalancingHandler(this, BackendHandlerFactory.Create(options.Tls, timeProvider, logger)), disposeHandler: true);
     }
@@ -72,12 +73,13 @@ internal sealed class Backend : IAsyncDisposable
 
         // A long never wraps in practice (an int did after 2^32 requests, with a jump in the rotation).
         var turn = (ulong)Interlocked.Increment(ref _next);
-        if (_ejectedUntil.IsEmpty)
+        var now = _timeProvider.GetTimestamp();
+        if (now >= Volatile.Read(ref _ejectionsEnd))
         {
+            // No endpoint is ejected: the common case reads no dictionary (ConcurrentDictionary.IsEmpty would lock).
             return new PickResult(endpoints[(int)(turn % (ulong)endpoints.Length)], PickFailure.None);
         }
 
-        var now = _timeProvider.GetTimestamp();
         var inRotation = 0;
         foreach (var endpoint in endpoints)
         {
@@ -137,7 +139,16 @@ internal sealed class Backend : IAsyncDisposable
             return;
         }
 
-        _ejectedUntil[endpoint] = _timeProvider.GetTimestamp() + (long)(EjectFor.TotalSeconds * _timeProvider.TimestampFrequency);
+        var until = _timeProvider.GetTimestamp() + (long)(EjectFor.TotalSeconds * _timeProvider.TimestampFrequency);
+        _ejectedUntil[endpoint] = until;
+        for (var end = Volatile.Read(ref _ejectionsEnd); end < until; end = Volatile.Read(ref _ejectionsEnd))
+        {
+            if (Interlocked.CompareExchange(ref _ejectionsEnd, until, end) == end)
+            {
+                break;
+            }
+        }
+
         KedgeServerLog.EndpointEjected(_logger, endpoint.Authority, Name, EjectFor, cause);
     }
 
@@ -153,7 +164,7 @@ internal sealed class Backend : IAsyncDisposable
             return true;
         }
 
-        // Expired: forget it (unless it was ejected again meanwhile), so the common path needs no clock.
+        // Expired: forget it (unless it was ejected again meanwhile).
         _ejectedUntil.TryRemove(new KeyValuePair<BackendEndpoint, long>(endpoint, until));
         return false;
     }

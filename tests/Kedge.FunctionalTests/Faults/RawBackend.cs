@@ -24,6 +24,7 @@ internal sealed class RawBackend : IAsyncDisposable
     private readonly X509Certificate2? _certificate;
     private readonly TimeSpan _delay;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _resetAllowed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentQueue<Socket> _sockets = new();
     private readonly Task _acceptLoop;
     private int _requests;
@@ -49,6 +50,9 @@ internal sealed class RawBackend : IAsyncDisposable
     /// Requests the client gave up on while this backend hung: the HTTP/1.1 connection closed, or an HTTP/2 RST_STREAM.
     /// </summary>
     public int AbandonedCount => Volatile.Read(ref _abandoned);
+
+    /// <summary>Lets <see cref="RawBackendBehavior.ResetMidBody"/> reset its connections (it holds them until then).</summary>
+    public void AllowReset() => _resetAllowed.TrySetResult();
 
     /// <summary>TCP connections accepted.</summary>
     public int ConnectionCount => _sockets.Count;
@@ -184,11 +188,7 @@ internal sealed class RawBackend : IAsyncDisposable
             case RawBackendBehavior.ResetMidBody:
                 await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4096\r\n\r\n" + new string('x', 100)), _stop.Token);
                 await stream.FlushAsync(_stop.Token);
-
-                // A close, not a reset: on Linux a reset discards what the peer has not read yet, which could be the
-                // status line itself. Either way the declared body never completes.
-                socket.Shutdown(SocketShutdown.Both);
-                socket.Close();
+                await ResetWhenAllowedAsync(socket);
                 break;
         }
     }
@@ -243,29 +243,21 @@ internal sealed class RawBackend : IAsyncDisposable
                 case RawBackendBehavior.ResetMidBody:
                     await WriteFrameAsync(stream, type: 0x1, flags: 0x4, streamId, [0x88]); // HEADERS, END_HEADERS, ":status: 200" (static index 8)
                     await WriteFrameAsync(stream, type: 0x0, flags: 0, streamId, Encoding.ASCII.GetBytes(new string('x', 100))); // DATA, no END_STREAM
-                    await WriteFrameAsync(stream, type: 0x6, flags: 0, streamId: 0, new byte[8]); // PING
-
-                    // Frames are read in order: the PING's ACK proves the client has the headers and the partial body,
-                    // which a reset would otherwise discard from its receive buffer.
-                    await SkipUntilPingAckAsync(stream, header);
-                    Reset(socket);
+                    await ResetWhenAllowedAsync(socket);
                     return;
             }
         }
     }
 
-    private async Task SkipUntilPingAckAsync(Stream stream, byte[] header)
+    private async Task ResetWhenAllowedAsync(Socket socket)
     {
-        while (true)
-        {
-            await stream.ReadExactlyAsync(header, _stop.Token);
-            var payload = new byte[(header[0] << 16) | (header[1] << 8) | header[2]];
-            await stream.ReadExactlyAsync(payload, _stop.Token);
-            if (header[3] == 0x6 && (header[4] & 0x1) != 0)
-            {
-                return;
-            }
-        }
+        // Held until the test has seen the answer start at the caller: on Linux a reset discards what the peer has not
+        // read yet, which could otherwise be the status line itself.
+        await _resetAllowed.Task.WaitAsync(_stop.Token);
+
+        // Linger 0: close sends RST instead of FIN.
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Close();
     }
 
     private async Task CloseAfterDelayAsync(Socket socket)
@@ -277,13 +269,6 @@ internal sealed class RawBackend : IAsyncDisposable
 
         // A graceful close (FIN), exactly what a backend that gives up without answering does.
         socket.Shutdown(SocketShutdown.Both);
-        socket.Close();
-    }
-
-    private static void Reset(Socket socket)
-    {
-        // Linger 0: close sends RST instead of FIN.
-        socket.LingerState = new LingerOption(true, 0);
         socket.Close();
     }
 

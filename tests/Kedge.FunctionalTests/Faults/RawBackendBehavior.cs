@@ -10,8 +10,8 @@ internal enum RawBackendBehavior
     Hang,
 
     /// <summary>
-    /// Starts a 200 answer and sends 100 bytes of its body, then ends the connection: HTTP/1.1 closes it (4 KiB were
-    /// declared), HTTP/2 resets it (RST) once the client has acknowledged a PING sent after the partial body.
+    /// Starts a 200 answer (HTTP/1.1 declares 4 KiB) and sends 100 bytes of its body, then, once
+    /// <see cref="RawBackend.AllowReset"/> is called, resets the connection (RST).
     /// </summary>
     ResetMidBody,
 }
