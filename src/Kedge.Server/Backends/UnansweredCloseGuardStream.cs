@@ -98,6 +98,8 @@ internal sealed class UnansweredCloseGuardStream(Stream inner) : Stream
         base.Dispose(disposing);
     }
 
+    // Pooled: most socket reads complete later, and this runs for every read of every HTTP/1.1 backend response.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> AwaitAsync(ValueTask<int> read, int requested) => Observe(await read, requested);
 
     private int Observe(int read, int requested)

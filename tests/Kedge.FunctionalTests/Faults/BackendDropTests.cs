@@ -19,6 +19,7 @@ public sealed class BackendDropTests : IAsyncLifetime
     private readonly TestCertificateAuthority _backendCa = TestCertificateAuthority.Create("Backend CA");
     private readonly List<RawBackend> _backends = [];
     private readonly Dictionary<string, RawBackend[]> _byHost = [];
+    private readonly TestDnsServer _dns = new();
     private KedgeServerFixture _kedge = null!;
 
     public async Task InitializeAsync()
@@ -28,12 +29,18 @@ public sealed class BackendDropTests : IAsyncLifetime
         var h1 = Start(RawBackendBehavior.ReadThenClose);
         var h1Slow = Start(RawBackendBehavior.ReadThenClose, delay: TimeSpan.FromMilliseconds(300));
         var h2 = Start(RawBackendBehavior.ReadThenClose, http2: true, certificate);
+        var h1Tls = Start(RawBackendBehavior.ReadThenClose, http2: false, certificate);
         var grpc = Start(RawBackendBehavior.ReadThenClose, http2: true);
         RawBackend[] h1Pair = [Start(RawBackendBehavior.ReadThenClose), Start(RawBackendBehavior.ReadThenClose)];
         RawBackend[] h2Pair = [Start(RawBackendBehavior.ReadThenClose, http2: true, certificate), Start(RawBackendBehavior.ReadThenClose, http2: true, certificate)];
         _byHost["h1.drop.kedge"] = [h1];
         _byHost["h1-slow.drop.kedge"] = [h1Slow];
         _byHost["h2.drop.kedge"] = [h2];
+        _byHost["h1-tls.drop.kedge"] = [h1Tls];
+        _byHost["grpc.drop.kedge"] = [grpc];
+        var adhoc = Start(RawBackendBehavior.ReadThenClose);
+        _byHost["orders.adhoc.test"] = [adhoc];
+        _dns.Addresses["orders.adhoc.test"] = [IPAddress.Loopback];
         _byHost["h1.resend.kedge"] = h1Pair;
         _byHost["h2.resend.kedge"] = h2Pair;
         var routing = new KedgeServerOptions
@@ -43,6 +50,7 @@ public sealed class BackendDropTests : IAsyncLifetime
                 new() { Backend = "h1", Host = "h1.drop.kedge" },
                 new() { Backend = "h1_slow", Host = "h1-slow.drop.kedge" },
                 new() { Backend = "h2", Host = "h2.drop.kedge" },
+                new() { Backend = "h1_tls", Host = "h1-tls.drop.kedge" },
                 new() { Backend = "h1_pair", Host = "h1.resend.kedge", ResendIdempotentOnce = true },
                 new() { Backend = "h2_pair", Host = "h2.resend.kedge", ResendIdempotentOnce = true },
             ],
@@ -52,12 +60,14 @@ public sealed class BackendDropTests : IAsyncLifetime
                 new() { Name = "h1", Static = new() { Addresses = [$"127.0.0.1:{h1.Port}"] } },
                 new() { Name = "h1_slow", Static = new() { Addresses = [$"127.0.0.1:{h1Slow.Port}"] } },
                 new() { Name = "h2", Static = new() { Addresses = [$"127.0.0.1:{h2.Port}"] }, Tls = new() { InsecureSkipVerify = true } },
+                new() { Name = "h1_tls", Static = new() { Addresses = [$"127.0.0.1:{h1Tls.Port}"] }, Tls = new() { InsecureSkipVerify = true } }, // ALPN http/1.1 only
                 new() { Name = "h1_pair", Static = new() { Addresses = [.. h1Pair.Select(b => $"127.0.0.1:{b.Port}")] } },
                 new() { Name = "h2_pair", Static = new() { Addresses = [.. h2Pair.Select(b => $"127.0.0.1:{b.Port}")] }, Tls = new() { InsecureSkipVerify = true } },
             ],
             GrpcBackends = [new() { Name = "grpc", Static = new() { Addresses = [$"127.0.0.1:{grpc.Port}"] } }],
+            HttpAdhocRules = [new() { DnsNameMatcher = "*.adhoc.test", Port = new() { Default = adhoc.Port, Allowed = [adhoc.Port] }, AllowedReservedNetworks = ["127.0.0.0/8"] }],
         };
-        _kedge = await KedgeServerFixture.StartAsync(_logs, routing);
+        _kedge = await KedgeServerFixture.StartAsync(_logs, routing, settings => settings.DnsServers = [_dns.EndPoint.ToString()]);
     }
 
     public async Task DisposeAsync()
@@ -68,6 +78,7 @@ public sealed class BackendDropTests : IAsyncLifetime
             await backend.DisposeAsync();
         }
 
+        await _dns.DisposeAsync();
         _backendCa.Dispose();
         _logs.Dispose();
     }
@@ -80,6 +91,9 @@ public sealed class BackendDropTests : IAsyncLifetime
     [InlineData("h1.drop.kedge", "POST", false, "2.0")] // over HTTP/2 a body-less POST carries no Content-Length
     [InlineData("h1.drop.kedge", "POST", true, "1.1")]
     [InlineData("h1-slow.drop.kedge", "GET", false, "1.1")]
+    [InlineData("h1-tls.drop.kedge", "GET", false, "2.0")]
+    [InlineData("h1-tls.drop.kedge", "DELETE", false, "1.1")]
+    [InlineData("orders.adhoc.test", "GET", false, "1.1")] // an adhoc destination: its own connection pool, same guard
     [InlineData("h2.drop.kedge", "GET", false, "1.1")]
     [InlineData("h2.drop.kedge", "DELETE", false, "2.0")]
     [InlineData("h2.drop.kedge", "POST", false, "2.0")]
@@ -151,7 +165,7 @@ public sealed class BackendDropTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<RpcException>(() => new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "once" }).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
-        Assert.Equal(1, _backends[3].RequestCount);
+        Assert.Equal(1, Received("grpc.drop.kedge"));
     }
 
     private int Received(string host) => _byHost[host].Sum(b => b.RequestCount);
