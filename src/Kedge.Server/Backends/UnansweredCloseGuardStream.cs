@@ -8,7 +8,8 @@ namespace Kedge.Server.Backends;
 /// the connection (FIN) before the first byte of its answer, SocketsHttpHandler treats a request without content as
 /// safe to retry (it assumes an idle connection closed by the server) and sends it again, up to 3 more times, on new
 /// connections — so a backend that reads a request and closes received it 4 times. This stream turns that end of
-/// stream into an <see cref="IOException"/> when request bytes were written since the last answer byte: the request
+/// stream into an <see cref="HttpIOException"/> (<see cref="HttpRequestError.ResponseEnded"/>), which the handler does
+/// not retry, when request bytes were written since the last answer byte: the request
 /// may have been read, so the failure is reported and never resent. An end of stream seen before any byte of the
 /// request was written (the idle-connection race the handler's retry exists for) is still passed on as such: then
 /// nothing was sent and the handler's retry is safe.
