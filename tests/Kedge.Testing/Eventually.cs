@@ -15,18 +15,18 @@ public static class Eventually
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
 
     /// <summary>Waits until <paramref name="condition"/> returns true; exceptions count as "not yet".</summary>
-    public static Task TrueAsync(Func<bool> condition, TimeSpan? timeout = null, string? because = null)
-        => TrueAsync(() => Task.FromResult(condition()), timeout, because);
+    public static Task TrueAsync(Func<bool> condition, string? because = null, TimeSpan? timeout = null)
+        => TrueAsync(() => Task.FromResult(condition()), because, timeout);
 
     /// <summary>Waits until <paramref name="condition"/> returns true; exceptions count as "not yet".</summary>
-    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
-        => await ValueAsync(condition, static ok => ok, timeout, because);
+    public static async Task TrueAsync(Func<Task<bool>> condition, string? because = null, TimeSpan? timeout = null)
+        => await ValueAsync(condition, static ok => ok, because, timeout);
 
     /// <summary>
     /// Waits until <paramref name="attempt"/> returns a value that satisfies <paramref name="accept"/>, and returns
     /// it. Exceptions from the attempt count as "not yet" until the deadline, then fail the wait.
     /// </summary>
-    public static async Task<T> ValueAsync<T>(Func<Task<T>> attempt, Func<T, bool> accept, TimeSpan? timeout = null, string? because = null)
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> attempt, Func<T, bool> accept, string? because = null, TimeSpan? timeout = null)
     {
         var limit = timeout ?? DefaultTimeout;
         var watch = Stopwatch.StartNew();
@@ -52,10 +52,9 @@ public static class Eventually
 
             if (watch.Elapsed >= limit)
             {
-                var what = because ?? "the condition";
                 var last = lastError is not null ? $"last error: {lastError.GetType().Name}: {lastError.Message}"
                     : haveValue ? $"last value: {lastValue}" : "no attempt finished";
-                throw new XunitException($"{what} did not hold within {limit.TotalSeconds:0.#} s; {last}", lastError);
+                throw new XunitException($"Waited {limit.TotalSeconds:0.#} s in vain: {because ?? "the condition did not hold"}; {last}", lastError);
             }
 
             await Task.Delay(PollInterval);
@@ -63,6 +62,6 @@ public static class Eventually
     }
 
     /// <summary>Waits until <paramref name="attempt"/> succeeds (does not throw) and returns its value.</summary>
-    public static Task<T> SucceedsAsync<T>(Func<Task<T>> attempt, TimeSpan? timeout = null, string? because = null)
-        => ValueAsync(attempt, static _ => true, timeout, because);
+    public static Task<T> SucceedsAsync<T>(Func<Task<T>> attempt, string? because = null, TimeSpan? timeout = null)
+        => ValueAsync(attempt, static _ => true, because, timeout);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Kedge.Server.Configuration;
+using Kedge.Server.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace Kedge.Server.Backends;
@@ -14,11 +15,13 @@ internal sealed class Backend : IAsyncDisposable
     private readonly IBackendResolver _resolver;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly KedgeMetrics? _metrics;
     private readonly ConcurrentDictionary<BackendEndpoint, long> _ejectedUntil = new();
     private volatile BackendEndpoint[] _endpoints = [];
-    private int _next = -1;
+    private long _next = -1;
+    private long _ejectionsEnd; // when the last ejection ends (timestamp); before that, some endpoint may be out
 
-    public Backend(string name, bool isGrpc, BackendOptions options, IBackendResolver resolver, TimeSpan ejectFor, TimeProvider timeProvider, ILogger logger)
+    public Backend(string name, bool isGrpc, BackendOptions options, IBackendResolver resolver, TimeSpan ejectFor, TimeProvider timeProvider, ILogger logger, KedgeMetrics? metrics = null)
     {
         Name = name;
         IsGrpc = isGrpc;
@@ -27,6 +30,7 @@ internal sealed class Backend : IAsyncDisposable
         _resolver = resolver;
         _timeProvider = timeProvider;
         _logger = logger;
+        _metrics = metrics;
         UsesTls = options.Tls is not null;
         Invoker = new HttpMessageInvoker(new LoadBalancingHandler(this, BackendHandlerFactory.Create(options.Tls, timeProvider, logger)), disposeHandler: true);
     }
@@ -41,7 +45,10 @@ internal sealed class Backend : IAsyncDisposable
 
     public TimeSpan EjectFor { get; }
 
-    /// <summary>The client for this backend's endpoints (retries a connect failure on another endpoint).</summary>
+    /// <summary>
+    /// The client for this backend's endpoints: retries a connect failure on another endpoint, and resends a dropped
+    /// body-less idempotent request once when the route allows it (<see cref="ResendIdempotentOnceOption"/>).
+    /// </summary>
     public HttpMessageInvoker Invoker { get; }
 
     public IReadOnlyList<BackendEndpoint> Endpoints => _endpoints;
@@ -51,8 +58,58 @@ internal sealed class Backend : IAsyncDisposable
     /// <summary>The destination prefix for an endpoint: <c>http(s)://host:port</c>.</summary>
     public string PrefixFor(BackendEndpoint endpoint) => (UsesTls ? "https://" : "http://") + endpoint.Authority;
 
-    /// <summary>Picks the next endpoint round robin, skipping ejected ones and <paramref name="exclude"/>.</summary>
-    public PickResult Pick(ICollection<BackendEndpoint>? exclude = null)
+    /// <summary>
+    /// Picks the next endpoint round robin over the endpoints in rotation (not ejected). One turn per request: the turn
+    /// indexes the endpoints in rotation, so an ejected endpoint's share is spread evenly over the others instead of all
+    /// going to its neighbour, and serial requests over N healthy endpoints give each exactly 1/N.
+    /// </summary>
+    public PickResult Pick()
+    {
+        var endpoints = _endpoints;
+        if (endpoints.Length == 0)
+        {
+            return new PickResult(null, PickFailure.NoEndpoints);
+        }
+
+        // A long never wraps in practice (an int did after 2^32 requests, with a jump in the rotation).
+        var turn = (ulong)Interlocked.Increment(ref _next);
+        var now = _timeProvider.GetTimestamp();
+        if (now >= Volatile.Read(ref _ejectionsEnd))
+        {
+            // No endpoint is ejected: the common case reads no dictionary (ConcurrentDictionary.IsEmpty would lock).
+            return new PickResult(endpoints[(int)(turn % (ulong)endpoints.Length)], PickFailure.None);
+        }
+
+        var inRotation = 0;
+        foreach (var endpoint in endpoints)
+        {
+            inRotation += IsEjected(endpoint, now) ? 0 : 1;
+        }
+
+        if (inRotation == 0)
+        {
+            return new PickResult(null, PickFailure.AllFailing);
+        }
+
+        var wanted = (int)(turn % (ulong)inRotation);
+        foreach (var endpoint in endpoints)
+        {
+            if (!IsEjected(endpoint, now) && wanted-- == 0)
+            {
+                return new PickResult(endpoint, PickFailure.None);
+            }
+        }
+
+        // Ejected between the two passes: take the first one still in rotation.
+        return PickOther([]);
+    }
+
+    /// <summary>
+    /// For a retry: the first endpoint in rotation after the last of <paramref name="tried"/> (in list order) that is not
+    /// in <paramref name="tried"/>. It takes no round-robin turn, so a retry does not shift the rotation of the requests
+    /// that follow.
+    /// </summary>
+    public PickResult PickOther(IReadOnlyCollection<BackendEndpoint> tried)
     {
         var endpoints = _endpoints;
         if (endpoints.Length == 0)
@@ -61,21 +118,14 @@ internal sealed class Backend : IAsyncDisposable
         }
 
         var now = _timeProvider.GetTimestamp();
-        var start = Interlocked.Increment(ref _next);
-        for (var i = 0; i < endpoints.Length; i++)
+        var after = tried.Count == 0 ? -1 : Array.IndexOf(endpoints, tried.Last());
+        for (var i = 1; i <= endpoints.Length; i++)
         {
-            var candidate = endpoints[(int)((uint)(start + i) % (uint)endpoints.Length)];
-            if (exclude is not null && exclude.Contains(candidate))
+            var candidate = endpoints[(after + i + endpoints.Length) % endpoints.Length];
+            if (!tried.Contains(candidate) && !IsEjected(candidate, now))
             {
-                continue;
+                return new PickResult(candidate, PickFailure.None);
             }
-
-            if (_ejectedUntil.TryGetValue(candidate, out var until) && now < until)
-            {
-                continue;
-            }
-
-            return new PickResult(candidate, PickFailure.None);
         }
 
         return new PickResult(null, PickFailure.AllFailing);
@@ -89,8 +139,34 @@ internal sealed class Backend : IAsyncDisposable
             return;
         }
 
-        _ejectedUntil[endpoint] = _timeProvider.GetTimestamp() + (long)(EjectFor.TotalSeconds * _timeProvider.TimestampFrequency);
+        var until = _timeProvider.GetTimestamp() + (long)(EjectFor.TotalSeconds * _timeProvider.TimestampFrequency);
+        _ejectedUntil[endpoint] = until;
+        for (var end = Volatile.Read(ref _ejectionsEnd); end < until; end = Volatile.Read(ref _ejectionsEnd))
+        {
+            if (Interlocked.CompareExchange(ref _ejectionsEnd, until, end) == end)
+            {
+                break;
+            }
+        }
+
         KedgeServerLog.EndpointEjected(_logger, endpoint.Authority, Name, EjectFor, cause);
+    }
+
+    private bool IsEjected(BackendEndpoint endpoint, long now)
+    {
+        if (!_ejectedUntil.TryGetValue(endpoint, out var until))
+        {
+            return false;
+        }
+
+        if (now < until)
+        {
+            return true;
+        }
+
+        // Expired: forget it (unless it was ejected again meanwhile).
+        _ejectedUntil.TryRemove(new KeyValuePair<BackendEndpoint, long>(endpoint, until));
+        return false;
     }
 
     public async ValueTask DisposeAsync()
@@ -124,8 +200,16 @@ internal sealed class Backend : IAsyncDisposable
     internal readonly record struct PickResult(BackendEndpoint? Endpoint, PickFailure Failure);
 
     /// <summary>
-    /// Retries a request whose connection could not be established on another endpoint, ejecting the failed one. Only
-    /// connect failures are retried: nothing of the request has been sent then, so a retry cannot repeat it.
+    /// Sends a request to the endpoint the proxy picked and decides what may be sent again when that fails:
+    /// <list type="bullet">
+    /// <item>A connect failure (nothing was sent) is retried on another endpoint, each endpoint at most once, and the
+    /// failed endpoint is ejected.</item>
+    /// <item>Anything after that — the connection closed or reset before an answer — may have reached the backend, so the
+    /// request is not sent again, unless the route opted in (<see cref="ResendIdempotentOnceOption"/>) and the request is
+    /// idempotent and has no body: then it is resent once, on another endpoint.</item>
+    /// </list>
+    /// SocketsHttpHandler's own resend of such requests is stopped below this handler, by
+    /// <see cref="UnansweredCloseGuardStream"/>.
     /// </summary>
     private sealed class LoadBalancingHandler(Backend backend, HttpMessageHandler inner) : DelegatingHandler(inner)
     {
@@ -138,6 +222,7 @@ internal sealed class Backend : IAsyncDisposable
                 return await base.SendAsync(request, cancellationToken);
             }
 
+            var mayResend = request.Options.TryGetValue(ResendIdempotentOnceOption, out var optedIn) && optedIn && IsIdempotentWithoutBody(request);
             List<BackendEndpoint>? tried = null;
             while (true)
             {
@@ -149,17 +234,36 @@ internal sealed class Backend : IAsyncDisposable
                 {
                     backend.Eject(endpoint, ex);
                     (tried ??= []).Add(endpoint);
-                    var next = tried.Count < backend.Endpoints.Count ? backend.Pick(tried).Endpoint : null;
+                    var next = backend.PickOther(tried).Endpoint;
                     if (next is null)
                     {
                         throw new BackendUnavailableException(backend.Name, tried, ex);
                     }
 
-                    endpoint = next;
-                    request.Options.Set(EndpointOption, endpoint);
-                    request.RequestUri = new Uri(backend.PrefixFor(endpoint) + request.RequestUri!.PathAndQuery);
+                    backend._metrics?.BackendRetried(backend.Name, "connect");
+                    endpoint = Redirect(request, next);
+                }
+                catch (Exception ex) when (mayResend && IsDroppedUnanswered(ex, cancellationToken))
+                {
+                    mayResend = false;
+                    (tried ??= []).Add(endpoint);
+                    if (backend.PickOther(tried).Endpoint is not { } next)
+                    {
+                        throw; // no other endpoint: the failure stands
+                    }
+
+                    KedgeServerLog.RequestResent(backend._logger, request.Method.Method, backend.Name, endpoint.Authority, next.Authority, ex);
+                    backend._metrics?.BackendRetried(backend.Name, "resend_idempotent");
+                    endpoint = Redirect(request, next);
                 }
             }
+        }
+
+        private BackendEndpoint Redirect(HttpRequestMessage request, BackendEndpoint next)
+        {
+            request.Options.Set(EndpointOption, next);
+            request.RequestUri = new Uri(backend.PrefixFor(next) + request.RequestUri!.PathAndQuery);
+            return next;
         }
 
         /// <summary>
@@ -170,7 +274,24 @@ internal sealed class Backend : IAsyncDisposable
             => !cancellationToken.IsCancellationRequested
                 && (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
                     || (ex is OperationCanceledException && ex.InnerException is TimeoutException));
+
+        /// <summary>
+        /// The connection was closed or reset, or the HTTP/2 stream reset, before any response: the backend may or may
+        /// not have processed the request. (A malformed answer is an answer, and is not resent.)
+        /// </summary>
+        private static bool IsDroppedUnanswered(Exception ex, CancellationToken cancellationToken)
+            => !cancellationToken.IsCancellationRequested
+                && ex is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.HttpProtocolError or HttpRequestError.Unknown };
+
+        /// <summary>RFC 9110 §9.2.2's idempotent methods, and no request body to replay (YARP sets no content then).</summary>
+        private static bool IsIdempotentWithoutBody(HttpRequestMessage request)
+            => request.Content is null
+                && (request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Options
+                    || request.Method == HttpMethod.Trace || request.Method == HttpMethod.Put || request.Method == HttpMethod.Delete);
     }
+
+    /// <summary>Set by the proxy when the route allows one resend of a dropped body-less idempotent request.</summary>
+    internal static readonly HttpRequestOptionsKey<bool> ResendIdempotentOnceOption = new("Kedge.ResendIdempotentOnce");
 
     /// <summary>The endpoint a forwarded request was sent to (set by the proxy, updated on retries).</summary>
     internal static readonly HttpRequestOptionsKey<BackendEndpoint> EndpointOption = new("Kedge.BackendEndpoint");

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Kedge.Server.Backends;
 
 /// <summary>
-/// Builds the connection handler for a backend: warm pooled connections, optional TLS/mTLS, never a proxy. The CA file
+/// Builds the connection handler for a backend: warm pooled connections, optional TLS/mTLS, never a proxy, and never a
+/// resend of a request the backend may have read (<see cref="UnansweredCloseGuardStream"/>). The CA file
 /// and the client certificate are re-read when their content changes (a Kubernetes secret update), without a restart:
 /// new connections use the new files.
 /// </summary>
@@ -30,6 +31,7 @@ internal static class BackendHandlerFactory
             ConnectTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             ActivityHeadersPropagator = null,
+            PlaintextStreamFilter = UnansweredCloseGuardStream.Filter,
         };
 
         if (tls is not null)

@@ -183,7 +183,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
                 continue;
             }
 
-            var backend = new Backend(name, isGrpc, options, CreateResolver(options), _settings.FailedTargetBackoff, _timeProvider, _loggerFactory.CreateLogger($"Kedge.Server.Backends.{name}"));
+            var backend = new Backend(name, isGrpc, options, CreateResolver(options), _settings.FailedTargetBackoff, _timeProvider, _loggerFactory.CreateLogger($"Kedge.Server.Backends.{name}"), _metrics);
             built.Add(backend);
             await backend.StartAsync(cancellationToken);
             result[name] = backend;

@@ -38,6 +38,10 @@ internal static partial class KedgeServerOptionsValidator
 
             CheckHeaderNames(route.Headers.Keys, $"{key}:Headers", "header name", errors);
             CheckAuthorization(route.Authorization, $"{key}:Authorization", settings, errors);
+            if (route.ResendIdempotentOnce && options.HttpBackends.FirstOrDefault(b => b.Name == route.Backend)?.Static is { Addresses.Count: 1 } single)
+            {
+                errors.Add($"{key}:ResendIdempotentOnce: backend '{route.Backend}' has the one static address {single.Addresses[0]}, and a dropped request is only resent on another endpoint; add addresses or remove ResendIdempotentOnce.");
+            }
         }
 
         for (var i = 0; i < options.GrpcRoutes.Count; i++)

@@ -44,6 +44,7 @@ internal sealed class AdhocConnector : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
             ConnectCallback = ConnectAsync,
+            PlaintextStreamFilter = Backends.UnansweredCloseGuardStream.Filter,
         };
         Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
     }

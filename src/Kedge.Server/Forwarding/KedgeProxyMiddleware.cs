@@ -102,7 +102,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         }
 
         context.Response.Headers["x-kedge-backend-name"] = backend.Name;
-        return ForwardAsync(context, backend, backend.UsesTls ? TlsHttp : PlainHttp, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "http"), isGrpc: false, hostOverride);
+        return ForwardAsync(context, backend, backend.UsesTls ? TlsHttp : PlainHttp, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "http"), isGrpc: false, hostOverride, route.ResendIdempotentOnce);
     }
 
     private Task ProxyGrpcAsync(HttpContext context, KedgeSnapshot snapshot)
@@ -134,7 +134,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         }
 
         context.Response.Headers["x-kedge-backend-name"] = backend.Name;
-        return ForwardAsync(context, backend, Grpc, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "grpc"), isGrpc: true, hostOverride: null);
+        return ForwardAsync(context, backend, Grpc, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "grpc"), isGrpc: true, hostOverride: null, resendIdempotentOnce: false);
     }
 
     private async Task AuthorizeThenAsync(HttpContext context, AuthorizationPolicy policy, bool isGrpc, Func<Task> proceed)
@@ -146,7 +146,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
     }
 
     // Not async: one state machine fewer per request on the path every proxied request takes.
-    private Task ForwardAsync(HttpContext context, Backend backend, ForwarderRequestConfig config, RequestStats stats, bool isGrpc, string? hostOverride)
+    private Task ForwardAsync(HttpContext context, Backend backend, ForwarderRequestConfig config, RequestStats stats, bool isGrpc, string? hostOverride, bool resendIdempotentOnce)
     {
         var pick = backend.Pick();
         if (pick.Endpoint is null)
@@ -157,7 +157,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             return errors.ReportAsync(context, type, message, backend.Name, isGrpc, writeBody: false);
         }
 
-        var transformer = new KedgeTransformer(hostOverride, pick.Endpoint, adhocRule: null);
+        var transformer = new KedgeTransformer(hostOverride, pick.Endpoint, adhocRule: null, resendIdempotentOnce);
         return SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, transformer, config, backend.Name, stats, isGrpc);
     }
 

@@ -12,7 +12,8 @@ namespace Kedge.Server.Forwarding;
 /// <param name="hostOverride">The authority the backend must see instead of the Host header (absolute-form requests).</param>
 /// <param name="endpoint">The picked backend endpoint, for the load-balancing handler's retries and ejection.</param>
 /// <param name="adhocRule">The adhoc rule the request goes out under, for the adhoc connector's checks.</param>
-internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEndpoint? endpoint, Routing.AdhocRule? adhocRule) : HttpTransformer
+/// <param name="resendIdempotentOnce">The route's <c>ResendIdempotentOnce</c>, for the load-balancing handler.</param>
+internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEndpoint? endpoint, Routing.AdhocRule? adhocRule, bool resendIdempotentOnce = false) : HttpTransformer
 {
     public const string RequestIdHeader = "X-Kedge-Request-ID";
 
@@ -24,6 +25,10 @@ internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEnd
         if (endpoint is not null)
         {
             proxyRequest.Options.Set(Backends.Backend.EndpointOption, endpoint);
+            if (resendIdempotentOnce)
+            {
+                proxyRequest.Options.Set(Backends.Backend.ResendIdempotentOnceOption, true);
+            }
         }
         else if (adhocRule is not null)
         {

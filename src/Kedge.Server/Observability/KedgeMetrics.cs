@@ -12,6 +12,7 @@ internal sealed class KedgeMetrics : IDisposable
     private readonly Counter<long> _configReloadFailures;
     private readonly Counter<long> _httpBackendChanges;
     private readonly Counter<long> _grpcBackendChanges;
+    private readonly Counter<long> _backendRetries;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Route, string Backend, string Protocol), RequestStats> _stats = new();
 
     public KedgeMetrics(IMeterFactory meterFactory)
@@ -21,6 +22,7 @@ internal sealed class KedgeMetrics : IDisposable
         _configReloadFailures = _meter.CreateCounter<long>("kedge_config_reload_failures", description: "Configuration changes rejected as invalid.");
         _httpBackendChanges = _meter.CreateCounter<long>("kedge_http_backend_configuration_changes", description: "HTTP backends created, updated or removed by configuration changes.");
         _grpcBackendChanges = _meter.CreateCounter<long>("kedge_grpc_backend_configuration_changes", description: "gRPC backends created, updated or removed by configuration changes.");
+        _backendRetries = _meter.CreateCounter<long>("kedge_backend_retries", description: "Requests sent to another endpoint after a failure, by backend and reason (connect: nothing was sent; resend_idempotent: the route's ResendIdempotentOnce).");
         _meter.CreateObservableCounter("kedge_requests", () => _stats.Values.SelectMany(st => st.Counts().Select(c =>
             new Measurement<long>(c.Count, new("route", st.Route), new("backend_name", st.Backend), new("protocol", st.Protocol), new("code_class", c.CodeClass)))),
             description: "Proxied requests by route, backend, protocol and status class.");
@@ -36,6 +38,9 @@ internal sealed class KedgeMetrics : IDisposable
         => _proxyErrors.Add(1, new KeyValuePair<string, object?>("backend_name", backend), new KeyValuePair<string, object?>("type", type));
 
     public void ConfigReloadFailed() => _configReloadFailures.Add(1);
+
+    public void BackendRetried(string backend, string reason)
+        => _backendRetries.Add(1, new KeyValuePair<string, object?>("backend_name", backend), new KeyValuePair<string, object?>("reason", reason));
 
     public void BackendChanged(string backend, bool isGrpc, string action)
         => (isGrpc ? _grpcBackendChanges : _httpBackendChanges).Add(1, new("backend_name", backend), new("action", action));

@@ -200,7 +200,7 @@ public sealed class KedgeProcessTests : IAsyncLifetime
         return (serverCert, serverKey, clientCert, clientKey, caFile, director, backendPool);
     }
 
-    private static Process StartKedge(params string[] args) => StartKedge(new Dictionary<string, string>(), args);
+    internal static Process StartKedge(params string[] args) => StartKedge(new Dictionary<string, string>(), args);
 
     private static Process StartKedge(Dictionary<string, string> environment, params string[] args)
     {
@@ -234,16 +234,16 @@ public sealed class KedgeProcessTests : IAsyncLifetime
         }
     }
 
-    private static string Tail() => string.Join('\n', Output.TakeLast(25));
+    internal static string Tail() => string.Join('\n', Output.TakeLast(25));
 
-    private static int Sigterm(Process process)
+    internal static int Sigterm(Process process)
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         kill.WaitForExit();
         return kill.ExitCode;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Process kedge)
+    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, Process kedge)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
@@ -267,7 +267,7 @@ public sealed class KedgeProcessTests : IAsyncLifetime
         Assert.Fail("condition not met within 30 s");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

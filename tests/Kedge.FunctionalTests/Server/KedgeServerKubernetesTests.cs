@@ -263,7 +263,7 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
         var metrics = await Eventually.ValueAsync(
             () => admin.GetStringAsync("/metrics"),
             m => m.Contains("kedge_discovery_conflicting_claims{otel_scope_name=\"Kedge.Server\"} 1", StringComparison.Ordinal),
-            because: "the conflict gauge reads 1");
+            because: "the conflict gauge did not read 1");
         Assert.Contains("kedge_k8s_endpoints{otel_scope_name=\"Kedge.Server\",backend=\"first_a_80\"} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("second_b_80", metrics, StringComparison.Ordinal);
     }

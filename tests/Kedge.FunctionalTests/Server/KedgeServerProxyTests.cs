@@ -371,7 +371,7 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
         Assert.Equal("orders", response.Headers.GetValues("x-kedge-backend-name").Single());
     }
 
-    private static int ClosedPort()
+    internal static int ClosedPort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
