@@ -37,6 +37,10 @@ public static class KedgeServerApp
         ArgumentNullException.ThrowIfNull(settings);
         var settingsErrors = new List<string>();
         KedgeAuthSettingsValidator.Validate(settings, settingsErrors);
+        if (!Enum.IsDefined(settings.ForwardedHeaders))
+        {
+            settingsErrors.Add($"Kedge:Server:ForwardedHeaders: '{settings.ForwardedHeaders}' is not a mode; use Set (the default, for an edge) or Append (behind a proxy kedge trusts).");
+        }
         if (settingsErrors.Count > 0)
         {
             throw new InvalidOperationException("Invalid kedge settings:\n  - " + string.Join("\n  - ", settingsErrors));
