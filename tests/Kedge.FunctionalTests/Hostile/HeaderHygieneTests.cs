@@ -169,6 +169,52 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Contains("Kedge:Server:ForwardedHeaders: '7' is not a mode; use Set", error.Message, StringComparison.Ordinal);
     }
 
+    // Each form hides a second request where one parser would see a body and another a request. Kestrel refuses the
+    // ambiguous forms with 400; where it accepts one, its reading wins (Transfer-Encoding over Content-Length, and it then
+    // closes the connection, RFC 9112 §6.1) and kedge re-frames the request for the backend, so the backend never sees
+    // the hidden request as a request, nor the caller's framing headers.
+    [Theory]
+    [InlineData("two-content-lengths", 400, "POST /s HTTP/1.1\r\nHost: {0}\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n{1}")]
+    [InlineData("te-chunked-identity", 400, "POST /s HTTP/1.1\r\nHost: {0}\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n{1}")]
+    [InlineData("obs-fold", 400, "GET /s HTTP/1.1\r\nHost: {0}\r\nX-Folded: a\r\n b\r\n\r\n{1}")]
+    [InlineData("space-before-colon", 400, "GET /s HTTP/1.1\r\nHost: {0}\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n{1}")]
+    [InlineData("cl-and-te", 200, "POST /s HTTP/1.1\r\nHost: {0}\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n{1}")]
+    [InlineData("te-identity-chunked-cl", 200, "POST /s HTTP/1.1\r\nHost: {0}\r\nContent-Length: 5\r\nTransfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n{1}")]
+    public async Task Smuggling_AmbiguousFraming_RefusedOrReframedAndHiddenRequestNeverForwarded(string form, int status, string template)
+    {
+        var hidden = $"GET /smuggled HTTP/1.1\r\nHost: {Host}\r\nConnection: close\r\n\r\n";
+        var before = _backend.RequestCount;
+
+        var raw = await RawTlsClient.SendBytesAsync(_kedge.Server.ProxyPort, Encoding.ASCII.GetBytes(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Host, hidden)), _kedge.ClientCertificate, _kedge.Ca.Certificate);
+
+        var response = RawHttpResponse.Parse(raw);
+        Assert.True(response.Status == status, $"{form}: {raw}");
+        Assert.DoesNotContain("/smuggled", raw, StringComparison.Ordinal);
+        Assert.Equal(status == 200 ? 1 : 0, _backend.RequestCount - before);
+        if (status == 200)
+        {
+            var echo = response.Echo();
+            Assert.Equal("/s", echo.Path);
+            Assert.Equal("", echo.Body);
+            Assert.Empty(Leaked(echo, "Content-Length"));
+            Assert.Equal("close", response.Headers["Connection"]);
+        }
+    }
+
+    [Fact]
+    public async Task Smuggling_BareLineFeeds_AcceptedAsLineEndsAndEachRequestFramedByKedge()
+    {
+        // RFC 9112 §2.2 lets a recipient accept a bare LF as a line end; Kestrel does. The second request is then the
+        // caller's own pipelined request: kedge answers it separately and the backend sees two well-framed requests.
+        var raw = await RawTlsClient.SendBytesAsync(_kedge.Server.ProxyPort,
+            Encoding.ASCII.GetBytes($"GET /first HTTP/1.1\nHost: {Host}\nX-A: 1\n\nGET /second HTTP/1.1\nHost: {Host}\nConnection: close\n\n"),
+            _kedge.ClientCertificate, _kedge.Ca.Certificate);
+
+        Assert.Equal(2, raw.Split("HTTP/1.1 200 OK").Length - 1);
+        Assert.Equal("/first", RawHttpResponse.Parse(raw).Echo().Path);
+        Assert.Contains("\"path\":\"/second\"", raw, StringComparison.Ordinal);
+    }
+
     /// <summary>The named headers that reached the backend, with their values (empty when none did).</summary>
     private static string[] Leaked(EchoReport echo, params string[] names)
         => [.. names.Where(echo.Headers.ContainsKey).Select(name => $"{name}: {echo.Headers[name]}")];
