@@ -26,6 +26,13 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
         _ => "transport-unknown-error",
     };
 
+    /// <summary>
+    /// Whether the caller's request is the cause: an unknown name, a bad or refused port, a name that does not resolve,
+    /// missing or insufficient credentials, a refused destination. Such answers are logged at Debug only.
+    /// </summary>
+    public static bool IsCallerCaused(KedgeErrorType type)
+        => type is KedgeErrorType.NoRoute or KedgeErrorType.UnknownRouteError or KedgeErrorType.Unauthorized or KedgeErrorType.Forbidden;
+
     /// <summary>Replaces every character outside printable ASCII with '?'.</summary>
     internal static string Printable(string text)
     {
@@ -66,9 +73,10 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
         // ASCII only, so it can neither break the header nor forge log lines.
         message = Printable(message);
         var target = Printable(context.Request.Host.Value ?? string.Empty);
-        if (type is KedgeErrorType.Unauthorized or KedgeErrorType.Forbidden)
+        if (IsCallerCaused(type))
         {
-            // Refused callers are routine (and can be many); they are counted, and logged only at Debug.
+            // Refused callers are routine (and can be many): any caller could flood the log. They are counted, and logged
+            // only at Debug. The rest (backend and transport failures) log at Warning, aggregated per interval.
             KedgeServerLog.RequestRefused(logger, target, typeName, message);
         }
         else

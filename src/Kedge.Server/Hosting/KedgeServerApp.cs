@@ -65,6 +65,8 @@ public static class KedgeServerApp
         builder.Services.AddKedgeKubernetes();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName).AddPrometheusExporter());
         configure?.Invoke(builder);
+        // After the caller's logging setup, so every sink (the console, a test's capture) is protected from floods.
+        RateLimitedLoggerProvider.WrapAll(builder.Services);
 
         var listeners = new List<(string Name, ListenOptions Options)>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
