@@ -50,6 +50,10 @@ public static class KedgeServerApp
         // Per-request framework logs cost more than the proxying itself; kedge reports its own errors.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // YARP logs every failed forward at Warning, whoever caused it (an adhoc destination kedge refuses, a caller that
+        // went away). Kedge reports each failure itself (KedgeErrors: Debug for caller-caused, Warning otherwise), so
+        // YARP's line would only repeat it, at the wrong level.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         // Hosting starts an Activity and a log scope for every request whenever its category is enabled at any level.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.AddSingleton(settings);

@@ -5,6 +5,7 @@ using Kedge.Server.Configuration;
 using Kedge.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Kedge.FunctionalTests.Hostile;
 
@@ -17,6 +18,10 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
     private const string Host = "hygiene.shop.svc.cluster-b.kedge";
 
     private readonly TestLogSink _logs = new();
+
+    // Kedge's own logs, apart from the backend's and the client's (Kestrel's categories have the same names in each).
+    private readonly TestLogSink _kedgeLogs = new();
+    private readonly TestDnsServer _dns = new();
     private LoopbackServer _backend = null!;
     private KedgeServerFixture _kedge = null!;
 
@@ -38,19 +43,24 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
                 await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
             });
         });
-        _kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
+        _dns.Addresses["local.guarded.test"] = [System.Net.IPAddress.Loopback];
+        _kedge = await KedgeServerFixture.StartAsync(_kedgeLogs, Routing(), settings => settings.DnsServers = [_dns.EndPoint.ToString()]);
     }
 
     private KedgeServerOptions Routing() => new()
     {
         HttpRoutes = [new() { Backend = "echo", Host = Host }],
         HttpBackends = [new() { Name = "echo", Static = new() { Addresses = [$"127.0.0.1:{_backend.Port}"] } }],
+        // local.guarded.test resolves only to loopback, which adhoc rules refuse unless a rule allows it.
+        HttpAdhocRules = [new() { DnsNameMatcher = "*.guarded.test", Port = new() { Default = 80, Allowed = [80] } }],
     };
 
     public async Task DisposeAsync()
     {
         await _kedge.DisposeAsync();
         await _backend.DisposeAsync();
+        await _dns.DisposeAsync();
+        _kedgeLogs.Dispose();
         _logs.Dispose();
     }
 
@@ -213,6 +223,32 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Equal(2, raw.Split("HTTP/1.1 200 OK").Length - 1);
         Assert.Equal("/first", RawHttpResponse.Parse(raw).Echo().Path);
         Assert.Contains("\"path\":\"/second\"", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refusals_CallerCausedFlood_LoggedAtDebugOnlyAndCounted()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        var statuses = new List<int>();
+
+        for (var i = 0; i < 20; i++)
+        {
+            foreach (var url in new[] { $"http://nobody-{i}.kedge.test/", "http://local.guarded.test/", "http://local.guarded.test:81/" })
+            {
+                using var response = await http.GetAsync(url);
+                statuses.Add((int)response.StatusCode);
+            }
+        }
+
+        Assert.Equal([502, 403, 400], statuses.Distinct());
+        var loud = _kedgeLogs.Entries.Where(e => e.Level >= LogLevel.Warning).Select(e => $"[{e.Level}] {e.Category} {e.EventId.Name}: {e.Message}").ToList();
+        Assert.True(loud.Count == 0, string.Join("\n", loud.Distinct()));
+        Assert.Equal(60, _kedgeLogs.WithEventName("RequestRefused").Count(e => e.Level == LogLevel.Debug));
+        using var admin = new HttpClient { BaseAddress = _kedge.AdminUrl };
+        var metrics = await admin.GetStringAsync("/metrics");
+        Assert.Matches("kedge_proxy_errors_total\\{[^}]*type=\"forbidden\"[^}]*\\} 20\\b", metrics);
+        Assert.Matches("kedge_proxy_errors_total\\{[^}]*type=\"no-route\"[^}]*\\} 20\\b", metrics);
     }
 
     /// <summary>The named headers that reached the backend, with their values (empty when none did).</summary>
