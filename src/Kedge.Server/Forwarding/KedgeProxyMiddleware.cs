@@ -37,6 +37,11 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
 
     public Task InvokeAsync(HttpContext context)
     {
+        if (ConnectionSpecificHeaders.Find(context.Request) is { } header)
+        {
+            return errors.RefuseMalformedAsync(context, $"an {context.Request.Protocol} request must not carry the connection-specific header '{header}' (RFC 9113 section 8.2.2)");
+        }
+
         var snapshot = runtime.Current;
         if (IsGrpc(context.Request))
         {
