@@ -30,6 +30,7 @@ internal static class BackendHandlerFactory
             ConnectTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             ActivityHeadersPropagator = null,
+            RequestHeaderEncodingSelector = Forwarding.KedgeTransformer.RequestHeaderEncoding,
         };
 
         if (tls is not null)

@@ -22,6 +22,13 @@ internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEnd
 {
     public const string RequestIdHeader = "X-Kedge-Request-ID";
 
+    /// <summary>
+    /// How outgoing handlers encode header values: UTF-8, the encoding Kestrel decoded the caller's bytes with, so a value
+    /// like <c>café</c> reaches the backend byte for byte (as with Go kedge). The default (ASCII only) made such a request
+    /// fail as a 502 transport error blamed on the backend.
+    /// </summary>
+    public static readonly HeaderEncodingSelector<HttpRequestMessage> RequestHeaderEncoding = static (_, _) => System.Text.Encoding.UTF8;
+
     private const string ForwardedForHeader = "X-Forwarded-For";
 
     // What a caller could claim about hops before kedge; at an edge none of it is true. (X-Forwarded-For is set instead.)

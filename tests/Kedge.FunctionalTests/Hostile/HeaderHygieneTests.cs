@@ -121,6 +121,18 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Equal(echo.Headers["X-Kedge-Request-ID"], response.Headers["X-Kedge-Request-ID"]);
     }
 
+    [Theory]
+    [InlineData("caf\u00e9")]
+    [InlineData("ctl\u0001byte")]
+    public async Task OtherHeader_NonAsciiOrControlBytes_ForwardedAsReceived(string hostile)
+    {
+        var bytes = Encoding.ASCII.GetBytes($"GET /bytes HTTP/1.1\r\nHost: {Host}\r\nX-Caller-Text: ").Concat(Encoding.UTF8.GetBytes(hostile)).Concat(Encoding.ASCII.GetBytes("\r\nConnection: close\r\n\r\n")).ToArray();
+
+        var response = RawHttpResponse.Parse(await RawTlsClient.SendBytesAsync(_kedge.Server.ProxyPort, bytes, _kedge.ClientCertificate, _kedge.Ca.Certificate));
+
+        Assert.Equal(hostile, response.Echo().Headers["X-Caller-Text"]);
+    }
+
     [Fact]
     public async Task RequestId_TooLong_ReplacedWithFreshId()
     {
