@@ -263,6 +263,20 @@ public sealed class HeaderHygieneTests : IAsyncLifetime
         Assert.Matches("kedge_proxy_errors_total\\{[^}]*type=\"no-route\"[^}]*\\} 20\\b", metrics);
     }
 
+    [Fact]
+    public async Task ForwardedHeaders_MisspelledInNativeConfig_StartRefusedNamingTheSetting()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Combine("kedge.json");
+        await File.WriteAllTextAsync(config, """{"Kedge":{"Server":{"ForwardedHeaders":"Apend"},"HttpRoutes":[]}}""");
+        using var error = new StringWriter();
+
+        var code = await Kedge.Server.Hosting.KedgeProgram.RunAsync([$"--config={config}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0"], TextWriter.Null, error);
+
+        Assert.Equal(2, code);
+        Assert.Contains("'Apend' at 'Kedge:Server:ForwardedHeaders'", error.ToString(), StringComparison.Ordinal);
+    }
+
     /// <summary>The named headers that reached the backend, with their values (empty when none did).</summary>
     private static string[] Leaked(EchoReport echo, params string[] names)
         => [.. names.Where(echo.Headers.ContainsKey).Select(name => $"{name}: {echo.Headers[name]}")];
