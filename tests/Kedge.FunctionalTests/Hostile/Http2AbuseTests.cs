@@ -88,6 +88,9 @@ public sealed class Http2AbuseTests : IAsyncLifetime
         // Kestrel's defence closes a connection whose resets pile up (Http2QueueOperationsExceeded, logged Critical, once
         // per connection): the flood below made the red team's 292 Critical lines. Here it costs a burst and a count.
         _kedgeLogs.ExpectErrors(e => e.EventId.Name == "Http2QueueOperationsExceeded");
+        // Now and then Kestrel also reports a flooded connection whose pipeline it lost track of (a Critical line per
+        // connection, found by its heartbeat); like the line above it is Kestrel's to log, and kedge's to bound.
+        _kedgeLogs.ExpectErrors(e => e.EventId.Name == "ApplicationNeverCompleted");
         const int Connections = 12, StreamsPerConnection = 2000;
         for (var connection = 0; connection < Connections; connection++)
         {
@@ -170,7 +173,6 @@ public sealed class Http2AbuseTests : IAsyncLifetime
         var loud = _kedgeLogs.Entries.Where(e => e.Level >= LogLevel.Warning).ToList();
         var perEvent = loud.GroupBy(e => (e.Category, e.EventId.Id)).ToList();
         var report = string.Join("\n", perEvent.Select(g => $"{g.Count()} x [{g.First().Level}] {g.Key.Category} {g.First().EventId.Name}: {g.First().Message}"));
-        File.AppendAllText("/tmp/h2logs.txt", $"--- {loud.Count} warning+ lines, {_kedgeLogs.Entries.Count} total\n{report}\n");
         Assert.All(perEvent, g => Assert.True(g.Count() <= Kedge.Server.Observability.RateLimitedLoggerProvider.Burst + 1, report));
         Assert.True(loud.Count <= 20, report);
     }
