@@ -28,6 +28,7 @@ public static class KedgeServerApp
     private const string AdminListener = "admin";
     private const string ProxyListener = "proxy";
     internal const string GrpcListener = "grpc";
+    private const string KestrelMeterName = "Microsoft.AspNetCore.Server.Kestrel";
 
     /// <summary>Builds (does not start) a kedge server.</summary>
     /// <param name="settings">Listeners, TLS and timeouts.</param>
@@ -67,7 +68,9 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<KedgeProxyMiddleware>();
         builder.Services.AddKedgeAuthentication(settings.Auth, TimeProvider.System);
         builder.Services.AddKedgeKubernetes();
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName).AddPrometheusExporter());
+        // Kestrel's meter counts what kedge never sees: connections it closed for protocol errors, bad requests or TLS
+        // failures (kestrel_connection_duration_seconds{error_type}) and rejected connections. Per connection, not per request.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName, KestrelMeterName).AddPrometheusExporter());
         configure?.Invoke(builder);
         // After the caller's logging setup, so every sink (the console, a test's capture) is protected from floods.
         RateLimitedLoggerProvider.WrapAll(builder.Services);
