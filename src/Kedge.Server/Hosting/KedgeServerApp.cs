@@ -70,7 +70,9 @@ public static class KedgeServerApp
         builder.Services.AddKedgeKubernetes();
         // Kestrel's meter counts what kedge never sees: connections it closed for protocol errors, bad requests or TLS
         // failures (kestrel_connection_duration_seconds{error_type}) and rejected connections. Per connection, not per request.
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName, KestrelMeterName).AddPrometheusExporter());
+        // Its one per-request instrument (HTTP/2 streams queued) is dropped: the proxy path records nothing per request.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName, KestrelMeterName)
+            .AddView("kestrel.queued_requests", MetricStreamConfiguration.Drop).AddPrometheusExporter());
         configure?.Invoke(builder);
         // After the caller's logging setup, so every sink (the console, a test's capture) is protected from floods.
         RateLimitedLoggerProvider.WrapAll(builder.Services);
