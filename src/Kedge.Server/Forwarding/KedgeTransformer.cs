@@ -60,7 +60,12 @@ internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEnd
         string requestId;
         if (incoming.Count == 1 && RequestIds.IsValid(incoming[0]))
         {
-            requestId = incoming[0]!; // copied to the backend by the base transform
+            requestId = incoming[0]!;
+            // Copied to the backend by the base transform, unless the caller's Connection header named it: kedge's own.
+            if (!proxyRequest.Headers.NonValidated.Contains(RequestIdHeader))
+            {
+                proxyRequest.Headers.TryAddWithoutValidation(RequestIdHeader, requestId);
+            }
         }
         else
         {

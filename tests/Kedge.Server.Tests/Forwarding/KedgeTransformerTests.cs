@@ -51,6 +51,17 @@ public class KedgeTransformerTests
         Assert.Equal(forwarded, context.Response.Headers[KedgeTransformer.RequestIdHeader].ToString());
     }
 
+    [Fact]
+    public async Task TransformRequestAsync_ConnectionNamesKedgeHeaders_KedgeStillSetsThem()
+    {
+        var context = Request(("Connection", "X-Kedge-Request-ID, X-Forwarded-For"), ("X-Kedge-Request-ID", "winch-1"), ("X-Forwarded-For", "10.9.9.9"));
+
+        var sent = await TransformAsync(context);
+
+        Assert.Equal("winch-1", sent.Headers.GetValues(KedgeTransformer.RequestIdHeader).Single());
+        Assert.Equal("192.0.2.7", sent.Headers.GetValues("X-Forwarded-For").Single());
+    }
+
     private static DefaultHttpContext Request(params (string Name, string Value)[] headers)
     {
         var context = new DefaultHttpContext();
