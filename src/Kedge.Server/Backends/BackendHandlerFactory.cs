@@ -32,6 +32,7 @@ internal static class BackendHandlerFactory
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             ActivityHeadersPropagator = null,
             PlaintextStreamFilter = UnansweredCloseGuardStream.Filter,
+            RequestHeaderEncodingSelector = Forwarding.KedgeTransformer.RequestHeaderEncoding,
         };
 
         if (tls is not null)

@@ -62,6 +62,12 @@ public sealed class KedgeServerSettings
     /// </summary>
     public List<string> DnsServers { get; set; } = [];
 
+    /// <summary>
+    /// What happens to caller-supplied forwarding headers (<c>X-Forwarded-*</c>, <c>Forwarded</c>). Default
+    /// <see cref="ForwardedHeadersMode.Set"/> (an edge); <see cref="ForwardedHeadersMode.Append"/> behind a trusted proxy.
+    /// </summary>
+    public ForwardedHeadersMode ForwardedHeaders { get; set; } = ForwardedHeadersMode.Set;
+
     /// <summary>The default authorization (natively the <c>Kedge:Auth</c> section, not part of <c>Kedge:Server</c>).</summary>
     public KedgeAuthSettings Auth { get; set; } = new();
 

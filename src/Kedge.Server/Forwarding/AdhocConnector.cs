@@ -43,6 +43,7 @@ internal sealed class AdhocConnector : IDisposable
             // rule, and DNS changes, take effect on busy connections too.
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
+            RequestHeaderEncodingSelector = KedgeTransformer.RequestHeaderEncoding,
             ConnectCallback = ConnectAsync,
             PlaintextStreamFilter = Backends.UnansweredCloseGuardStream.Filter,
         };

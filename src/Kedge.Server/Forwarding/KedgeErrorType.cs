@@ -12,4 +12,7 @@ internal enum KedgeErrorType
     NoResolutionAvailable,
     NoConnectionToAllResolvedAddresses,
     TransportUnknownError,
+
+    /// <summary>A request HTTP/2 calls malformed that Kestrel let through; its stream is reset with PROTOCOL_ERROR.</summary>
+    MalformedRequest,
 }

@@ -16,8 +16,10 @@ namespace Kedge.Server.Forwarding;
 /// picks an endpoint of the route's backend round robin, and forwards with YARP's <see cref="IHttpForwarder"/>. When no
 /// route matches, an adhoc rule may claim the name. Every failure is answered through <see cref="KedgeErrors"/>.
 /// </summary>
-internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc)
+internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc, KedgeServerSettings settings)
 {
+    private readonly ForwardedHeadersMode _forwardedHeaders = settings.ForwardedHeaders;
+
     /// <summary>The backend name adhoc requests are counted under (as in Go).</summary>
     public const string AdhocBackendName = "_adhoc";
 
@@ -35,6 +37,11 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
 
     public Task InvokeAsync(HttpContext context)
     {
+        if (ConnectionSpecificHeaders.Find(context.Request) is { } header)
+        {
+            return errors.RefuseMalformedAsync(context, $"an {context.Request.Protocol} request must not carry the connection-specific header '{header}' (RFC 9113 section 8.2.2)");
+        }
+
         var snapshot = runtime.Current;
         if (IsGrpc(context.Request))
         {
@@ -157,7 +164,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             return errors.ReportAsync(context, type, message, backend.Name, isGrpc, writeBody: false);
         }
 
-        var transformer = new KedgeTransformer(hostOverride, pick.Endpoint, adhocRule: null, resendIdempotentOnce);
+        var transformer = new KedgeTransformer(hostOverride, pick.Endpoint, adhocRule: null, _forwardedHeaders, resendIdempotentOnce);
         return SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, transformer, config, backend.Name, stats, isGrpc);
     }
 
@@ -211,7 +218,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         }
 
         var stats = isGrpc ? _adhocGrpcStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "grpc") : _adhocHttpStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "http");
-        var transformer = new KedgeTransformer(hostOverride, endpoint: null, rule);
+        var transformer = new KedgeTransformer(hostOverride, endpoint: null, rule, _forwardedHeaders);
         await SendAsync(context, AdhocConnector.DestinationPrefix(name, port), adhoc.Invoker, transformer, isGrpc ? Grpc : PlainHttp, AdhocBackendName, stats, isGrpc);
     }
 

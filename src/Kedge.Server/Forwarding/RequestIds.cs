@@ -12,6 +12,12 @@ namespace Kedge.Server.Forwarding;
 /// </summary>
 internal static class RequestIds
 {
+    /// <summary>
+    /// The longest caller-supplied ID kedge keeps. Long enough for a prefix and a UUID or a W3C trace id
+    /// (<c>winch-</c> + 36 characters is 42); short enough that an ID cannot bloat every log line and backend request.
+    /// </summary>
+    public const int MaxLength = 128;
+
     private const ulong CounterMask = (1UL << 48) - 1;
 
     // Odd, so multiplying by it permutes the integers modulo 2^48.
@@ -22,6 +28,13 @@ internal static class RequestIds
     private static long s_counter;
 
     public static string Next() => Format((ulong)Interlocked.Increment(ref s_counter));
+
+    /// <summary>
+    /// Whether a caller's ID may be forwarded: 1 to <see cref="MaxLength"/> visible ASCII characters (0x21-0x7E). Anything
+    /// else (spaces, control bytes, non-ASCII) could not be sent on to the backend, or would break log lines and headers.
+    /// </summary>
+    public static bool IsValid(ReadOnlySpan<char> id)
+        => id.Length is > 0 and <= MaxLength && !id.ContainsAnyExceptInRange('!', '~');
 
     internal static string Format(ulong counter)
     {

@@ -149,7 +149,12 @@ internal sealed class KedgeConfigSource
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
-            errors.Add($"Kedge:{name}: {InnermostMessage(ex)}");
+            // The binder's own message names the key and the value ("... value 'Apend' at 'Kedge:Server:ForwardedHeaders'
+            // to type ..."); the innermost one only says what was wrong with the value.
+            var inner = InnermostMessage(ex);
+            errors.Add(ex.Message.Contains("Kedge:" + name + ":", StringComparison.OrdinalIgnoreCase) && !ReferenceEquals(inner, ex.Message)
+                ? $"Kedge:{name}: {ex.Message} {inner}"
+                : $"Kedge:{name}: {inner}");
             return null;
         }
     }

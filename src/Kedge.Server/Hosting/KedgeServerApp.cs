@@ -28,6 +28,7 @@ public static class KedgeServerApp
     private const string AdminListener = "admin";
     private const string ProxyListener = "proxy";
     internal const string GrpcListener = "grpc";
+    private const string KestrelMeterName = "Microsoft.AspNetCore.Server.Kestrel";
 
     /// <summary>Builds (does not start) a kedge server.</summary>
     /// <param name="settings">Listeners, TLS and timeouts.</param>
@@ -37,6 +38,10 @@ public static class KedgeServerApp
         ArgumentNullException.ThrowIfNull(settings);
         var settingsErrors = new List<string>();
         KedgeAuthSettingsValidator.Validate(settings, settingsErrors);
+        if (!Enum.IsDefined(settings.ForwardedHeaders))
+        {
+            settingsErrors.Add($"Kedge:Server:ForwardedHeaders: '{settings.ForwardedHeaders}' is not a mode; use Set (the default, for an edge) or Append (behind a proxy kedge trusts).");
+        }
         if (settingsErrors.Count > 0)
         {
             throw new InvalidOperationException("Invalid kedge settings:\n  - " + string.Join("\n  - ", settingsErrors));
@@ -46,6 +51,10 @@ public static class KedgeServerApp
         // Per-request framework logs cost more than the proxying itself; kedge reports its own errors.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // YARP logs every failed forward at Warning, whoever caused it (an adhoc destination kedge refuses, a caller that
+        // went away). Kedge reports each failure itself (KedgeErrors: Debug for caller-caused, Warning otherwise), so
+        // YARP's line would only repeat it, at the wrong level.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         // Hosting starts an Activity and a log scope for every request whenever its category is enabled at any level.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.AddSingleton(settings);
@@ -59,8 +68,14 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<KedgeProxyMiddleware>();
         builder.Services.AddKedgeAuthentication(settings.Auth, TimeProvider.System);
         builder.Services.AddKedgeKubernetes();
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName).AddPrometheusExporter());
+        // Kestrel's meter counts what kedge never sees: connections it closed for protocol errors, bad requests or TLS
+        // failures (kestrel_connection_duration_seconds{error_type}) and rejected connections. Per connection, not per request.
+        // Its one per-request instrument (HTTP/2 streams queued) is dropped: the proxy path records nothing per request.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName, KestrelMeterName)
+            .AddView("kestrel.queued_requests", MetricStreamConfiguration.Drop).AddPrometheusExporter());
         configure?.Invoke(builder);
+        // After the caller's logging setup, so every sink (the console, a test's capture) is protected from floods.
+        RateLimitedLoggerProvider.WrapAll(builder.Services);
 
         var listeners = new List<(string Name, ListenOptions Options)>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>

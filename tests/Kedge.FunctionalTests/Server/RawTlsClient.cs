@@ -11,22 +11,41 @@ namespace Kedge.FunctionalTests.Server;
 /// </summary>
 internal static class RawTlsClient
 {
-    public static async Task<string> SendAsync(int port, string requestHead, X509Certificate2 clientCertificate, X509Certificate2 ca)
+    public static Task<string> SendAsync(int port, string requestHead, X509Certificate2 clientCertificate, X509Certificate2 ca)
+        => SendBytesAsync(port, Encoding.ASCII.GetBytes(requestHead.Replace("\n", "\r\n", StringComparison.Ordinal) + "Connection: close\r\n\r\n"), clientCertificate, ca);
+
+    /// <summary>Sends <paramref name="request"/> byte for byte (bare LFs, odd framing) and reads until kedge closes.</summary>
+    public static async Task<string> SendBytesAsync(int port, byte[] request, X509Certificate2 clientCertificate, X509Certificate2 ca)
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        await using var ssl = new SslStream(tcp.GetStream());
-        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-        policy.CustomTrustStore.Add(ca);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            ClientCertificates = [clientCertificate],
-            CertificateChainPolicy = policy,
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
-        });
-        await ssl.WriteAsync(Encoding.ASCII.GetBytes(requestHead.Replace("\n", "\r\n", StringComparison.Ordinal) + "Connection: close\r\n\r\n"));
+        await using var ssl = await ConnectAsync(port, clientCertificate, ca, SslApplicationProtocol.Http11);
+        await ssl.WriteAsync(request);
         using var reader = new StreamReader(ssl, Encoding.UTF8);
         return await reader.ReadToEndAsync();
+    }
+
+    /// <summary>An mTLS connection to kedge that offers only <paramref name="protocol"/> in ALPN.</summary>
+    public static async Task<SslStream> ConnectAsync(int port, X509Certificate2 clientCertificate, X509Certificate2 ca, SslApplicationProtocol protocol)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            await tcp.ConnectAsync("127.0.0.1", port);
+            var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+            policy.CustomTrustStore.Add(ca);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ClientCertificates = [clientCertificate],
+                CertificateChainPolicy = policy,
+                ApplicationProtocols = [protocol],
+            });
+            return ssl;
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
     }
 }

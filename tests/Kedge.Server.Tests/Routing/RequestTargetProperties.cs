@@ -9,7 +9,7 @@ namespace Kedge.Server.Tests.Routing;
 
 /// <summary>
 /// Host and port parsing on generated authorities, held to its contract: never throws, the port is -1 (malformed)
-/// or 0..65535, and a well-formed <c>host:port</c> splits back into its parts.
+/// or 1..65535 (0 only as the default given), and a well-formed <c>host:port</c> splits back into its parts.
 /// </summary>
 public sealed class RequestTargetProperties
 {
@@ -58,11 +58,13 @@ public sealed class RequestTargetProperties
     [Fact]
     public void SplitAuthority_WellFormedHostAndPort_GivesBackTheParts()
     {
-        Gen.Select(Host, Gen.Int[0, 65535]).Sample(
+        Gen.Select(Host, Gen.Int[1, 65535]).Sample(
             (host, port) =>
             {
                 Assert.Equal((host.Host, port), RequestTarget.SplitAuthority($"{host.Written}:{port.ToString(CultureInfo.InvariantCulture)}", 80));
                 Assert.Equal((host.Host, 443), RequestTarget.SplitAuthority(host.Written, 443));
+                Assert.Equal((host.Host, 443), RequestTarget.SplitAuthority(host.Written + ":", 443)); // an empty port is no port
+                Assert.Equal((host.Host, -1), RequestTarget.SplitAuthority(host.Written + ":0", 443)); // port 0 is never a target
             },
             iter: PropertyRuns.Iterations(20_000));
     }
