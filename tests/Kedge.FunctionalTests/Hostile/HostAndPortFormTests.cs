@@ -178,7 +178,9 @@ public sealed class HostAndPortFormTests(HostAndPathFixture fixture) : IClassFix
         var before = fixture.GrpcBackend.RequestCount;
 
         // HttpClient will not send these authorities: hand-written HTTP/2 frames.
-        var headers = await GrpcAuthorityProbe.SendAsync(fixture.Kedge.Server.ProxyPort, authority, fixture.Kedge.ClientCertificate, fixture.Kedge.Ca.Certificate);
+        await using var h2 = await RawHttp2Client.ConnectAsync(fixture.Kedge.Server.ProxyPort, fixture.Kedge.ClientCertificate, fixture.Kedge.Ca.Certificate);
+        await h2.SendHeadersAsync(1, [(":method", "POST"), (":scheme", "https"), (":authority", authority), (":path", "/kedge.testing.Greeter/SayHello"), ("content-type", "application/grpc"), ("te", "trailers")]);
+        var headers = (await h2.ReadOutcomeAsync(1, TimeSpan.FromSeconds(15))).HeaderBlock;
 
         Assert.Contains("grpc-status\u0001" + "3", headers, StringComparison.Ordinal); // a one-byte literal: 3 = InvalidArgument
         Assert.Contains($"malformed authority '{authority}'", headers, StringComparison.Ordinal);

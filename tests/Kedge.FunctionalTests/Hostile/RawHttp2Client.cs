@@ -117,7 +117,7 @@ internal sealed class RawHttp2Client : IAsyncDisposable
         {
             if (frame.Type == Headers && frame.StreamId == streamId)
             {
-                return new StreamOutcome(Status(frame.Payload), null, null);
+                return new StreamOutcome(Status(frame.Payload), null, null) { HeaderBlock = Encoding.Latin1.GetString(frame.Payload) };
             }
 
             if (frame.Type == RstStream && frame.StreamId == streamId)
@@ -200,6 +200,12 @@ internal sealed class RawHttp2Client : IAsyncDisposable
     {
         /// <summary>Refused as a malformed request (RFC 9113 §8.1.1): PROTOCOL_ERROR on the stream or the connection.</summary>
         public bool IsProtocolError => ResetCode == ProtocolError || GoAwayCode == ProtocolError;
+
+        /// <summary>
+        /// The response's header block as text, to search for values: Kestrel writes them as plain literals (no Huffman
+        /// coding), so <c>grpc-status</c> and <c>grpc-message</c> of a trailers-only answer can be read without a decoder.
+        /// </summary>
+        public string HeaderBlock { get; init; } = string.Empty;
 
         public override string ToString() => $"status {Status}, RST_STREAM {ResetCode}, GOAWAY {GoAwayCode}";
     }
