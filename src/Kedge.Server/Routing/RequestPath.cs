@@ -21,7 +21,8 @@ internal static class RequestPath
             return null;
         }
 
-        if (rawPath.Contains(';'))
+        // Kestrel decodes %3B and YARP forwards it as a raw ';', so both spellings reach the backend as a parameter.
+        if (rawPath.Contains(';') || rawPath.Contains("%3b", StringComparison.OrdinalIgnoreCase))
         {
             return "a ';' path parameter";
         }

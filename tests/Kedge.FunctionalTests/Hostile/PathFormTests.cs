@@ -12,6 +12,9 @@ public sealed class PathFormTests(HostAndPathFixture fixture) : IClassFixture<Ho
         { "/v1/..;/admin", "';' path parameter" },
         { "/v1;a=b/x", "';' path parameter" },
         { "/v1/x;jsessionid=1", "';' path parameter" },
+        { "/v1/..%3B/admin", "';' path parameter" }, // Kestrel decodes %3B and YARP forwards it as a raw ';'
+        { "/v1/..%3b/admin", "';' path parameter" },
+        { "/v1%3Ba=b/x", "';' path parameter" },
         { "/v1/%2e%2e/admin", "encoded dot segment" },
         { "/v1/.%2e/admin", "encoded dot segment" },
         { "/v1/%2E/x", "encoded dot segment" },
@@ -20,6 +23,7 @@ public sealed class PathFormTests(HostAndPathFixture fixture) : IClassFixture<Ho
         { "/v1/%5c..%5cadmin", "backslash" },
         { "/v1/\\..\\admin", "backslash" },
         { "http://paths.test/v1/..;/admin", "';' path parameter" },
+        { "http://paths.test/v1/..%3B/admin", "';' path parameter" },
         { "http://paths.test/v1/..%2Fadmin", "encoded slash" },
         { "http://paths.test/v1/%2e%2e/admin", "encoded dot segment" },
         { "http://paths.test/v1/%5c..%5cadmin", "backslash" },
@@ -52,6 +56,7 @@ public sealed class PathFormTests(HostAndPathFixture fixture) : IClassFixture<Ho
     [Theory]
     [InlineData("/v1/..;/admin", 400)]
     [InlineData("/v1/x%5C..%5Cadmin", 400)]
+    [InlineData("/v1/..%3B/admin", 400)]
     [InlineData("/v1/x", 200)]
     public async Task PathRuledRoute_Http2_SameRules(string path, int status)
     {
