@@ -12,7 +12,10 @@ public static class KedgeErrorTypes
     /// <summary>No route or adhoc rule matches the target.</summary>
     public const string NoRoute = "no-route";
 
-    /// <summary>An adhoc rule matched but the request could not be routed (bad port, unresolvable name).</summary>
+    /// <summary>
+    /// The request could not be routed as written: an authority whose port is not 1-65535, an ambiguous path on a route
+    /// with path rules, or an adhoc rule that matched but whose port is not allowed or whose name does not resolve.
+    /// </summary>
     public const string UnknownRouteError = "unknown-route-error";
 
     /// <summary>The route names a backend kedge does not have.</summary>
@@ -29,6 +32,9 @@ public static class KedgeErrorTypes
 
     /// <summary>Another transport error between kedge and the backend.</summary>
     public const string TransportUnknownError = "transport-unknown-error";
+
+    /// <summary>The request is malformed as HTTP says (for example an HTTP/2 request with a connection-specific header).</summary>
+    public const string MalformedRequest = "malformed-request";
 
     /// <summary>The backend's resolver failed for good.</summary>
     public const string ResolverWatcherIrrecoverable = "resolver-watcher-irrecoverable";
