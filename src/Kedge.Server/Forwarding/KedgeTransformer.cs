@@ -97,9 +97,10 @@ internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEnd
     private static void RemoveConnectionOptions(IHeaderDictionary headers, HttpRequestMessage proxyRequest)
     {
         var connection = headers.Connection;
-        if (connection.Count == 0)
+        if (connection.Count == 0
+            || (connection.Count == 1 && string.Equals(connection[0], "keep-alive", StringComparison.OrdinalIgnoreCase)))
         {
-            return;
+            return; // the common HTTP/1.1 case: the only header it names, Keep-Alive, is one YARP removes itself
         }
 
         foreach (var value in connection)
