@@ -53,11 +53,12 @@ public sealed class EndpointKilledUnderLoadTests : IAsyncLifetime
     {
         // After the kill, connects to the dead endpoint are refused and go to the survivor: those never fail. A request
         // kedge had already written to one of the killed endpoint's connections may have been processed, so it is not
-        // resent: it fails. HTTP/1.1 carries one request at a time per connection, so at most one failure per
-        // connection the killed endpoint had accepted.
+        // resent: it fails. Only requests in flight at the kill can be among them, so at most one per worker; counting
+        // the killed endpoint's accepted connections instead is too tight, since a connection still in its accept backlog
+        // when the listener closes was never accepted but can carry a written request.
         var failures = await RunAsync("strict.kill.kedge");
 
-        Assert.InRange(failures.Count, 0, _killed.ConnectionCount);
+        Assert.True(failures.Count <= Concurrency, $"{failures.Count} failed ({string.Join("; ", failures)}); the killed endpoint had accepted {_killed.ConnectionCount} connections");
         Assert.All(failures, f => Assert.Equal("502 transport-unknown-error", f));
         Assert.True(_survivor.RequestCount >= Requests - KillAfter - failures.Count, $"the survivor served {_survivor.RequestCount}");
     }
