@@ -12,9 +12,6 @@ namespace Kedge.Server.Forwarding;
 /// </summary>
 internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> logger)
 {
-    public const string ErrorHeader = KedgeHeaders.Error;
-    public const string ErrorTypeHeader = KedgeHeaders.ErrorType;
-
     /// <summary>Replaces every character outside printable ASCII with '?'.</summary>
     internal static string Printable(string text)
     {
@@ -88,8 +85,8 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
             return;
         }
 
-        context.Response.Headers[ErrorHeader] = message;
-        context.Response.Headers[ErrorTypeHeader] = typeName;
+        context.Response.Headers[KedgeHeaders.Error] = message;
+        context.Response.Headers[KedgeHeaders.ErrorType] = typeName;
         if (isGrpc)
         {
             WriteGrpcStatus(context.Response, type.GrpcStatusFor(status), message);
@@ -105,7 +102,7 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
     }
 
     /// <summary>Answers a gRPC call with a trailers-only response (<see cref="GrpcTrailersOnly"/>): the status travels in the headers.</summary>
-    public static void WriteGrpcStatus(HttpResponse response, StatusCode status, string message)
+    private static void WriteGrpcStatus(HttpResponse response, StatusCode status, string message)
     {
         response.StatusCode = GrpcTrailersOnly.HttpStatus;
         foreach (var (name, value) in GrpcTrailersOnly.Headers(status, message))
@@ -131,7 +128,7 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
     /// The caller's <c>X-Kedge-Info-Logs</c> value when it is 1 to 128 visible ASCII characters (the rule for request
     /// ids), else <see langword="null"/>: the value goes into log lines, so it can neither be long nor forge a line.
     /// </summary>
-    internal static string? InfoLogsValue(HttpContext context)
+    private static string? InfoLogsValue(HttpContext context)
     {
         var values = context.Request.Headers[KedgeHeaders.InfoLogs];
         return values.Count == 1 && values[0] is { } value && RequestIds.IsValid(value) ? value : null;
