@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Kedge.Common;
 
 namespace Kedge.Client;
 
@@ -13,10 +14,10 @@ namespace Kedge.Client;
 public sealed record KedgeError(string Message, string? Type, HttpStatusCode StatusCode)
 {
     /// <summary>The response header with kedge's error text.</summary>
-    public const string ErrorHeader = "X-Kedge-Error";
+    public const string ErrorHeader = KedgeHeaders.Error;
 
     /// <summary>The response header with kedge's error type.</summary>
-    public const string ErrorTypeHeader = "X-Kedge-Error-Type";
+    public const string ErrorTypeHeader = KedgeHeaders.ErrorType;
 
     /// <summary>Reads kedge's error from a response, if kedge reported one.</summary>
     /// <param name="response">The response.</param>

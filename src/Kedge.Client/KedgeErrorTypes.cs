@@ -1,41 +1,49 @@
+using Kedge.Common;
+
 namespace Kedge.Client;
 
-/// <summary>The values kedge sends in <c>X-Kedge-Error-Type</c> (the Go kedge vocabulary plus <c>forbidden</c>).</summary>
+/// <summary>
+/// The values kedge sends in <c>X-Kedge-Error-Type</c>: the constants of <see cref="KedgeErrorTypeNames"/> (one definition,
+/// shared with kedge and winch); <see cref="KedgeErrorKind"/> gives each one's HTTP status, gRPC status and meaning.
+/// </summary>
 public static class KedgeErrorTypes
 {
-    /// <summary>The caller's credentials were missing or invalid.</summary>
-    public const string Unauthorized = "unauthorized";
+    /// <inheritdoc cref="KedgeErrorTypeNames.Unauthorized"/>
+    public const string Unauthorized = KedgeErrorTypeNames.Unauthorized;
 
-    /// <summary>The caller is known but may not reach this route.</summary>
-    public const string Forbidden = "forbidden";
+    /// <inheritdoc cref="KedgeErrorTypeNames.Forbidden"/>
+    public const string Forbidden = KedgeErrorTypeNames.Forbidden;
 
-    /// <summary>No route or adhoc rule matches the target.</summary>
-    public const string NoRoute = "no-route";
+    /// <inheritdoc cref="KedgeErrorTypeNames.NoRoute"/>
+    public const string NoRoute = KedgeErrorTypeNames.NoRoute;
 
-    /// <summary>
-    /// The request could not be routed as written: an authority whose port is not 1-65535, an ambiguous path on a route
-    /// with path rules, or an adhoc rule that matched but whose port is not allowed or whose name does not resolve.
-    /// </summary>
-    public const string UnknownRouteError = "unknown-route-error";
+    /// <inheritdoc cref="KedgeErrorTypeNames.UnknownRouteError"/>
+    public const string UnknownRouteError = KedgeErrorTypeNames.UnknownRouteError;
 
-    /// <summary>The route names a backend kedge does not have.</summary>
-    public const string NoBackend = "no-backend";
+    /// <inheritdoc cref="KedgeErrorTypeNames.MethodNotAllowed"/>
+    public const string MethodNotAllowed = KedgeErrorTypeNames.MethodNotAllowed;
 
-    /// <summary>The backend was closed while the request was in flight (reconfiguration).</summary>
-    public const string BackendTransportClosed = "backend-transport-closed";
+    /// <inheritdoc cref="KedgeErrorTypeNames.UnsupportedMediaType"/>
+    public const string UnsupportedMediaType = KedgeErrorTypeNames.UnsupportedMediaType;
 
-    /// <summary>The backend resolved to no addresses.</summary>
-    public const string NoResolutionAvailable = "no-resolution-available";
+    /// <inheritdoc cref="KedgeErrorTypeNames.MalformedRequest"/>
+    public const string MalformedRequest = KedgeErrorTypeNames.MalformedRequest;
 
-    /// <summary>Every resolved address of the backend failed to connect.</summary>
-    public const string NoConnectionToAllResolvedAddresses = "no-connection-to-all-resolved-addresses";
+    /// <inheritdoc cref="KedgeErrorTypeNames.NoBackend"/>
+    public const string NoBackend = KedgeErrorTypeNames.NoBackend;
 
-    /// <summary>Another transport error between kedge and the backend.</summary>
-    public const string TransportUnknownError = "transport-unknown-error";
+    /// <inheritdoc cref="KedgeErrorTypeNames.NoResolutionAvailable"/>
+    public const string NoResolutionAvailable = KedgeErrorTypeNames.NoResolutionAvailable;
 
-    /// <summary>The request is malformed as HTTP says (for example an HTTP/2 request with a connection-specific header).</summary>
-    public const string MalformedRequest = "malformed-request";
+    /// <inheritdoc cref="KedgeErrorTypeNames.NoConnectionToAllResolvedAddresses"/>
+    public const string NoConnectionToAllResolvedAddresses = KedgeErrorTypeNames.NoConnectionToAllResolvedAddresses;
 
-    /// <summary>The backend's resolver failed for good.</summary>
-    public const string ResolverWatcherIrrecoverable = "resolver-watcher-irrecoverable";
+    /// <inheritdoc cref="KedgeErrorTypeNames.TransportUnknownError"/>
+    public const string TransportUnknownError = KedgeErrorTypeNames.TransportUnknownError;
+
+    /// <inheritdoc cref="KedgeErrorTypeNames.BackendTransportClosed"/>
+    public const string BackendTransportClosed = KedgeErrorTypeNames.BackendTransportClosed;
+
+    /// <inheritdoc cref="KedgeErrorTypeNames.ResolverWatcherIrrecoverable"/>
+    public const string ResolverWatcherIrrecoverable = KedgeErrorTypeNames.ResolverWatcherIrrecoverable;
 }

@@ -1,10 +1,10 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.ExceptionServices;
 using Grpc.Core;
 using Kedge.Client.Internal;
 using Kedge.Client.Tokens;
+using Kedge.Common;
 
 namespace Kedge.Client.Http;
 
@@ -33,7 +33,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     /// </summary>
     internal const string TokenSourceDataKey = "Kedge.TokenSource";
 
-    private const string GrpcContentType = "application/grpc";
+    private const string GrpcContentType = GrpcTrailersOnly.ContentType;
 
     private readonly KedgeClient _client;
 
@@ -215,22 +215,25 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     private HttpResponseMessage OnKedgeError(HttpRequestMessage request, HttpResponseMessage response, KedgeRoute route, string target, KedgeError error)
     {
         KedgeClientLog.KedgeErrorResponse(_client.Logger, route.KedgeUrl, (int)response.StatusCode, target, error.Type, error.Message);
-        if (!IsGrpc(request) || response.Headers.Contains("grpc-status"))
+        if (!IsGrpc(request) || response.Headers.Contains(GrpcTrailersOnly.StatusHeader))
         {
             return response;
         }
 
         // Kedge answered a gRPC call with a plain HTTP error (as Go kedge does for routing failures). Turn it into a
         // trailers-only gRPC response so the caller sees a meaningful status instead of "Bad gRPC response".
-        var grpcResponse = new HttpResponseMessage(HttpStatusCode.OK)
+        var grpcResponse = new HttpResponseMessage((HttpStatusCode)GrpcTrailersOnly.HttpStatus)
         {
             RequestMessage = request,
             Version = response.Version,
             Content = new ByteArrayContent([]),
         };
-        grpcResponse.Content.Headers.ContentType = new MediaTypeHeaderValue(GrpcContentType);
-        grpcResponse.Headers.TryAddWithoutValidation("grpc-status", ((int)GrpcStatusFor(error)).ToString(CultureInfo.InvariantCulture));
-        grpcResponse.Headers.TryAddWithoutValidation("grpc-message", Uri.EscapeDataString(error.ToString()));
+        foreach (var (name, value) in GrpcTrailersOnly.Headers(GrpcStatusFor(error), error.ToString()))
+        {
+            // content-type belongs to the content's headers; the others to the response's.
+            _ = grpcResponse.Headers.TryAddWithoutValidation(name, value) || grpcResponse.Content.Headers.TryAddWithoutValidation(name, value);
+        }
+
         grpcResponse.Headers.TryAddWithoutValidation(KedgeError.ErrorHeader, error.Message);
         if (error.Type is not null)
         {
@@ -249,17 +252,11 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
             && !mediaType.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>gRPC status codes (numbers from the gRPC spec) for kedge's error types.</summary>
-    internal static StatusCode GrpcStatusFor(KedgeError error) => error.Type switch
+    /// <summary>The gRPC status for kedge's error: the vocabulary's for a known type, else gRPC's HTTP status mapping.</summary>
+    internal static StatusCode GrpcStatusFor(KedgeError error) => KedgeErrorKind.Find(error.Type) switch
     {
-        KedgeErrorTypes.Unauthorized => StatusCode.Unauthenticated,
-        KedgeErrorTypes.Forbidden => StatusCode.PermissionDenied,
-        KedgeErrorTypes.NoRoute => StatusCode.Unimplemented,
-        KedgeErrorTypes.UnknownRouteError => error.StatusCode == HttpStatusCode.BadRequest ? StatusCode.InvalidArgument : StatusCode.NotFound,
-        KedgeErrorTypes.NoBackend or KedgeErrorTypes.BackendTransportClosed or KedgeErrorTypes.NoResolutionAvailable
-            or KedgeErrorTypes.NoConnectionToAllResolvedAddresses or KedgeErrorTypes.TransportUnknownError
-            or KedgeErrorTypes.ResolverWatcherIrrecoverable => StatusCode.Unavailable,
-        _ => error.StatusCode switch
+        { } kind => kind.GrpcStatusFor((int)error.StatusCode),
+        null => error.StatusCode switch
         {
             HttpStatusCode.BadRequest => StatusCode.Internal,
             HttpStatusCode.Unauthorized => StatusCode.Unauthenticated,

@@ -141,8 +141,8 @@ internal sealed class KedgeRuntime : IAsyncDisposable
             .ToList();
         foreach (var backend in removed.Where(b => !(b.IsGrpc ? grpc : http).ContainsKey(b.Name)))
         {
-            // Replaced backends were counted as "update" when built; only the ones that are gone count as "remove".
-            _metrics.BackendChanged(backend.Name, backend.IsGrpc, "remove");
+            // Replaced backends were counted as updates when built; only the ones that are gone count as deletions.
+            _metrics.BackendChanged(backend.Name, backend.IsGrpc, BackendChange.Delete);
         }
 
         if (removed.Count > 0)
@@ -187,7 +187,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
             built.Add(backend);
             await backend.StartAsync(cancellationToken);
             result[name] = backend;
-            _metrics.BackendChanged(name, isGrpc, existing.ContainsKey(name) ? "update" : "create");
+            _metrics.BackendChanged(name, isGrpc, existing.ContainsKey(name) ? BackendChange.Update : BackendChange.Create);
         }
 
         return result;

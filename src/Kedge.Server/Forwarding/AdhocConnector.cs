@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using DnsClient;
+using Kedge.Common;
 using Kedge.Server.Configuration;
 using Kedge.Server.Routing;
 using Microsoft.AspNetCore.Http;
@@ -77,7 +78,7 @@ internal sealed class AdhocConnector : IDisposable
         var allowed = addresses.Where(rule.MayConnect).ToList();
         if (allowed.Count == 0)
         {
-            throw new AdhocException(KedgeErrorType.Forbidden, StatusCodes.Status403Forbidden,
+            throw new AdhocException(KedgeErrorKind.Forbidden, StatusCodes.Status403Forbidden,
                 $"adhoc: {name} resolves only to addresses kedge refuses ({string.Join(", ", addresses)}: loopback, link-local or unspecified); an operator can allow a network with AllowedReservedNetworks on {rule.Description}");
         }
 
@@ -104,7 +105,7 @@ internal sealed class AdhocConnector : IDisposable
             }
         }
 
-        throw new AdhocException(KedgeErrorType.NoConnectionToAllResolvedAddresses, StatusCodes.Status502BadGateway,
+        throw new AdhocException(KedgeErrorKind.NoConnectionToAllResolvedAddresses, StatusCodes.Status502BadGateway,
             $"adhoc: no connection to any address of {name}:{port} ({string.Join(", ", allowed)}): {last?.Message}");
     }
 
@@ -125,11 +126,11 @@ internal sealed class AdhocConnector : IDisposable
             }
 
             return addresses.Length > 0 ? addresses
-                : throw new AdhocException(KedgeErrorType.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {authority} host: did not find any A records for host {name}");
+                : throw new AdhocException(KedgeErrorKind.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {authority} host: did not find any A records for host {name}");
         }
         catch (Exception ex) when (ex is SocketException or DnsResponseException)
         {
-            throw new AdhocException(KedgeErrorType.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {authority} host: {ex.Message}");
+            throw new AdhocException(KedgeErrorKind.UnknownRouteError, StatusCodes.Status502BadGateway, $"adhoc: cannot resolve {authority} host: {ex.Message}");
         }
     }
 }

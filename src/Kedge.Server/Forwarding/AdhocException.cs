@@ -1,9 +1,11 @@
+using Kedge.Common;
+
 namespace Kedge.Server.Forwarding;
 
 /// <summary>An adhoc destination could not be reached or may not be reached; carries the answer to give.</summary>
-internal sealed class AdhocException(KedgeErrorType type, int httpStatus, string message) : Exception(message)
+internal sealed class AdhocException(KedgeErrorKind type, int httpStatus, string message) : Exception(message)
 {
-    public KedgeErrorType Type { get; } = type;
+    public KedgeErrorKind Type { get; } = type;
 
     public int HttpStatus { get; } = httpStatus;
 }

@@ -1,4 +1,5 @@
-using System.Globalization;
+using Grpc.Core;
+using Kedge.Common;
 using Kedge.Server.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,31 +12,6 @@ namespace Kedge.Server.Forwarding;
 /// </summary>
 internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> logger)
 {
-    public const string ErrorHeader = "X-Kedge-Error";
-    public const string ErrorTypeHeader = "X-Kedge-Error-Type";
-
-    public static string Name(KedgeErrorType type) => type switch
-    {
-        KedgeErrorType.NoRoute => "no-route",
-        KedgeErrorType.UnknownRouteError => "unknown-route-error",
-        KedgeErrorType.Unauthorized => "unauthorized",
-        KedgeErrorType.Forbidden => "forbidden",
-        KedgeErrorType.NoBackend => "no-backend",
-        KedgeErrorType.BackendTransportClosed => "backend-transport-closed",
-        KedgeErrorType.NoResolutionAvailable => "no-resolution-available",
-        KedgeErrorType.NoConnectionToAllResolvedAddresses => "no-connection-to-all-resolved-addresses",
-        KedgeErrorType.MalformedRequest => "malformed-request",
-        _ => "transport-unknown-error",
-    };
-
-    /// <summary>
-    /// Whether the caller's request is the cause: an unknown name, a bad or refused port, a name that does not resolve,
-    /// missing or insufficient credentials, a refused destination. Such answers are logged at Debug only.
-    /// </summary>
-    public static bool IsCallerCaused(KedgeErrorType type)
-        => type is KedgeErrorType.NoRoute or KedgeErrorType.UnknownRouteError or KedgeErrorType.Unauthorized or KedgeErrorType.Forbidden
-            or KedgeErrorType.MalformedRequest;
-
     /// <summary>Replaces every character outside printable ASCII with '?'.</summary>
     internal static string Printable(string text)
     {
@@ -56,17 +32,6 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
         return text;
     }
 
-    /// <summary>gRPC status codes (numbers from the gRPC spec).</summary>
-    public static int GrpcStatus(KedgeErrorType type, int httpStatus) => type switch
-    {
-        KedgeErrorType.NoRoute => 12, // Unimplemented
-        KedgeErrorType.Unauthorized => 16, // Unauthenticated
-        KedgeErrorType.Forbidden => 7, // PermissionDenied
-        KedgeErrorType.UnknownRouteError => httpStatus == StatusCodes.Status400BadRequest ? 3 : 5, // InvalidArgument, NotFound
-        KedgeErrorType.MalformedRequest => 3, // InvalidArgument
-        _ => 14, // Unavailable
-    };
-
     /// <summary>
     /// Refuses a malformed HTTP/2 request the way RFC 9113 §8.1.1 says: the stream is reset with PROTOCOL_ERROR (a 400 where
     /// the connection cannot reset a stream). Counted and logged at Debug like every caller-caused refusal.
@@ -75,28 +40,33 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
     {
         if (context.Features.Get<IHttpResetFeature>() is { } reset)
         {
-            var typeName = Name(KedgeErrorType.MalformedRequest);
-            metrics.ProxyError(string.Empty, typeName);
+            var kind = KedgeErrorKind.MalformedRequest;
+            metrics.ProxyError(string.Empty, kind.Name);
             var target = Printable(context.Request.Host.Value ?? string.Empty);
-            KedgeServerLog.RequestRefused(logger, target, typeName, message);
+            KedgeServerLog.RequestRefused(logger, target, kind.Name, message);
+            LogForCaller(context, kind, target, string.Empty, message);
             reset.Reset(1); // PROTOCOL_ERROR
             return Task.CompletedTask;
         }
 
-        return ReportAsync(context, KedgeErrorType.MalformedRequest, message, backend: string.Empty, isGrpc: false, StatusCodes.Status400BadRequest);
+        return ReportAsync(context, KedgeErrorKind.MalformedRequest, message, backend: string.Empty, isGrpc: false);
     }
 
-    /// <summary>Answers the request with the error, unless the response has already started (then it is only counted).</summary>
-    public async Task ReportAsync(HttpContext context, KedgeErrorType type, string message, string backend, bool isGrpc, int httpStatus = StatusCodes.Status502BadGateway, bool writeBody = true)
+    /// <summary>
+    /// Answers the request with the error, unless the response has already started (then it is only counted).
+    /// <paramref name="httpStatus"/> picks one of the type's answers when it has several; the usual one otherwise.
+    /// </summary>
+    public async Task ReportAsync(HttpContext context, KedgeErrorKind type, string message, string backend, bool isGrpc, int? httpStatus = null, bool writeBody = true)
     {
-        var typeName = Name(type);
+        var status = httpStatus ?? type.HttpStatus;
+        var typeName = type.Name;
         metrics.ProxyError(backend, typeName);
 
         // Messages can carry caller-controlled text (a certificate's names, a token's subject, a host): printable
         // ASCII only, so it can neither break the header nor forge log lines.
         message = Printable(message);
         var target = Printable(context.Request.Host.Value ?? string.Empty);
-        if (IsCallerCaused(type) || httpStatus is >= 400 and < 500)
+        if (type.IsCallerCaused || status is >= 400 and < 500)
         {
             // Refused callers (and requests the caller malformed) are routine and can be many: any caller could flood
             // the log. They are counted, and logged only at Debug. The rest (backend and transport failures) log at
@@ -108,28 +78,69 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
             KedgeServerLog.ProxyError(logger, target, typeName, backend, message);
         }
 
+        LogForCaller(context, type, target, backend, message);
+
         if (context.Response.HasStarted)
         {
             return;
         }
 
-        context.Response.Headers[ErrorHeader] = message;
-        context.Response.Headers[ErrorTypeHeader] = typeName;
+        context.Response.Headers[KedgeHeaders.Error] = message;
+        context.Response.Headers[KedgeHeaders.ErrorType] = typeName;
         if (isGrpc)
         {
-            // A trailers-only gRPC response: the status travels in the headers.
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/grpc";
-            context.Response.Headers["grpc-status"] = GrpcStatus(type, httpStatus).ToString(CultureInfo.InvariantCulture);
-            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            WriteGrpcStatus(context.Response, type.GrpcStatusFor(status), message);
             return;
         }
 
-        context.Response.StatusCode = httpStatus;
+        context.Response.StatusCode = status;
         if (writeBody)
         {
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync(message);
+        }
+    }
+
+    /// <summary>Answers a gRPC call with a trailers-only response (<see cref="GrpcTrailersOnly"/>): the status travels in the headers.</summary>
+    private static void WriteGrpcStatus(HttpResponse response, StatusCode status, string message)
+    {
+        response.StatusCode = GrpcTrailersOnly.HttpStatus;
+        foreach (var (name, value) in GrpcTrailersOnly.Headers(status, message))
+        {
+            response.Headers[name] = value;
+        }
+    }
+
+    /// <summary>
+    /// Logs a proxied request at Information, as Go kedge did for a request carrying <c>X-Kedge-Info-Logs</c>; nothing
+    /// when the request does not ask (the common case costs one header lookup).
+    /// </summary>
+    public void LogProxiedForCaller(HttpContext context, string backend)
+    {
+        if (InfoLogsValue(context) is { } value)
+        {
+            var target = Printable(context.Request.Host.Value ?? string.Empty);
+            KedgeServerLog.InfoLogsRequestProxied(logger, value, target, backend, context.Response.StatusCode);
+        }
+    }
+
+    /// <summary>
+    /// The caller's <c>X-Kedge-Info-Logs</c> value when it is 1 to 128 visible ASCII characters (the rule for request
+    /// ids), else <see langword="null"/>: the value goes into log lines, so it can neither be long nor forge a line.
+    /// </summary>
+    private static string? InfoLogsValue(HttpContext context)
+    {
+        var values = context.Request.Headers[KedgeHeaders.InfoLogs];
+        return values.Count == 1 && values[0] is { } value && RequestIds.IsValid(value) ? value : null;
+    }
+
+    // Go kedge logged a failed request at Error when the caller asked with X-Kedge-Info-Logs. The caller chooses to
+    // cause Error lines here, so they are limited like every Warning-or-worse line (RateLimitedLoggerProvider).
+    private void LogForCaller(HttpContext context, KedgeErrorKind type, string target, string backend, string message)
+    {
+        if (InfoLogsValue(context) is { } value)
+        {
+            KedgeServerLog.InfoLogsRequestFailed(logger, type.Name, value, target, backend, message);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Kedge.Common;
 using Kedge.Server.Authorization;
 using Kedge.Server.Backends;
 using Kedge.Server.Configuration;
@@ -50,7 +51,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
 
         // The gRPC port serves gRPC only, as Go kedge's gRPC server did.
         return Hosting.KedgeServerApp.OnGrpcPort(context)
-            ? errors.ReportAsync(context, KedgeErrorType.NoRoute, "the gRPC port serves only gRPC (content-type application/grpc); send HTTP to the TLS proxy port", backend: string.Empty, isGrpc: false, httpStatus: StatusCodes.Status415UnsupportedMediaType)
+            ? errors.ReportAsync(context, KedgeErrorKind.UnsupportedMediaType, "the gRPC port serves only gRPC (content-type application/grpc); send HTTP to the TLS proxy port", backend: string.Empty, isGrpc: false)
             : ProxyHttpAsync(context, snapshot);
     }
 
@@ -71,14 +72,14 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         {
             // Kedge does not tunnel (neither did Go kedge); say so rather than mis-proxy.
             context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
-            return errors.ReportAsync(context, KedgeErrorType.NoRoute, "CONNECT is not supported: kedge does not tunnel", backend: string.Empty, isGrpc: false, httpStatus: StatusCodes.Status405MethodNotAllowed);
+            return errors.ReportAsync(context, KedgeErrorKind.MethodNotAllowed, "CONNECT is not supported: kedge does not tunnel", backend: string.Empty, isGrpc: false);
         }
 
         var target = RequestTarget.From(context);
         if (target.Error is not null)
         {
             // The caller's error, whatever the routes say: refused before routing, so it never reaches a backend.
-            return errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, target.Error, backend: string.Empty, isGrpc: false, StatusCodes.Status400BadRequest);
+            return errors.ReportAsync(context, KedgeErrorKind.UnknownRouteError, target.Error, backend: string.Empty, isGrpc: false);
         }
 
         // For absolute-form requests the backend sees the target's authority, as Go kedge sent it.
@@ -100,12 +101,12 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         if (pathRefusal is not null)
         {
             // After authorization, so a caller the route does not admit learns nothing of its path rules.
-            return errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, pathRefusal, route.Backend, isGrpc: false, StatusCodes.Status400BadRequest);
+            return errors.ReportAsync(context, KedgeErrorKind.UnknownRouteError, pathRefusal, route.Backend, isGrpc: false);
         }
 
         if (!snapshot.HttpBackends.TryGetValue(route.Backend, out var backend))
         {
-            return errors.ReportAsync(context, KedgeErrorType.NoBackend, $"unknown backend {route.Backend}", route.Backend, isGrpc: false, writeBody: false);
+            return errors.ReportAsync(context, KedgeErrorKind.NoBackend, $"unknown backend {route.Backend}", route.Backend, isGrpc: false, writeBody: false);
         }
 
         context.Response.Headers["x-kedge-backend-name"] = backend.Name;
@@ -118,7 +119,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         var authority = context.Request.Host.Value ?? string.Empty;
         if (!RequestTarget.TryParseAuthority(authority, out var host, out var port))
         {
-            return errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, RequestTarget.InvalidAuthority(authority), backend: string.Empty, isGrpc: true, StatusCodes.Status400BadRequest);
+            return errors.ReportAsync(context, KedgeErrorKind.UnknownRouteError, RequestTarget.InvalidAuthority(authority), backend: string.Empty, isGrpc: true);
         }
 
         // No port (NoPort) never matches a route's port matcher; adhoc rules use their default.
@@ -137,7 +138,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
     {
         if (!snapshot.GrpcBackends.TryGetValue(route.Backend, out var backend))
         {
-            return errors.ReportAsync(context, KedgeErrorType.NoBackend, $"unknown backend {route.Backend}", route.Backend, isGrpc: true);
+            return errors.ReportAsync(context, KedgeErrorKind.NoBackend, $"unknown backend {route.Backend}", route.Backend, isGrpc: true);
         }
 
         context.Response.Headers["x-kedge-backend-name"] = backend.Name;
@@ -159,8 +160,8 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         if (pick.Endpoint is null)
         {
             var (type, message) = pick.Failure == Backend.PickFailure.NoEndpoints
-                ? (KedgeErrorType.NoResolutionAvailable, $"lb: no backend is available for {backend.Name}. 0 resolved addresses.")
-                : (KedgeErrorType.NoConnectionToAllResolvedAddresses, $"lb: failed choosing valid target for {backend.Name}: all targets are failing, try later.");
+                ? (KedgeErrorKind.NoResolutionAvailable, $"lb: no backend is available for {backend.Name}. 0 resolved addresses.")
+                : (KedgeErrorKind.NoConnectionToAllResolvedAddresses, $"lb: failed choosing valid target for {backend.Name}: all targets are failing, try later.");
             return errors.ReportAsync(context, type, message, backend.Name, isGrpc, writeBody: false);
         }
 
@@ -184,11 +185,11 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
 
             if (IPAddress.TryParse(host, out _))
             {
-                await errors.ReportAsync(context, KedgeErrorType.Forbidden, $"kedge does not proxy to IP addresses ({host}); call the service by a name that a route or adhoc rule claims", backend: string.Empty, isGrpc, StatusCodes.Status403Forbidden);
+                await errors.ReportAsync(context, KedgeErrorKind.Forbidden, $"kedge does not proxy to IP addresses ({host}); call the service by a name that a route or adhoc rule claims", backend: string.Empty, isGrpc);
                 return;
             }
 
-            await errors.ReportAsync(context, KedgeErrorType.NoRoute, UnknownRoute, backend: string.Empty, isGrpc);
+            await errors.ReportAsync(context, KedgeErrorKind.NoRoute, UnknownRoute, backend: string.Empty, isGrpc);
             return;
         }
 
@@ -200,20 +201,20 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         var port = namedPort == RequestTarget.NoPort ? rule.DefaultPort : namedPort;
         if (!rule.AllowsPort(port))
         {
-            await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: port {port} is not allowed", AdhocBackendName, isGrpc, StatusCodes.Status400BadRequest);
+            await errors.ReportAsync(context, KedgeErrorKind.UnknownRouteError, $"adhoc: port {port} is not allowed", AdhocBackendName, isGrpc);
             return;
         }
 
         var name = rule.NameToResolve(host);
         if (name is null)
         {
-            await errors.ReportAsync(context, KedgeErrorType.UnknownRouteError, $"adhoc: cannot resolve {authority} host: the replace pattern '{rule.ReplacePattern}' does not occur in the host; configuration error in {rule.Description}", AdhocBackendName, isGrpc);
+            await errors.ReportAsync(context, KedgeErrorKind.UnknownRouteError, $"adhoc: cannot resolve {authority} host: the replace pattern '{rule.ReplacePattern}' does not occur in the host; configuration error in {rule.Description}", AdhocBackendName, isGrpc, StatusCodes.Status502BadGateway);
             return;
         }
 
         if (IPAddress.TryParse(name, out _))
         {
-            await errors.ReportAsync(context, KedgeErrorType.Forbidden, $"adhoc: {host} rewrites to the IP address {name}; kedge does not proxy to IP addresses ({rule.Description})", AdhocBackendName, isGrpc, StatusCodes.Status403Forbidden);
+            await errors.ReportAsync(context, KedgeErrorKind.Forbidden, $"adhoc: {host} rewrites to the IP address {name}; kedge does not proxy to IP addresses ({rule.Description})", AdhocBackendName, isGrpc);
             return;
         }
 
@@ -235,8 +236,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             return true;
         }
 
-        var status = outcome.ErrorType == KedgeErrorType.Unauthorized ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
-        await errors.ReportAsync(context, outcome.ErrorType, outcome.Message, backend: string.Empty, isGrpc, status);
+        await errors.ReportAsync(context, outcome.ErrorType, outcome.Message, backend: string.Empty, isGrpc);
         return false;
     }
 
@@ -247,6 +247,10 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         try
         {
             await ReportForwarderErrorAsync(context, error, backendName, isGrpc);
+            if (error == ForwarderError.None)
+            {
+                errors.LogProxiedForCaller(context, backendName);
+            }
         }
         finally
         {
@@ -278,11 +282,11 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         var unavailable = FindInChain<BackendUnavailableException>(exception);
         if (unavailable is not null)
         {
-            await errors.ReportAsync(context, KedgeErrorType.NoConnectionToAllResolvedAddresses, unavailable.Message, backendName, isGrpc, writeBody: false);
+            await errors.ReportAsync(context, KedgeErrorKind.NoConnectionToAllResolvedAddresses, unavailable.Message, backendName, isGrpc, writeBody: false);
             return;
         }
 
-        await errors.ReportAsync(context, KedgeErrorType.TransportUnknownError, exception?.Message ?? error.ToString(), backendName, isGrpc, writeBody: false);
+        await errors.ReportAsync(context, KedgeErrorKind.TransportUnknownError, exception?.Message ?? error.ToString(), backendName, isGrpc, writeBody: false);
     }
 
     private static T? FindInChain<T>(Exception? exception)

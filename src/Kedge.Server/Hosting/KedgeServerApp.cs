@@ -216,8 +216,7 @@ public static class KedgeServerApp
                         return await next(invocation);
                     }
 
-                    var status = outcome.ErrorType == KedgeErrorType.Unauthorized ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
-                    await context.RequestServices.GetRequiredService<KedgeErrors>().ReportAsync(context, outcome.ErrorType, outcome.Message, backend: string.Empty, isGrpc: false, status);
+                    await context.RequestServices.GetRequiredService<KedgeErrors>().ReportAsync(context, outcome.ErrorType, outcome.Message, backend: string.Empty, isGrpc: false);
                     return Results.Empty;
                 });
             }

@@ -20,8 +20,8 @@ internal sealed class KedgeMetrics : IDisposable
         _meter = meterFactory.Create(MeterName);
         _proxyErrors = _meter.CreateCounter<long>("kedge_proxy_errors", description: "Requests kedge failed to proxy, by backend and error type.");
         _configReloadFailures = _meter.CreateCounter<long>("kedge_config_reload_failures", description: "Configuration changes rejected as invalid.");
-        _httpBackendChanges = _meter.CreateCounter<long>("kedge_http_backend_configuration_changes", description: "HTTP backends created, updated or removed by configuration changes.");
-        _grpcBackendChanges = _meter.CreateCounter<long>("kedge_grpc_backend_configuration_changes", description: "gRPC backends created, updated or removed by configuration changes.");
+        _httpBackendChanges = _meter.CreateCounter<long>("kedge_http_backend_configuration_changes", description: "HTTP backends created, updated or deleted by configuration changes (action: create, update, delete).");
+        _grpcBackendChanges = _meter.CreateCounter<long>("kedge_grpc_backend_configuration_changes", description: "gRPC backends created, updated or deleted by configuration changes (action: create, update, delete).");
         _backendRetries = _meter.CreateCounter<long>("kedge_backend_retries", description: "Requests sent to another endpoint after a failure, by backend and reason (connect: nothing was sent; resend_idempotent: the route's ResendIdempotentOnce).");
         _meter.CreateObservableCounter("kedge_requests", () => _stats.Values.SelectMany(st => st.Counts().Select(c =>
             new Measurement<long>(c.Count, new("route", st.Route), new("backend_name", st.Backend), new("protocol", st.Protocol), new("code_class", c.CodeClass)))),
@@ -42,8 +42,16 @@ internal sealed class KedgeMetrics : IDisposable
     public void BackendRetried(string backend, string reason)
         => _backendRetries.Add(1, new KeyValuePair<string, object?>("backend_name", backend), new KeyValuePair<string, object?>("reason", reason));
 
-    public void BackendChanged(string backend, bool isGrpc, string action)
-        => (isGrpc ? _grpcBackendChanges : _httpBackendChanges).Add(1, new("backend_name", backend), new("action", action));
+    public void BackendChanged(string backend, bool isGrpc, BackendChange change)
+        => (isGrpc ? _grpcBackendChanges : _httpBackendChanges).Add(1, new("backend_name", backend), new("action", ActionLabel(change)));
+
+    /// <summary>Go kedge's label values (reference: pkg/metrics/backend_configuration.go).</summary>
+    internal static string ActionLabel(BackendChange change) => change switch
+    {
+        BackendChange.Create => "create",
+        BackendChange.Update => "update",
+        _ => "delete",
+    };
 
     /// <summary>The request statistics of one route, backend and protocol (created once, then shared across reloads).</summary>
     public RequestStats StatsFor(string route, string backend, string protocol)

@@ -1,15 +1,20 @@
+using Kedge.Common;
+
 namespace Kedge.Winch.Proxy;
 
-/// <summary>Values of <c>X-Winch-Error-Type</c> and the headers winch adds.</summary>
+/// <summary>
+/// Values of <c>X-Winch-Error-Type</c> and the headers winch adds. Only winch sends these types; the kedge headers and
+/// <c>transport-unknown-error</c> come from the shared vocabulary (<see cref="KedgeErrorKind"/>, <see cref="KedgeHeaders"/>).
+/// </summary>
 internal static class WinchErrorTypes
 {
     public const string ErrorHeader = "X-Winch-Error";
     public const string ErrorTypeHeader = "X-Winch-Error-Type";
-    public const string RequestIdHeader = "X-Kedge-Request-ID";
-    public const string InfoLogsHeader = "X-Kedge-Info-Logs";
+    public const string RequestIdHeader = KedgeHeaders.RequestId;
+    public const string InfoLogsHeader = KedgeHeaders.InfoLogs;
 
     /// <summary>The request could not be sent or answered (Go winch used this type for every failure).</summary>
-    public const string TransportUnknownError = "transport-unknown-error";
+    public const string TransportUnknownError = KedgeErrorTypeNames.TransportUnknownError;
 
     /// <summary>The target could not be mapped: an IP literal, or a regexp route that gave a bad URL.</summary>
     public const string MappingError = "mapping-error";

@@ -1,8 +1,8 @@
-using System.Globalization;
 using Grpc.Core;
 using Kedge.Client;
 using Kedge.Client.Http;
 using Kedge.Client.Mapping;
+using Kedge.Common;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
 using Yarp.ReverseProxy.Forwarder;
@@ -102,7 +102,7 @@ internal sealed class WinchGrpcProxy
         WriteStatus(context, status, message);
     }
 
-    /// <summary>A trailers-only gRPC response: status 200 and the status in the headers, no body.</summary>
+    /// <summary>A trailers-only gRPC response (<see cref="GrpcTrailersOnly"/>): status 200 and the status in the headers, no body.</summary>
     private static void WriteStatus(HttpContext context, StatusCode status, string message)
     {
         if (context.Response.HasStarted)
@@ -112,9 +112,10 @@ internal sealed class WinchGrpcProxy
         }
 
         context.Response.Clear();
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/grpc";
-        context.Response.Headers["grpc-status"] = ((int)status).ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+        context.Response.StatusCode = GrpcTrailersOnly.HttpStatus;
+        foreach (var (name, value) in GrpcTrailersOnly.Headers(status, message))
+        {
+            context.Response.Headers[name] = value;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Kedge.Client;
 using Kedge.Client.Http;
 using Kedge.Client.Mapping;
+using Kedge.Common;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
@@ -141,9 +142,9 @@ internal sealed class WinchHttpProxy
 
             Fail(context, uri.Authority, type, message, exception, requestId);
         }
-        else if (route is not null && context.Response.Headers.TryGetValue("X-Kedge-Error", out var kedgeError))
+        else if (route is not null && context.Response.Headers.TryGetValue(KedgeHeaders.Error, out var kedgeError))
         {
-            WinchLog.KedgeErrorResponse(_logger, uri.Authority, requestId, context.Response.StatusCode, context.Response.Headers["X-Kedge-Error-Type"].ToString(), kedgeError.ToString());
+            WinchLog.KedgeErrorResponse(_logger, uri.Authority, requestId, context.Response.StatusCode, context.Response.Headers[KedgeHeaders.ErrorType].ToString(), kedgeError.ToString());
         }
         else if (route is not null)
         {

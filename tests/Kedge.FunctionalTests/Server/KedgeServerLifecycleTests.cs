@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Kedge.Client;
 using Kedge.Client.Grpc;
 using Kedge.Server.Configuration;
 using Kedge.Testing;
@@ -109,7 +110,30 @@ public sealed class KedgeServerLifecycleTests : IAsyncLifetime
         Assert.NotEqual(kedge.Server.ProxyPort, kedge.Server.GrpcPort);
         Assert.Equal("greeter.kedge:9000", reply.Authority);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, plainHttp.StatusCode);
+        Assert.Equal(KedgeErrorTypes.UnsupportedMediaType, plainHttp.GetKedgeError()?.Type);
     }
+
+    [Fact]
+    public async Task Apply_BackendRemoved_CountedWithGoActionDelete()
+    {
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
+        var withoutWeb = Routing();
+        withoutWeb.HttpRoutes.Clear();
+        withoutWeb.HttpBackends.Clear();
+
+        Assert.Empty(await kedge.Server.ApplyAsync(withoutWeb));
+        using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
+        var metrics = await Eventually.ValueAsync(() => admin.GetStringAsync("/metrics"), m => ChangeCount(m, "web", "delete") > 0, "the deletion is exported");
+
+        // Go kedge's label values (create/update/delete): dashboards built on Go kedge keep working.
+        Assert.Equal(1, ChangeCount(metrics, "web", "delete"));
+        Assert.DoesNotContain("action=\"remove\"", metrics, StringComparison.Ordinal);
+    }
+
+    private static int ChangeCount(string metrics, string backend, string action)
+        => metrics.Split('\n').Where(line => line.StartsWith("kedge_http_backend_configuration_changes_total{", StringComparison.Ordinal)
+                && line.Contains($"backend_name=\"{backend}\"", StringComparison.Ordinal) && line.Contains($"action=\"{action}\"", StringComparison.Ordinal))
+            .Sum(line => int.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
 
     private static string PeerCertificateSubject(int port, KedgeServerFixture kedge)
     {

@@ -289,11 +289,72 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Connect_Refused405()
+    public async Task Connect_Refused405MethodNotAllowed()
     {
         var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "CONNECT orders.shop.svc.cluster-b.kedge:443 HTTP/1.1\nHost: orders.shop.svc.cluster-b.kedge:443\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
 
         Assert.StartsWith("HTTP/1.1 405", response, StringComparison.Ordinal);
+        Assert.Contains("X-Kedge-Error-Type: method-not-allowed\r\n", response, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Http_InfoLogsHeader_ProxiedRequestLoggedAtInformationWithHeaderValue()
+    {
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/info-logs");
+        request.Headers.Add("X-Kedge-Info-Logs", "winch-alice");
+
+        using var response = await http.SendAsync(request);
+        var echo = await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("winch-alice", echo!.Headers["X-Kedge-Info-Logs"]); // Go kedge forwards it unchanged
+        await Eventually.TrueAsync(() => _logs.Entries.Any(e => e.Message.Contains("force-info-log-header=winch-alice", StringComparison.Ordinal)), "kedge logs the forced line");
+        var line = Assert.Single(_logs.Entries, e => e.Message.Contains("force-info-log-header=winch-alice", StringComparison.Ordinal));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, line.Level);
+        Assert.StartsWith("Request proxied inside cluster", line.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Http_InfoLogsHeader_FailedRequestLoggedAtErrorWithHeaderValue()
+    {
+        _logs.ExpectErrors(e => e.Message.Contains("force-info-log-header=winch-bob", StringComparison.Ordinal));
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://nobody.shop.svc.cluster-b.kedge/");
+        request.Headers.Add("X-Kedge-Info-Logs", "winch-bob");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        await Eventually.TrueAsync(() => _logs.Entries.Any(e => e.Message.Contains("force-info-log-header=winch-bob", StringComparison.Ordinal)), "kedge logs the forced line");
+        var line = Assert.Single(_logs.Entries, e => e.Message.Contains("force-info-log-header=winch-bob", StringComparison.Ordinal));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, line.Level);
+        Assert.StartsWith("Failed to proxy request inside cluster. no-route", line.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("x129")]
+    public async Task Http_InfoLogsHeaderNotVisibleAsciiUpTo128_NotHonoured(string value)
+    {
+        value = value == "x129" ? new string('x', 129) : value;
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/info-logs-refused");
+        request.Headers.TryAddWithoutValidation("X-Kedge-Info-Logs", value);
+        var before = _logs.Entries.Count(e => e.Message.Contains("force-info-log-header", StringComparison.Ordinal));
+
+        using var response = await http.SendAsync(request);
+        // A second request with a valid value: once its line is logged, the refused one would have been logged too.
+        using var marker = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/info-logs-marker");
+        marker.Headers.Add("X-Kedge-Info-Logs", "marker");
+        using var markerResponse = await http.SendAsync(marker);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Eventually.TrueAsync(() => _logs.Entries.Any(e => e.Message.Contains("force-info-log-header=marker", StringComparison.Ordinal)), "the marker is logged");
+        Assert.Equal(before + 1, _logs.Entries.Count(e => e.Message.Contains("force-info-log-header", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -33,6 +33,11 @@ public sealed class WinchThroughKedgeServerTests : IAsyncLifetime
             GrpcBackends = [new() { Name = "greeter", Static = new() { Addresses = [$"127.0.0.1:{_grpcBackend.Port}"] } }],
         }, settings => settings.Auth.UnsafeBearerToken = "kedge-only"); // kedge checks the token winch injects
 
+        _winch = await StartWinchAsync();
+    }
+
+    private async Task<WinchServer> StartWinchAsync(params string[] extraArgs)
+    {
         var errors = new List<string>();
         var settings = WinchCommand.ReadSettings(
             [
@@ -43,16 +48,18 @@ public sealed class WinchThroughKedgeServerTests : IAsyncLifetime
                 "--client_tls_cert_file=" + _kedge.ClientCertificatePath,
                 "--client_tls_key_file=" + _kedge.ClientKeyPath,
                 "--client_tls_root_ca_files=" + _kedge.CaFile,
+                .. extraArgs,
             ],
             errors);
         Assert.Empty(errors);
-        _winch = WinchServer.Build(settings!, errors, builder =>
+        var winch = WinchServer.Build(settings!, errors, builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(_logs);
         })!;
         Assert.Empty(errors);
-        await _winch.StartAsync();
+        await winch.StartAsync();
+        return winch;
     }
 
     public async Task DisposeAsync()
@@ -78,6 +85,22 @@ public sealed class WinchThroughKedgeServerTests : IAsyncLifetime
         Assert.Equal("Bearer for-the-backend", Header(echo, "Authorization"));
         Assert.Null(Header(echo, "Proxy-Authorization"));
         Assert.StartsWith("winch-", Header(echo, "X-Kedge-Request-ID"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Http_WinchDebugMode_KedgeLogsTheRequestWithWinchsInfoLogsValue()
+    {
+        await using var debugWinch = await StartWinchAsync("--debug_mode");
+        using var client = new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy($"http://127.0.0.1:{debugWinch.HttpPort}"), UseProxy = true });
+        var expected = "force-info-log-header=winch-" + Environment.UserName;
+
+        using var response = await client.GetAsync("http://orders.shop.svc.cluster-b.internal/debug-mode");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Eventually.TrueAsync(() => _logs.Entries.Any(e => e.Message.Contains(expected, StringComparison.Ordinal)), "kedge logs the request winch asked it to");
+        var line = Assert.Single(_logs.Entries, e => e.Message.Contains(expected, StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, line.Level);
+        Assert.StartsWith("Request proxied inside cluster", line.Message, StringComparison.Ordinal);
     }
 
     [Fact]

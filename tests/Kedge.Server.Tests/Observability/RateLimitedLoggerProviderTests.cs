@@ -74,6 +74,25 @@ public class RateLimitedLoggerProviderTests
     }
 
     [Fact]
+    public void Log_FloodOfCallerForcedInformation_LimitedLikeWarnings()
+    {
+        var clock = new FakeTimeProvider();
+        using var sink = new TestLogSink();
+        using var provider = new RateLimitedLoggerProvider(sink, ownsInner: false, clock);
+        var logger = provider.CreateLogger("Kedge.Server.Forwarding.KedgeErrors");
+
+        for (var i = 0; i < 1000; i++)
+        {
+            KedgeServerLog.InfoLogsRequestProxied(logger, "winch-mallory", "orders.kedge", "orders", 200);
+        }
+
+        clock.Advance(RateLimitedLoggerProvider.Interval);
+
+        Assert.Equal(RateLimitedLoggerProvider.Burst, sink.WithEventName("InfoLogsRequestProxied").Count());
+        Assert.Contains($"{1000 - RateLimitedLoggerProvider.Burst} more Information lines of event 1470", Assert.Single(sink.WithEventName("LogLinesSuppressed")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Log_BelowWarning_NeverLimited()
     {
         var clock = new FakeTimeProvider();
