@@ -1,7 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using Kedge.Client.Internal;
 using Kedge.Client.Mapping;
-using Kedge.Client.Tls;
+using Kedge.Common.Files;
+using Kedge.Common.Tls;
 using Kedge.Client.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -211,7 +212,7 @@ internal static class KedgeClientOptionsCompiler
         return null;
     }
 
-    private static FileSnapshot<ClientCertificate>? CompileClientCertificate(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
+    private static FileSnapshot<TlsCertificate>? CompileClientCertificate(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
     {
         if (options.ClientCertificate is not { } cert)
         {
@@ -228,7 +229,7 @@ internal static class KedgeClientOptionsCompiler
         }
 
         string[] paths;
-        Func<byte[][], ClientCertificate> parse;
+        Func<byte[][], TlsCertificate> parse;
         if (pem)
         {
             var missing = false;
@@ -250,17 +251,17 @@ internal static class KedgeClientOptionsCompiler
             }
 
             paths = [cert.CertificateFile!, cert.KeyFile!];
-            parse = contents => ClientCertificate.FromPem(contents[0], contents[1]);
+            parse = contents => TlsCertificate.FromPem(contents[0], contents[1]);
         }
         else
         {
             paths = [cert.PfxFile!];
             var password = cert.Password;
-            parse = contents => ClientCertificate.FromPkcs12(contents[0], password);
+            parse = contents => TlsCertificate.FromPkcs12(contents[0], password);
         }
 
         var joinedPaths = string.Join(", ", paths);
-        var snapshot = new FileSnapshot<ClientCertificate>(
+        var snapshot = new FileSnapshot<TlsCertificate>(
             paths,
             parse,
             options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5),
@@ -280,7 +281,7 @@ internal static class KedgeClientOptionsCompiler
         return snapshot;
     }
 
-    private static FileSnapshot<X509ChainPolicy>? CompileTrust(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
+    private static FileSnapshot<TrustBundle>? CompileTrust(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
     {
         if (options.KedgeCaFiles.Count == 0)
         {
@@ -289,7 +290,7 @@ internal static class KedgeClientOptionsCompiler
 
         string[] paths = [.. options.KedgeCaFiles];
         var joined = string.Join(", ", paths);
-        var snapshot = new FileSnapshot<X509ChainPolicy>(
+        var snapshot = new FileSnapshot<TrustBundle>(
             paths,
             contents => TrustBundle.Parse(contents, paths),
             options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5),
@@ -309,7 +310,7 @@ internal static class KedgeClientOptionsCompiler
         return snapshot;
     }
 
-    private static void LogCertificateReloaded(ILogger logger, string paths, ClientCertificate certificate)
+    private static void LogCertificateReloaded(ILogger logger, string paths, TlsCertificate certificate)
     {
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -320,4 +321,4 @@ internal static class KedgeClientOptionsCompiler
     private sealed class RouteException(string message) : Exception(message);
 }
 
-internal sealed record CompiledKedgeClient(KedgeMapper Mapper, FileSnapshot<ClientCertificate>? ClientCertificate, FileSnapshot<X509ChainPolicy>? Trust);
+internal sealed record CompiledKedgeClient(KedgeMapper Mapper, FileSnapshot<TlsCertificate>? ClientCertificate, FileSnapshot<TrustBundle>? Trust);

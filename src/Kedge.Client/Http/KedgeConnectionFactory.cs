@@ -4,7 +4,9 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Kedge.Client.Internal;
-using Kedge.Client.Tls;
+using Kedge.Common.Files;
+using Kedge.Common.Http;
+using Kedge.Common.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace Kedge.Client.Http;
@@ -33,8 +35,8 @@ internal sealed class KedgeConnectionFactory : IDisposable
     private static readonly List<SslApplicationProtocol> Http2First = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
-    private readonly FileSnapshot<ClientCertificate>? _clientCertificate;
-    private readonly FileSnapshot<X509ChainPolicy>? _trust;
+    private readonly FileSnapshot<TlsCertificate>? _clientCertificate;
+    private readonly FileSnapshot<TrustBundle>? _trust;
     private readonly TimeSpan _connectTimeout;
     private readonly bool _insecureSkipVerify;
     private readonly ILogger _logger;
@@ -45,8 +47,8 @@ internal sealed class KedgeConnectionFactory : IDisposable
     private readonly ConcurrentDictionary<(string Host, int? Port), string> _tlsServerNames = new(HostPortComparer.Instance);
 
     public KedgeConnectionFactory(
-        FileSnapshot<ClientCertificate>? clientCertificate,
-        FileSnapshot<X509ChainPolicy>? trust,
+        FileSnapshot<TlsCertificate>? clientCertificate,
+        FileSnapshot<TrustBundle>? trust,
         TimeSpan pooledConnectionLifetime,
         TimeSpan connectTimeout,
         ILogger logger,
@@ -98,24 +100,11 @@ internal sealed class KedgeConnectionFactory : IDisposable
 
     private SocketsHttpHandler CreateHandler(TimeSpan pooledConnectionLifetime, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connectCallback)
     {
-        var handler = new SocketsHttpHandler
-        {
-            // Old connections retire within this lifetime, so a rotated client certificate is in use everywhere soon after.
-            PooledConnectionLifetime = pooledConnectionLifetime,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            ConnectTimeout = _connectTimeout,
-            EnableMultipleHttp2Connections = true,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-
-            // Kedge traffic never goes through an HTTP(S)_PROXY from the environment: the TLS to kedge is ours.
-            UseProxy = false,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
-        };
-
+        // Old connections retire within the lifetime, so a rotated client certificate is in use everywhere soon after.
+        var handler = OutgoingHandlerFactory.Create(_connectTimeout, pooledConnectionLifetime);
+        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+        handler.KeepAlivePingDelay = TimeSpan.FromSeconds(60);
+        handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
         if (connectCallback is not null)
         {
             handler.ConnectCallback = connectCallback;
@@ -165,7 +154,7 @@ internal sealed class KedgeConnectionFactory : IDisposable
             }
             else if (_trust is not null)
             {
-                options.CertificateChainPolicy = _trust.GetCurrent().Clone();
+                options.CertificateChainPolicy = _trust.GetCurrent().CreateChainPolicy();
             }
 
             await sslStream.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
