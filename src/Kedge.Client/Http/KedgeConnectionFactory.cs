@@ -24,12 +24,6 @@ namespace Kedge.Client.Http;
 /// </remarks>
 internal sealed class KedgeConnectionFactory : IDisposable
 {
-    /// <summary>
-    /// Set in <see cref="Exception.Data"/> when kedge refused HTTP/2 in the TLS handshake (nothing was sent yet), so a
-    /// caller such as winch can send the request again as HTTP/1.1.
-    /// </summary>
-    internal const string NoHttp2DataKey = "Kedge.NoHttp2";
-
     // HTTP/1.1 is offered too so that a kedge without HTTP/2 completes the handshake and the failure below says why
     // (and winch can resend as HTTP/1.1) instead of a bare "no application protocol" TLS alert.
     private static readonly List<SslApplicationProtocol> Http2First = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
@@ -160,12 +154,8 @@ internal sealed class KedgeConnectionFactory : IDisposable
             await sslStream.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
             if (wantsHttp2 && sslStream.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
             {
-                throw new HttpRequestException(
-                    HttpRequestError.SecureConnectionError,
-                    $"The kedge at {endPoint.Host}:{endPoint.Port} did not negotiate HTTP/2 (ALPN h2); gRPC and HTTP/2 calls need a kedge that serves HTTP/2 over TLS.")
-                {
-                    Data = { [NoHttp2DataKey] = true },
-                };
+                throw new KedgeHttp2NotNegotiatedException(
+                    $"The kedge at {endPoint.Host}:{endPoint.Port} did not negotiate HTTP/2 (ALPN h2); gRPC and HTTP/2 calls need a kedge that serves HTTP/2 over TLS.");
             }
         }
         catch (Exception ex)
