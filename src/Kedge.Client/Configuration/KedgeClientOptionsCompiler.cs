@@ -228,8 +228,9 @@ internal static class KedgeClientOptionsCompiler
             return null;
         }
 
-        string[] paths;
-        Func<byte[][], TlsCertificate> parse;
+        var interval = options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5);
+        string joinedPaths;
+        FileSnapshot<TlsCertificate> snapshot;
         if (pem)
         {
             var missing = false;
@@ -250,24 +251,28 @@ internal static class KedgeClientOptionsCompiler
                 return null;
             }
 
-            paths = [cert.CertificateFile!, cert.KeyFile!];
-            parse = contents => TlsCertificate.FromPem(contents[0], contents[1]);
+            joinedPaths = $"{cert.CertificateFile}, {cert.KeyFile}";
+            snapshot = TlsFiles.WatchCertificate(
+                cert.CertificateFile!,
+                cert.KeyFile!,
+                forServer: false,
+                timeProvider,
+                onChanged: c => LogCertificateReloaded(logger, joinedPaths, c),
+                onReloadFailed: ex => KedgeClientLog.ClientCertificateReloadFailed(logger, joinedPaths, ex),
+                interval);
         }
         else
         {
-            paths = [cert.PfxFile!];
-            var password = cert.Password;
-            parse = contents => TlsCertificate.FromPkcs12(contents[0], password);
+            joinedPaths = cert.PfxFile!;
+            snapshot = TlsFiles.WatchPkcs12(
+                cert.PfxFile!,
+                cert.Password,
+                timeProvider,
+                onChanged: c => LogCertificateReloaded(logger, joinedPaths, c),
+                onReloadFailed: ex => KedgeClientLog.ClientCertificateReloadFailed(logger, joinedPaths, ex),
+                interval);
         }
 
-        var joinedPaths = string.Join(", ", paths);
-        var snapshot = new FileSnapshot<TlsCertificate>(
-            paths,
-            parse,
-            options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5),
-            timeProvider,
-            onChanged: c => LogCertificateReloaded(logger, joinedPaths, c),
-            onReloadFailed: ex => KedgeClientLog.ClientCertificateReloadFailed(logger, joinedPaths, ex));
         try
         {
             snapshot.GetCurrent();
@@ -288,15 +293,13 @@ internal static class KedgeClientOptionsCompiler
             return null;
         }
 
-        string[] paths = [.. options.KedgeCaFiles];
-        var joined = string.Join(", ", paths);
-        var snapshot = new FileSnapshot<TrustBundle>(
-            paths,
-            contents => TrustBundle.Parse(contents, paths),
-            options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5),
+        var joined = string.Join(", ", options.KedgeCaFiles);
+        var snapshot = TlsFiles.WatchTrustBundle(
+            [.. options.KedgeCaFiles],
             timeProvider,
             onChanged: _ => KedgeClientLog.TrustBundleReloaded(logger, joined),
-            onReloadFailed: ex => KedgeClientLog.TrustBundleReloadFailed(logger, joined, ex));
+            onReloadFailed: ex => KedgeClientLog.TrustBundleReloadFailed(logger, joined, ex),
+            options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5));
         try
         {
             snapshot.GetCurrent();
