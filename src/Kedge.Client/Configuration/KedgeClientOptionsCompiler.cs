@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Kedge.Client.Internal;
 using Kedge.Client.Mapping;
 using Kedge.Common.Files;
