@@ -44,5 +44,12 @@ public sealed class KedgeClientOptions
     /// Accept any kedge certificate without verifying it (Go's <c>client_insecure</c>). Only winch sets it, for its
     /// <c>--client_insecure</c> flag; it is not bound from configuration.
     /// </summary>
-    internal bool InsecureSkipVerify { get; set; }
+    internal bool InsecureSkipVerify { get; private set; }
+
+    /// <summary>
+    /// Accepts any kedge certificate without verifying it (Go's <c>client_insecure</c>), for tools whose operator asked
+    /// for it explicitly on the command line, as winch's <c>--client_insecure</c>. A method, so configuration binding can
+    /// never switch verification off. Default: certificates are verified.
+    /// </summary>
+    public void AcceptAnyKedgeCertificate() => InsecureSkipVerify = true;
 }

@@ -1,7 +1,7 @@
-using System.Security.Cryptography.X509Certificates;
 using Kedge.Client.Internal;
 using Kedge.Client.Mapping;
-using Kedge.Client.Tls;
+using Kedge.Common.Files;
+using Kedge.Common.Tls;
 using Kedge.Client.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -211,7 +211,7 @@ internal static class KedgeClientOptionsCompiler
         return null;
     }
 
-    private static FileSnapshot<ClientCertificate>? CompileClientCertificate(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
+    private static FileSnapshot<TlsCertificate>? CompileClientCertificate(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
     {
         if (options.ClientCertificate is not { } cert)
         {
@@ -227,8 +227,9 @@ internal static class KedgeClientOptionsCompiler
             return null;
         }
 
-        string[] paths;
-        Func<byte[][], ClientCertificate> parse;
+        var interval = options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5);
+        string joinedPaths;
+        FileSnapshot<TlsCertificate> snapshot;
         if (pem)
         {
             var missing = false;
@@ -249,24 +250,28 @@ internal static class KedgeClientOptionsCompiler
                 return null;
             }
 
-            paths = [cert.CertificateFile!, cert.KeyFile!];
-            parse = contents => ClientCertificate.FromPem(contents[0], contents[1]);
+            joinedPaths = $"{cert.CertificateFile}, {cert.KeyFile}";
+            snapshot = TlsFiles.WatchCertificate(
+                cert.CertificateFile!,
+                cert.KeyFile!,
+                forServer: false,
+                timeProvider,
+                onChanged: c => LogCertificateReloaded(logger, joinedPaths, c),
+                onReloadFailed: ex => KedgeClientLog.ClientCertificateReloadFailed(logger, joinedPaths, ex),
+                interval);
         }
         else
         {
-            paths = [cert.PfxFile!];
-            var password = cert.Password;
-            parse = contents => ClientCertificate.FromPkcs12(contents[0], password);
+            joinedPaths = cert.PfxFile!;
+            snapshot = TlsFiles.WatchPkcs12(
+                cert.PfxFile!,
+                cert.Password,
+                timeProvider,
+                onChanged: c => LogCertificateReloaded(logger, joinedPaths, c),
+                onReloadFailed: ex => KedgeClientLog.ClientCertificateReloadFailed(logger, joinedPaths, ex),
+                interval);
         }
 
-        var joinedPaths = string.Join(", ", paths);
-        var snapshot = new FileSnapshot<ClientCertificate>(
-            paths,
-            parse,
-            options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5),
-            timeProvider,
-            onChanged: c => LogCertificateReloaded(logger, joinedPaths, c),
-            onReloadFailed: ex => KedgeClientLog.ClientCertificateReloadFailed(logger, joinedPaths, ex));
         try
         {
             snapshot.GetCurrent();
@@ -280,22 +285,20 @@ internal static class KedgeClientOptionsCompiler
         return snapshot;
     }
 
-    private static FileSnapshot<X509ChainPolicy>? CompileTrust(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
+    private static FileSnapshot<TrustBundle>? CompileTrust(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
     {
         if (options.KedgeCaFiles.Count == 0)
         {
             return null;
         }
 
-        string[] paths = [.. options.KedgeCaFiles];
-        var joined = string.Join(", ", paths);
-        var snapshot = new FileSnapshot<X509ChainPolicy>(
-            paths,
-            contents => TrustBundle.Parse(contents, paths),
-            options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5),
+        var joined = string.Join(", ", options.KedgeCaFiles);
+        var snapshot = TlsFiles.WatchTrustBundle(
+            [.. options.KedgeCaFiles],
             timeProvider,
             onChanged: _ => KedgeClientLog.TrustBundleReloaded(logger, joined),
-            onReloadFailed: ex => KedgeClientLog.TrustBundleReloadFailed(logger, joined, ex));
+            onReloadFailed: ex => KedgeClientLog.TrustBundleReloadFailed(logger, joined, ex),
+            options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5));
         try
         {
             snapshot.GetCurrent();
@@ -309,7 +312,7 @@ internal static class KedgeClientOptionsCompiler
         return snapshot;
     }
 
-    private static void LogCertificateReloaded(ILogger logger, string paths, ClientCertificate certificate)
+    private static void LogCertificateReloaded(ILogger logger, string paths, TlsCertificate certificate)
     {
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -320,4 +323,4 @@ internal static class KedgeClientOptionsCompiler
     private sealed class RouteException(string message) : Exception(message);
 }
 
-internal sealed record CompiledKedgeClient(KedgeMapper Mapper, FileSnapshot<ClientCertificate>? ClientCertificate, FileSnapshot<X509ChainPolicy>? Trust);
+internal sealed record CompiledKedgeClient(KedgeMapper Mapper, FileSnapshot<TlsCertificate>? ClientCertificate, FileSnapshot<TrustBundle>? Trust);

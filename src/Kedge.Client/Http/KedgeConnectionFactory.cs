@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Kedge.Client.Internal;
-using Kedge.Client.Tls;
+using Kedge.Common.Files;
+using Kedge.Common.Http;
+using Kedge.Common.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace Kedge.Client.Http;
@@ -22,19 +23,13 @@ namespace Kedge.Client.Http;
 /// </remarks>
 internal sealed class KedgeConnectionFactory : IDisposable
 {
-    /// <summary>
-    /// Set in <see cref="Exception.Data"/> when kedge refused HTTP/2 in the TLS handshake (nothing was sent yet), so a
-    /// caller such as winch can send the request again as HTTP/1.1.
-    /// </summary>
-    internal const string NoHttp2DataKey = "Kedge.NoHttp2";
-
     // HTTP/1.1 is offered too so that a kedge without HTTP/2 completes the handshake and the failure below says why
     // (and winch can resend as HTTP/1.1) instead of a bare "no application protocol" TLS alert.
     private static readonly List<SslApplicationProtocol> Http2First = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
-    private readonly FileSnapshot<ClientCertificate>? _clientCertificate;
-    private readonly FileSnapshot<X509ChainPolicy>? _trust;
+    private readonly FileSnapshot<TlsCertificate>? _clientCertificate;
+    private readonly FileSnapshot<TrustBundle>? _trust;
     private readonly TimeSpan _connectTimeout;
     private readonly bool _insecureSkipVerify;
     private readonly ILogger _logger;
@@ -45,8 +40,8 @@ internal sealed class KedgeConnectionFactory : IDisposable
     private readonly ConcurrentDictionary<(string Host, int? Port), string> _tlsServerNames = new(HostPortComparer.Instance);
 
     public KedgeConnectionFactory(
-        FileSnapshot<ClientCertificate>? clientCertificate,
-        FileSnapshot<X509ChainPolicy>? trust,
+        FileSnapshot<TlsCertificate>? clientCertificate,
+        FileSnapshot<TrustBundle>? trust,
         TimeSpan pooledConnectionLifetime,
         TimeSpan connectTimeout,
         ILogger logger,
@@ -98,24 +93,11 @@ internal sealed class KedgeConnectionFactory : IDisposable
 
     private SocketsHttpHandler CreateHandler(TimeSpan pooledConnectionLifetime, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connectCallback)
     {
-        var handler = new SocketsHttpHandler
-        {
-            // Old connections retire within this lifetime, so a rotated client certificate is in use everywhere soon after.
-            PooledConnectionLifetime = pooledConnectionLifetime,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            ConnectTimeout = _connectTimeout,
-            EnableMultipleHttp2Connections = true,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-
-            // Kedge traffic never goes through an HTTP(S)_PROXY from the environment: the TLS to kedge is ours.
-            UseProxy = false,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
-        };
-
+        // Old connections retire within the lifetime, so a rotated client certificate is in use everywhere soon after.
+        var handler = OutgoingHandlerFactory.Create(_connectTimeout, pooledConnectionLifetime);
+        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+        handler.KeepAlivePingDelay = TimeSpan.FromSeconds(60);
+        handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
         if (connectCallback is not null)
         {
             handler.ConnectCallback = connectCallback;
@@ -165,18 +147,14 @@ internal sealed class KedgeConnectionFactory : IDisposable
             }
             else if (_trust is not null)
             {
-                options.CertificateChainPolicy = _trust.GetCurrent().Clone();
+                options.CertificateChainPolicy = _trust.GetCurrent().CreateChainPolicy();
             }
 
             await sslStream.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
             if (wantsHttp2 && sslStream.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
             {
-                throw new HttpRequestException(
-                    HttpRequestError.SecureConnectionError,
-                    $"The kedge at {endPoint.Host}:{endPoint.Port} did not negotiate HTTP/2 (ALPN h2); gRPC and HTTP/2 calls need a kedge that serves HTTP/2 over TLS.")
-                {
-                    Data = { [NoHttp2DataKey] = true },
-                };
+                throw new KedgeHttp2NotNegotiatedException(
+                    $"The kedge at {endPoint.Host}:{endPoint.Port} did not negotiate HTTP/2 (ALPN h2); gRPC and HTTP/2 calls need a kedge that serves HTTP/2 over TLS.");
             }
         }
         catch (Exception ex)

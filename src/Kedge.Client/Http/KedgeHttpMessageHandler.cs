@@ -27,12 +27,6 @@ namespace Kedge.Client.Http;
 /// </remarks>
 public sealed class KedgeHttpMessageHandler : DelegatingHandler
 {
-    /// <summary>
-    /// Set in <see cref="Exception.Data"/> of the <see cref="HttpRequestException"/> for a failed token source: the
-    /// source's name (winch reads it to name the source in its answer).
-    /// </summary>
-    internal const string TokenSourceDataKey = "Kedge.TokenSource";
-
     private const string GrpcContentType = GrpcTrailersOnly.ContentType;
 
     private readonly KedgeClient _client;
@@ -142,13 +136,10 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         }
     }
 
-    private HttpRequestException TokenFailure(KedgeTokenSource source, string target, Exception ex)
+    private KedgeTokenSourceException TokenFailure(KedgeTokenSource source, string target, Exception ex)
     {
         KedgeClientLog.TokenSourceFailed(_client.Logger, source.Name, target, ex);
-        return new HttpRequestException($"Kedge could not get a token from token source '{source.Name}' for '{target}': {ex.Message}", ex)
-        {
-            Data = { [TokenSourceDataKey] = source.Name },
-        };
+        return new KedgeTokenSourceException(source.Name, $"Kedge could not get a token from token source '{source.Name}' for '{target}': {ex.Message}", ex);
     }
 
     private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, CancellationToken cancellationToken)

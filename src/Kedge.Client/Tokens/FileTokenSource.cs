@@ -1,5 +1,5 @@
 using System.Text;
-using Kedge.Client.Internal;
+using Kedge.Common.Files;
 
 namespace Kedge.Client.Tokens;
 

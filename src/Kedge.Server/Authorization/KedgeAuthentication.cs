@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Security.Claims;
-using System.Security.Cryptography.X509Certificates;
+using Kedge.Common.Tls;
 using Kedge.Server.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -141,24 +141,20 @@ internal static class KedgeAuthentication
         return true;
     }
 
+    /// <summary>
+    /// The issuer's HTTP client keeps the platform defaults (environment proxy, redirects): an issuer is a public
+    /// service, reached the way the host reaches the internet. With a CA file, the issuer must chain to it.
+    /// </summary>
     private static SocketsHttpHandler IssuerHandler(string? caFile)
     {
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         if (caFile is not null)
         {
-            var cas = new X509Certificate2Collection();
-            cas.ImportFromPemFile(caFile);
+            var cas = TrustBundle.Load([caFile]);
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
-                {
-                    if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                    {
-                        return false;
-                    }
-
-                    return CertificateChains.Build(certificate, presented, cas);
-                },
+                    certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && CertificateChains.Build(certificate, presented, cas),
             };
         }
 

@@ -258,9 +258,11 @@ internal static partial class KedgeServerOptionsValidator
         {
             if (tls.CaFile is not null)
             {
-                var cas = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-                cas.ImportFromPemFile(tls.CaFile);
-                if (cas.Count == 0)
+                try
+                {
+                    Kedge.Common.Tls.TrustBundle.Load([tls.CaFile]);
+                }
+                catch (InvalidDataException)
                 {
                     errors.Add($"{key}:Tls:CaFile: '{tls.CaFile}' holds no certificate; give PEM 'BEGIN CERTIFICATE' blocks.");
                 }
@@ -268,7 +270,7 @@ internal static partial class KedgeServerOptionsValidator
 
             if (tls.ClientCertificateFile is not null && tls.ClientKeyFile is not null)
             {
-                using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(tls.ClientCertificateFile, tls.ClientKeyFile);
+                Kedge.Common.Tls.TlsCertificate.FromPem(File.ReadAllBytes(tls.ClientCertificateFile), File.ReadAllBytes(tls.ClientKeyFile));
             }
         }
         catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or ArgumentException)

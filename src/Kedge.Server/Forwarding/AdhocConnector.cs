@@ -32,22 +32,10 @@ internal sealed class AdhocConnector : IDisposable
             _dns = new LookupClient(new LookupClientOptions(servers) { UseCache = true, Timeout = TimeSpan.FromSeconds(2), Retries = 1 });
         }
 
-        _handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-            // Connections are checked against the rules when opened; a bounded lifetime makes a reload that narrows a
-            // rule, and DNS changes, take effect on busy connections too.
-            PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-            ActivityHeadersPropagator = null,
-            RequestHeaderEncodingSelector = KedgeTransformer.RequestHeaderEncoding,
-            ConnectCallback = ConnectAsync,
-            PlaintextStreamFilter = Backends.UnansweredCloseGuardStream.Filter,
-        };
+        // Connections are checked against the rules when opened; a bounded lifetime makes a reload that narrows a
+        // rule, and DNS changes, take effect on busy connections too.
+        _handler = Backends.BackendHandlerFactory.CreateProxyHandler(connectTimeout: null, pooledConnectionLifetime: TimeSpan.FromMinutes(1));
+        _handler.ConnectCallback = ConnectAsync;
         Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 

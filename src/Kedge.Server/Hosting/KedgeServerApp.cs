@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Kedge.Server.Authorization;
 using Kedge.Server.Configuration;
@@ -88,8 +87,9 @@ public static class KedgeServerApp
             var bind = IPAddress.Parse(settings.BindAddress);
             if (settings.HttpTlsPort != 0 || settings.GrpcTlsPort != 0)
             {
-                var certificate = new ServerCertificateSource(settings.TlsCertFile!, settings.TlsKeyFile!, TimeProvider.System, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Tls"));
-                var clientCas = LoadClientCas(settings);
+                var tlsLogger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Tls");
+                var certificate = new ServerCertificateSource(settings.TlsCertFile!, settings.TlsKeyFile!, TimeProvider.System, tlsLogger);
+                var clientCas = ClientCaSource.Create(settings.TlsClientCaFiles, TimeProvider.System, tlsLogger);
                 foreach (var (port, protocols, name) in TlsListeners(settings))
                 {
                     kestrel.Listen(bind, KestrelPort(port), listen =>
@@ -103,9 +103,9 @@ public static class KedgeServerApp
                         listen.UseHttps(new HttpsConnectionAdapterOptions
                         {
                             ServerCertificateSelector = (_, _) => certificate.Current,
-                            ClientCertificateMode = clientCas.Count == 0 ? ClientCertificateMode.NoCertificate
+                            ClientCertificateMode = clientCas is null ? ClientCertificateMode.NoCertificate
                                 : settings.TlsClientCertRequired ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate,
-                            ClientCertificateValidation = (cert, chain, _) => ValidateClientCertificate(cert, chain, clientCas),
+                            ClientCertificateValidation = (cert, chain, _) => clientCas is not null && ClientCaSource.Validate(cert, chain, clientCas.GetCurrent()),
                         });
                         listeners.Add((name, listen));
                     });
@@ -168,27 +168,6 @@ public static class KedgeServerApp
         => context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ListenerItem, out var name) == true && (string?)name == GrpcListener;
 
     private static int KestrelPort(int port) => port == KedgeServerSettings.AnyFreePort ? 0 : port;
-
-    private static X509Certificate2Collection LoadClientCas(KedgeServerSettings settings)
-    {
-        var cas = new X509Certificate2Collection();
-        foreach (var file in settings.TlsClientCaFiles)
-        {
-            var before = cas.Count;
-            cas.ImportFromPemFile(file);
-            if (cas.Count == before)
-            {
-                // Never fall back to "no client certificates" because a CA file came out empty.
-                throw new InvalidOperationException($"The client CA file '{file}' holds no certificate.");
-            }
-        }
-
-        return cas;
-    }
-
-    /// <summary>The chain must lead to a configured CA (intermediates the client sent are used) and allow client authentication.</summary>
-    internal static bool ValidateClientCertificate(X509Certificate2 certificate, X509Chain? presented, X509Certificate2Collection cas)
-        => cas.Count > 0 && CertificateChains.Build(certificate, presented, cas, requireClientAuthentication: true);
 
     private static bool IsAdmin(HttpContext context)
         => context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ListenerItem, out var name) == true && (string?)name == AdminListener;

@@ -29,6 +29,12 @@ internal static partial class KedgeServerLog
     [LoggerMessage(EventId = 1007, EventName = "ServerCertificateReloadFailed", Level = LogLevel.Warning, Message = "The server certificate files {Path} changed but could not be loaded; still using the previous certificate.")]
     public static partial void ServerCertificateReloadFailed(ILogger logger, string path, Exception exception);
 
+    [LoggerMessage(EventId = 1450, EventName = "ClientCaFilesReloaded", Level = LogLevel.Information, Message = "Loaded new client CA files {Path}; new connections are checked against them.")]
+    public static partial void ClientCaFilesReloaded(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 1451, EventName = "ClientCaFilesReloadFailed", Level = LogLevel.Warning, Message = "The client CA files {Path} changed but could not be loaded; still trusting the previous CAs.")]
+    public static partial void ClientCaFilesReloadFailed(ILogger logger, string path, Exception exception);
+
     [LoggerMessage(EventId = 1008, EventName = "BackendTlsFilesReloaded", Level = LogLevel.Information, Message = "Loaded new backend TLS files {Path}; new connections use them.")]
     public static partial void BackendTlsFilesReloaded(ILogger logger, string path);
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography.X509Certificates;
+using Kedge.Common.Tls;
 using k8s;
 using k8s.KubeConfigModels;
 
@@ -95,14 +95,14 @@ internal static class KubernetesClientFactory
                     throw new KubernetesAccessException($"Kubernetes: the CA file '{caFile}' does not exist; fix --k8sclient_ca_file (Kedge:Kubernetes:CaFile).");
                 }
 
-                var cas = new X509Certificate2Collection();
-                cas.ImportFromPemFile(caFile);
-                if (cas.Count == 0)
+                try
+                {
+                    configuration.SslCaCerts = TrustBundle.Load([caFile]).Certificates;
+                }
+                catch (InvalidDataException)
                 {
                     throw new KubernetesAccessException($"Kubernetes: the CA file '{caFile}' holds no PEM certificate; fix --k8sclient_ca_file (Kedge:Kubernetes:CaFile).");
                 }
-
-                configuration.SslCaCerts = cas;
             }
         }
 

@@ -1,3 +1,5 @@
+using Kedge.Common.Http;
+
 namespace Kedge.Winch.Auth;
 
 /// <summary>What auth sources share: the clock, an HTTP client for issuers, the per-operation timeout and winch's own address.</summary>
@@ -30,7 +32,7 @@ internal sealed class WinchAuthContext
     /// certificate is checked against the system's trust store.
     /// </summary>
     public static HttpClient CreateIssuerClient()
-        => new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
+        => new(OutgoingHandlerFactory.Create(connectTimeout: TimeSpan.FromSeconds(10)));
 
     /// <summary>Tokens are treated as expired this long before their expiry, so a token does not run out in flight.</summary>
     public static TimeSpan ExpirySkew { get; } = TimeSpan.FromSeconds(10);

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Kedge.Client;
 using Kedge.Client.Http;
 using Kedge.Client.Mapping;
+using Kedge.Client.Tokens;
 using Kedge.Common;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
@@ -86,7 +87,7 @@ internal sealed class WinchGrpcProxy
         }
 
         var exception = context.GetForwarderErrorFeature()?.Exception;
-        if (exception?.Data[KedgeHttpMessageHandler.TokenSourceDataKey] is string source)
+        if (exception is KedgeTokenSourceException { TokenSourceName: var source })
         {
             Fail(context, method, authority.Value, StatusCode.Unauthenticated, $"winch could not get a token from auth source '{source}': {exception.InnerException?.Message ?? exception.Message}", exception);
             return;

@@ -1,6 +1,7 @@
 using Kedge.Client;
 using Kedge.Client.Http;
 using Kedge.Client.Mapping;
+using Kedge.Client.Tokens;
 using Kedge.Common;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;
@@ -114,7 +115,7 @@ internal sealed class WinchHttpProxy
         var config = route is null ? Direct : _http1Kedges.ContainsKey(route.KedgeUrl.Authority) ? ToHttp1Kedge : ToKedge;
         var error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, config, _transformer).ConfigureAwait(false);
         if (error == ForwarderError.Request && route is not null && config == ToKedge && !context.Response.HasStarted
-            && context.GetForwarderErrorFeature()?.Exception is { } refused && refused.Data.Contains(KedgeConnectionFactory.NoHttp2DataKey))
+            && KedgeHttp2NotNegotiatedException.IsIn(context.GetForwarderErrorFeature()?.Exception))
         {
             // The kedge does not speak HTTP/2; nothing was sent, so send the request again over HTTP/1.1.
             _http1Kedges[route.KedgeUrl.Authority] = true;
@@ -133,7 +134,7 @@ internal sealed class WinchHttpProxy
                 return; // the caller went away
             }
 
-            var type = exception?.Data.Contains(KedgeHttpMessageHandler.TokenSourceDataKey) == true ? WinchErrorTypes.AuthError : WinchErrorTypes.TransportUnknownError;
+            var type = exception is KedgeTokenSourceException ? WinchErrorTypes.AuthError : WinchErrorTypes.TransportUnknownError;
             var message = exception?.Message ?? error.ToString();
             if (route is null)
             {

@@ -1,8 +1,8 @@
-using System.Net;
 using Kedge.Client;
 using Kedge.Client.Configuration;
 using Kedge.Client.Http;
 using Kedge.Client.Mapping;
+using Kedge.Common.Http;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Routing;
 
@@ -37,7 +37,12 @@ internal sealed class WinchKedgeClients : IDisposable
     {
         KedgeClient CreateClient(KedgeMapper mapper)
         {
-            var options = new KedgeClientOptions { Mapper = mapper, InsecureSkipVerify = settings.ClientInsecure };
+            var options = new KedgeClientOptions { Mapper = mapper };
+            if (settings.ClientInsecure)
+            {
+                options.AcceptAnyKedgeCertificate();
+            }
+
             if (settings.ClientCertFile.Length > 0 && settings.ClientKeyFile.Length > 0)
             {
                 options.ClientCertificate = new KedgeClientCertificateOptions { CertificateFile = settings.ClientCertFile, KeyFile = settings.ClientKeyFile };
@@ -53,15 +58,7 @@ internal sealed class WinchKedgeClients : IDisposable
 
         var http = CreateClient(mappers.Http);
         var grpc = CreateClient(mappers.Grpc);
-        var direct = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            EnableMultipleHttp2Connections = true,
-        };
+        var direct = OutgoingHandlerFactory.Create(connectTimeout: TimeSpan.FromSeconds(10));
         return new WinchKedgeClients(
             http,
             grpc,

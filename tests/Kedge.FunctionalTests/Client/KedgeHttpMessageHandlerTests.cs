@@ -211,9 +211,10 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
         using var client = KedgeClient.Create(_kedge.ClientOptions(mapper), _logs);
         using var http = new HttpClient(client.CreateHandler());
 
-        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://needs-token.kedge/"));
+        var ex = await Assert.ThrowsAsync<KedgeTokenSourceException>(() => http.GetAsync("http://needs-token.kedge/"));
         using var ok = await http.GetAsync("http://no-token.kedge/");
 
+        Assert.Equal("vault", ex.TokenSourceName);
         Assert.Contains("token source 'vault'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("needs-token.kedge", ex.Message, StringComparison.Ordinal);
         Assert.IsType<InvalidOperationException>(ex.InnerException);
@@ -245,7 +246,7 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
         using var client = KedgeClient.Create(_kedge.ClientOptions(KedgeMapper.Direct([new("orders.kedge", route)])), _logs);
         using var http = new HttpClient(client.CreateHandler());
 
-        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://orders.kedge/"));
+        var ex = await Assert.ThrowsAsync<KedgeTokenSourceException>(() => http.GetAsync("http://orders.kedge/"));
 
         Assert.Contains("token source 'throwing'", ex.Message, StringComparison.Ordinal);
         Assert.Equal(0, _kedge.Server.ConnectionCount);
@@ -341,7 +342,7 @@ public sealed class KedgeHttpMessageHandlerTests : IAsyncLifetime
         using var client = KedgeClient.Create(_kedge.ClientOptions(KedgeMapper.Direct([new("orders.kedge", route)])), _logs);
         using var http = new HttpClient(client.CreateHandler());
 
-        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("http://orders.kedge/"));
+        var ex = await Assert.ThrowsAsync<KedgeTokenSourceException>(() => http.GetAsync("http://orders.kedge/"));
 
         Assert.Contains("token source 'evil'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("line breaks", ex.Message, StringComparison.Ordinal);

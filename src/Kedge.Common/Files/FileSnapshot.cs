@@ -1,13 +1,18 @@
-namespace Kedge.Client.Internal;
+namespace Kedge.Common.Files;
 
 /// <summary>
 /// The parsed content of one or more files, re-read when the files change on disk. Changes are detected by content,
 /// not by timestamps or inotify, so Kubernetes' secret-volume updates (an atomic swap of the <c>..data</c> symlink) and
 /// edits that keep the modification time are both seen. The files are read at most once per check interval; a read or
-/// parse failure keeps the last good value and is retried at the next interval, so a half-written update never fails a call.
+/// parse failure keeps the last good value, is reported to <c>onReloadFailed</c> and is retried at the next interval, so a
+/// half-written update never fails a call. Infrastructure shared by the kedge products (kedge, winch, Kedge.Client).
 /// </summary>
+/// <remarks>
+/// The parsed value is published only once <c>parse</c> has returned, so a parser can finish every lazy initialisation
+/// (see <see cref="Tls.TlsCertificate"/>) before readers on other threads see the value.
+/// </remarks>
 /// <typeparam name="T">The parsed value.</typeparam>
-internal sealed class FileSnapshot<T>
+public sealed class FileSnapshot<T>
     where T : class
 {
     private readonly string[] _paths;
@@ -19,6 +24,13 @@ internal sealed class FileSnapshot<T>
     private readonly Lock _gate = new();
     private volatile State? _state;
 
+    /// <summary>Creates a snapshot of <paramref name="paths"/>; nothing is read until <see cref="GetCurrent"/>.</summary>
+    /// <param name="paths">The files, read together and handed to <paramref name="parse"/> in this order.</param>
+    /// <param name="parse">Turns the files' bytes into the value; throws when they are not valid.</param>
+    /// <param name="checkInterval">How long a read stays current before the files are read again.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="onChanged">Called with the new value when the files changed and parsed (not at the first read).</param>
+    /// <param name="onReloadFailed">Called when the files changed but could not be read or parsed; the last good value stays.</param>
     public FileSnapshot(
         IReadOnlyList<string> paths,
         Func<byte[][], T> parse,
@@ -35,6 +47,7 @@ internal sealed class FileSnapshot<T>
         _onReloadFailed = onReloadFailed;
     }
 
+    /// <summary>The files this snapshot reads.</summary>
     public IReadOnlyList<string> Paths => _paths;
 
     /// <summary>Returns the current value, re-reading the files if the check interval has passed.</summary>

@@ -1,9 +1,9 @@
 using System.Text;
-using Kedge.Client.Internal;
+using Kedge.Common.Files;
 using Kedge.Testing;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Kedge.Client.Tests.Internal;
+namespace Kedge.Client.Tests.Files;
 
 public class FileSnapshotTests
 {
