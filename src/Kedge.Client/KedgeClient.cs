@@ -37,9 +37,9 @@ public sealed class KedgeClient : IDisposable
     /// <param name="timeProvider">The clock for file refreshes and token caching; default <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; every error is listed with its key.</exception>
     public static KedgeClient Create(KedgeClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
-        => Create(options, KedgeClientOptionsCompiler.DefaultSectionName, loggerFactory, timeProvider);
+        => Create(options, KedgeClientSection.Code, loggerFactory, timeProvider);
 
-    internal static KedgeClient Create(KedgeClientOptions options, string section, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
+    internal static KedgeClient Create(KedgeClientOptions options, KedgeClientSection section, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Kedge.Client");

@@ -17,10 +17,16 @@ internal static class KedgeClientOptionsCompiler
 {
     public const string DefaultSectionName = "Kedge";
 
-    public static CompiledKedgeClient? Compile(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger? logger, List<string> errors)
+    public static CompiledKedgeClient? Compile(KedgeClientOptions options, KedgeClientSection source, TimeProvider timeProvider, ILogger? logger, List<string> errors)
     {
         logger ??= NullLogger.Instance;
         var before = errors.Count;
+        var section = source.Path;
+        if (source.Configuration is { } configuration)
+        {
+            KedgeClientConfigurationKeys.Check(configuration, section, errors);
+        }
+
         CheckPositive(options.PooledConnectionLifetime, $"{section}:PooledConnectionLifetime", "00:05:00", errors);
         CheckPositive(options.FileRefreshInterval, $"{section}:FileRefreshInterval", "00:00:05", errors);
         CheckPositive(options.ConnectTimeout, $"{section}:ConnectTimeout", "00:00:10", errors);

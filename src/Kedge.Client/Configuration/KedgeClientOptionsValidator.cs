@@ -5,12 +5,12 @@ namespace Kedge.Client.Configuration;
 /// <summary>Validates <see cref="KedgeClientOptions"/> at start, listing every error with its configuration key.</summary>
 internal sealed class KedgeClientOptionsValidator : IValidateOptions<KedgeClientOptions>
 {
-    private readonly string _section;
+    private readonly KedgeClientSection _section;
     private readonly TimeProvider _timeProvider;
 
     public KedgeClientOptionsValidator(KedgeClientSection section, TimeProvider timeProvider)
     {
-        _section = section.Path;
+        _section = section;
         _timeProvider = timeProvider;
     }
 

@@ -20,7 +20,8 @@ public static class KedgeClientServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var section = (configuration as IConfigurationSection)?.Path ?? KedgeClientOptionsCompiler.DefaultSectionName;
+        // Unknown keys are looked for only under a section: the root of an application's configuration holds everyone's keys.
+        var section = configuration is IConfigurationSection s ? new KedgeClientSection(s.Path, s) : KedgeClientSection.Code;
         services.AddOptions<KedgeClientOptions>().Bind(configuration);
         return AddCore(services, section);
     }
@@ -33,18 +34,18 @@ public static class KedgeClientServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<KedgeClientOptions>().Configure(configure);
-        return AddCore(services, KedgeClientOptionsCompiler.DefaultSectionName);
+        return AddCore(services, KedgeClientSection.Code);
     }
 
-    private static IServiceCollection AddCore(IServiceCollection services, string section)
+    private static IServiceCollection AddCore(IServiceCollection services, KedgeClientSection section)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<KedgeClientOptions>().ValidateOnStart();
-        services.TryAddSingleton(new KedgeClientSection(section));
+        services.TryAddSingleton(section);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KedgeClientOptions>, KedgeClientOptionsValidator>());
         services.TryAddSingleton(sp => KedgeClient.Create(
             sp.GetRequiredService<IOptions<KedgeClientOptions>>().Value,
-            sp.GetRequiredService<KedgeClientSection>().Path,
+            sp.GetRequiredService<KedgeClientSection>(),
             sp.GetService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
         return services;
