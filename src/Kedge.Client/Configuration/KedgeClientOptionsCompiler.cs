@@ -10,8 +10,8 @@ namespace Kedge.Client.Configuration;
 
 /// <summary>
 /// Turns <see cref="KedgeClientOptions"/> into a mapper and certificate sources, collecting every error with the
-/// configuration key it belongs to. The options validator and <c>KedgeClient.Create</c> share this one path, so
-/// what validates is exactly what runs.
+/// configuration key it belongs to. The start, reloads and <c>KedgeClient.Create</c> share this one path, so what
+/// validates is exactly what runs.
 /// </summary>
 internal static class KedgeClientOptionsCompiler
 {
@@ -325,5 +325,3 @@ internal static class KedgeClientOptionsCompiler
 
     private sealed class RouteException(string message) : Exception(message);
 }
-
-internal sealed record CompiledKedgeClient(KedgeMapper Mapper, FileSnapshot<ClientCertificate>? ClientCertificate, FileSnapshot<X509ChainPolicy>? Trust);

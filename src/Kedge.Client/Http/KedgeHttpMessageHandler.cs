@@ -73,7 +73,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         var target = _lastTarget;
         try
         {
-            if (target is null || !target.Matches(uri))
+            if (target is null || !target.Matches(uri) || !_client.IsCurrent(target))
             {
                 _lastTarget = target = _client.Resolve(uri);
             }
@@ -165,7 +165,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, target.Route!.KedgeUrl);
             }
 
-            response = await _client.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
+            response = await target.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex) when (ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls)
         {
