@@ -46,6 +46,13 @@ internal static class KedgeClientConfigurationKeys
                 errors.Add($"{path}:{child.Key}: {name} is a single value, not a section; for example \"{name}\": \"{Example(type)}\".");
             }
         }
+        else if (section.Value is { Length: > 0 })
+        {
+            // The binder skips a single value where it expects a list or a section: "KedgeCaFiles": "/ca.crt" would
+            // leave the list empty (the system roots) as silently as a misspelt key.
+            var shape = CollectionElement(type, typeof(IList<>)) is not null ? $"a list: [ \"{section.Value}\" ]" : "a section: { … }";
+            errors.Add($"{path}: {name} is {shape}, not a single value.");
+        }
         else if (CollectionElement(type, typeof(IList<>)) is { } element)
         {
             foreach (var child in section.GetChildren())

@@ -80,6 +80,22 @@ public sealed class UnknownKeyTests : IDisposable
     }
 
     [Fact]
+    public async Task StartAsync_SingleValueWhereAListOrSectionGoes_IsReported()
+    {
+        using var host = BuildHost(new Dictionary<string, string?>
+        {
+            ["Kedge:Client:Routes:0:Single:Url"] = "https://kedge.example.com",
+            ["Kedge:Client:KedgeCaFiles"] = "/etc/kedge/ca.crt",
+            ["Kedge:Client:ClientCertificate"] = "/etc/kedge/tls.crt",
+        });
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Kedge:Client:KedgeCaFiles: KedgeCaFiles is a list: [ \"/etc/kedge/ca.crt\" ], not a single value.", ex.Failures);
+        Assert.Contains("Kedge:Client:ClientCertificate: ClientCertificate is a section: { … }, not a single value.", ex.Failures);
+    }
+
+    [Fact]
     public async Task StartAsync_EveryDocumentedKeyAnyCase_Starts()
     {
         var (cert, key) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("caller"), _dir.Path);
@@ -108,6 +124,7 @@ public sealed class UnknownKeyTests : IDisposable
             ["Kedge:Client:FileRefreshInterval"] = "00:00:05",
             ["Kedge:Client:ConnectTimeout"] = "00:00:10",
             ["Kedge:Other:Anything"] = "not ours",
+            ["Kedge:Client:TokenSources"] = "",
         });
 
         await host.StartAsync();

@@ -143,6 +143,25 @@ public sealed class ClientConfigurationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reload_ValueTheBinderCannotConvert_KeepsTheLastGoodClientAndLogsTheKey()
+    {
+        var settings = WriteSettings(new Settings(_kedge) { Token = "token-v1" });
+        using var host = await StartHostAsync(settings);
+        var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("orders");
+
+        WriteSettings(new Settings(_kedge) { Token = "token-v2", ConnectTimeout = "soon" }, settings);
+
+        var rejected = await Eventually.ValueAsync(
+            () => Task.FromResult(_logs.WithEventName("ClientConfigurationRejected").FirstOrDefault()),
+            entry => entry is not null,
+            "the unreadable reload is logged");
+        Assert.Contains("Kedge:ConnectTimeout", rejected!.Message, StringComparison.Ordinal);
+        var echo = await http.GetFromJsonAsync<EchoReport>("/v1/orders", LoopbackServer.JsonOptions);
+        Assert.Equal("Bearer token-v1", echo!.Headers["Proxy-Authorization"]);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task Reload_OnlyOtherSectionsChanged_KeepsTheClientAndItsConnections()
     {
         var settings = WriteSettings(new Settings(_kedge));
@@ -169,7 +188,8 @@ public sealed class ClientConfigurationTests : IAsyncLifetime
                 "Routes": [ { "Single": { "Url": {{url}} }, "ProxyAuth": "mesh" } ],
                 "ClientCertificate": { "CertificateFile": "{{s.CertificateFile}}", "KeyFile": "{{s.KeyFile}}" },
                 "{{s.CaKey}}": [ {{caFiles}} ],
-                "TokenSources": { "mesh": { "Value": "{{s.Token}}" } } } }
+                "TokenSources": { "mesh": { "Value": "{{s.Token}}" } },
+                "ConnectTimeout": "{{s.ConnectTimeout}}" } }
             """;
     }
 
@@ -222,5 +242,7 @@ public sealed class ClientConfigurationTests : IAsyncLifetime
         public string Token { get; init; } = "token";
 
         public string Other { get; init; } = "unchanged";
+
+        public string ConnectTimeout { get; init; } = "00:00:10";
     }
 }
