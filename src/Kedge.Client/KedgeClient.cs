@@ -6,6 +6,7 @@ using Kedge.Client.Mapping;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Kedge.Client;
 
@@ -13,21 +14,37 @@ namespace Kedge.Client;
 /// The mapper, client certificate, CA trust and connection pools to every kedge. Create one per process (dependency
 /// injection registers it as a singleton) and share it: every handler and gRPC channel made from it shares its connections.
 /// </summary>
+/// <remarks>
+/// Registered with <c>AddKedgeClient</c>, the client follows configuration reloads: when its options change, calls from
+/// then on use the new routes, certificates and token sources (over new connections; calls in flight finish on the old
+/// ones). An invalid change is logged and the last good configuration stays in use.
+/// </remarks>
 public sealed class KedgeClient : IDisposable
 {
-    private readonly BoundedCache<TargetKey, KedgeTarget> _targets = new(capacity: 4096, EqualityComparer<TargetKey>.Default);
+    /// <summary>
+    /// How long the connections of a replaced configuration stay open: a call that was mapped just before a reload may
+    /// still be about to send on them. Calls already sent finish either way.
+    /// </summary>
+    private static readonly TimeSpan RetiredConnectionsGrace = TimeSpan.FromSeconds(30);
 
-    private KedgeClient(KedgeMapper mapper, KedgeConnectionFactory connections, ILogger logger)
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly Dictionary<State, ITimer> _retired = new(ReferenceEqualityComparer.Instance);
+    private volatile State _state;
+    private List<IDisposable> _changeSubscriptions = [];
+    private bool _disposed;
+
+    private KedgeClient(State state, ILogger logger, TimeProvider timeProvider)
     {
-        Mapper = mapper;
-        Connections = connections;
+        _state = state;
         Logger = logger;
+        _timeProvider = timeProvider;
     }
 
-    /// <summary>The mapper that decides which targets go through which kedge.</summary>
-    public KedgeMapper Mapper { get; }
+    /// <summary>The mapper that decides which targets go through which kedge; a configuration reload replaces it.</summary>
+    public KedgeMapper Mapper => _state.Mapper;
 
-    internal KedgeConnectionFactory Connections { get; }
+    internal KedgeConnectionFactory Connections => _state.Connections;
 
     internal ILogger Logger { get; }
 
@@ -37,30 +54,127 @@ public sealed class KedgeClient : IDisposable
     /// <param name="timeProvider">The clock for file refreshes and token caching; default <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; every error is listed with its key.</exception>
     public static KedgeClient Create(KedgeClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
-        => Create(options, KedgeClientOptionsCompiler.DefaultSectionName, loggerFactory, timeProvider);
+        => Create(options, KedgeClientSection.Code, loggerFactory, timeProvider);
 
-    internal static KedgeClient Create(KedgeClientOptions options, string section, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
+    internal static KedgeClient Create(KedgeClientOptions options, KedgeClientSection section, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Kedge.Client");
+        timeProvider ??= TimeProvider.System;
         var errors = new List<string>();
-        var compiled = KedgeClientOptionsCompiler.Compile(options, section, timeProvider ?? TimeProvider.System, logger, errors)
+        var state = Compile(options, section, logger, timeProvider, errors)
             ?? throw new OptionsValidationException(Options.DefaultName, typeof(KedgeClientOptions), errors);
-        var connections = new KedgeConnectionFactory(compiled.ClientCertificate, compiled.Trust, options.PooledConnectionLifetime, options.ConnectTimeout, logger, options.InsecureSkipVerify);
-        return new KedgeClient(compiled.Mapper, connections, logger);
+        return new KedgeClient(state, logger, timeProvider);
     }
 
     /// <summary>For benchmarks: a client whose kedge requests go to <paramref name="transport"/> instead of the network.</summary>
     internal static KedgeClient CreateWithTransport(KedgeMapper mapper, HttpMessageHandler transport)
-        => new(mapper, new KedgeConnectionFactory(transport, transport, NullLogger.Instance), NullLogger.Instance);
+        => new(new State(mapper, new KedgeConnectionFactory(transport, transport, NullLogger.Instance), options: null), NullLogger.Instance, TimeProvider.System);
+
+    /// <summary>
+    /// Follows <paramref name="sources"/> (the change tokens <c>IOptionsMonitor</c> follows): on each change the options
+    /// are read again with <paramref name="read"/> and, when they differ and are valid, replace the current ones.
+    /// </summary>
+    internal void FollowChanges(IEnumerable<IOptionsChangeTokenSource<KedgeClientOptions>> sources, Func<KedgeClientOptions> read, KedgeClientSection section)
+    {
+        var subscriptions = sources
+            .Where(s => (s.Name ?? Options.DefaultName) == Options.DefaultName)
+            .Select(s => ChangeToken.OnChange(s.GetChangeToken, () => Reload(read, section)))
+            .ToList();
+        lock (_gate)
+        {
+            _changeSubscriptions = subscriptions;
+        }
+    }
+
+    /// <summary>Reads the options again and applies them if they changed and are valid; otherwise logs why not.</summary>
+    internal void Reload(Func<KedgeClientOptions> read, KedgeClientSection section)
+    {
+        // One reload at a time: the configuration may signal from several threads.
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var errors = new List<string>();
+            KedgeClientOptions options;
+            try
+            {
+                options = read();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException or FormatException)
+            {
+                // The binder could not convert a value (a duration that is not one, for example); it names the key.
+                KedgeClientConfigurationLog.Rejected(Logger, section.Path, 1, ex.Message);
+                return;
+            }
+
+            var current = _state;
+            if (current.Options is { } previous && KedgeClientOptionsEquality.AreEqual(previous, options))
+            {
+                // Still report a key that no setting reads: a new typo changes no option.
+                if (section.Configuration is { } configuration)
+                {
+                    KedgeClientConfigurationKeys.Check(configuration, section.Path, errors);
+                }
+
+                if (errors.Count > 0)
+                {
+                    KedgeClientConfigurationLog.Rejected(Logger, section.Path, errors.Count, string.Join('\n', errors));
+                }
+                else
+                {
+                    KedgeClientConfigurationLog.Unchanged(Logger, section.Path);
+                }
+
+                return;
+            }
+
+            if (Compile(options, section, Logger, _timeProvider, errors) is not { } next)
+            {
+                KedgeClientConfigurationLog.Rejected(Logger, section.Path, errors.Count, string.Join('\n', errors));
+                return;
+            }
+
+            _state = next;
+            Retire(current);
+            KedgeClientConfigurationLog.Reloaded(Logger, section.Path);
+        }
+    }
 
     /// <summary>Creates a handler that sends kedge destinations through kedge and everything else through <paramref name="passThroughHandler"/>.</summary>
     /// <param name="passThroughHandler">The handler for targets that are not kedge destinations; default a new <see cref="SocketsHttpHandler"/>.</param>
     public KedgeHttpMessageHandler CreateHandler(HttpMessageHandler? passThroughHandler = null)
         => new(this, passThroughHandler ?? new SocketsHttpHandler());
 
-    /// <summary>Closes every connection to kedge.</summary>
-    public void Dispose() => Connections.Dispose();
+    /// <summary>Closes every connection to kedge and stops following configuration changes.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var subscription in _changeSubscriptions)
+            {
+                subscription.Dispose();
+            }
+
+            foreach (var (retired, timer) in _retired)
+            {
+                timer.Dispose();
+                retired.Connections.Dispose();
+            }
+
+            _retired.Clear();
+            _state.Connections.Dispose();
+        }
+    }
 
     /// <summary>
     /// Maps a target, caching the answer per (host, port, scheme kind): mappers are pure, so the mapping, the authority
@@ -73,22 +187,59 @@ public sealed class KedgeClient : IDisposable
         var isHttps = uri.Scheme == Uri.UriSchemeHttps;
         var kind = !uri.IsDefaultPort ? PortKind.Explicit : isHttps ? PortKind.HttpsDefault : PortKind.HttpDefault;
         var key = new TargetKey(uri.Host, port, kind, isHttps);
-        if (_targets.TryGetValue(key, out var cached))
+
+        // One snapshot for the whole mapping: a reload in between must not mix one configuration's route with another's connections.
+        var state = _state;
+        if (state.Targets.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
         // Mappers see the port kedge will see in the authority: none for http on port 80, 443 for https on its default.
         var host = uri.IdnHost;
-        var route = Mapper.Map(host, kind == PortKind.HttpDefault ? null : port);
+        var route = state.Mapper.Map(host, kind == PortKind.HttpDefault ? null : port);
         var target = route is null
-            ? new KedgeTarget(uri.Host, port, kind == PortKind.Explicit, isHttps, null, string.Empty, string.Empty)
-            : CreateTarget(route, uri.Host, host, port, kind, isHttps);
-        _targets.Set(key, target);
+            ? new KedgeTarget(uri.Host, port, kind == PortKind.Explicit, isHttps, null, string.Empty, string.Empty, state.Connections)
+            : CreateTarget(state.Connections, route, uri.Host, host, port, kind, isHttps);
+        state.Targets.Set(key, target);
         return target;
     }
 
-    private KedgeTarget CreateTarget(KedgeRoute route, string uriHost, string host, int port, PortKind kind, bool isHttps)
+    /// <summary>Whether <paramref name="target"/> was mapped by the configuration in use (not one a reload replaced).</summary>
+    internal bool IsCurrent(KedgeTarget target) => ReferenceEquals(target.Connections, _state.Connections);
+
+    private static State? Compile(KedgeClientOptions options, KedgeClientSection section, ILogger logger, TimeProvider timeProvider, List<string> errors)
+    {
+        if (KedgeClientOptionsCompiler.Compile(options, section, timeProvider, logger, errors) is not { } compiled)
+        {
+            return null;
+        }
+
+        var connections = new KedgeConnectionFactory(compiled.ClientCertificate, compiled.Trust, options.PooledConnectionLifetime, options.ConnectTimeout, logger, options.InsecureSkipVerify);
+        return new State(compiled.Mapper, connections, options);
+    }
+
+    /// <summary>Closes a replaced configuration's connections after <see cref="RetiredConnectionsGrace"/>. Called under the lock.</summary>
+    private void Retire(State retired)
+        => _retired[retired] = _timeProvider.CreateTimer(_ => CloseRetired(retired), null, RetiredConnectionsGrace, Timeout.InfiniteTimeSpan);
+
+    private void CloseRetired(State retired)
+    {
+        lock (_gate)
+        {
+            // Not there: the client was disposed, which closed them.
+            if (!_retired.Remove(retired, out var timer))
+            {
+                return;
+            }
+
+            timer.Dispose();
+        }
+
+        retired.Connections.Dispose();
+    }
+
+    private static KedgeTarget CreateTarget(KedgeConnectionFactory connections, KedgeRoute route, string uriHost, string host, int port, PortKind kind, bool isHttps)
     {
         var shownHost = host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host;
 
@@ -117,10 +268,10 @@ public sealed class KedgeClient : IDisposable
         var prefix = "http://" + kedgeHost + ":" + route.KedgeUrl.Port.ToString(CultureInfo.InvariantCulture);
         if (route.UsesTls)
         {
-            Connections.SetTlsServerName(kedgeHost, route.KedgeUrl.Port, route.EffectiveTlsServerName);
+            connections.SetTlsServerName(kedgeHost, route.KedgeUrl.Port, route.EffectiveTlsServerName);
         }
 
-        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, isHttps, route, authority, prefix);
+        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, isHttps, route, authority, prefix, connections);
     }
 
     private enum PortKind : byte
@@ -132,4 +283,20 @@ public sealed class KedgeClient : IDisposable
 
     // Hosts come from Uri, which lower-cases them, so ordinal comparison is exact.
     private readonly record struct TargetKey(string Host, int Port, PortKind Kind, bool IsHttps);
+
+    /// <summary>
+    /// One configuration in use: its mapper, the connections whose TLS names its routes registered, and the targets it
+    /// mapped (mappers are pure, so per configuration the answers can be cached). <see cref="Options"/> is what it was
+    /// compiled from (<see langword="null"/> for a transport given in code), to tell a real change from a reload of the same.
+    /// </summary>
+    private sealed class State(KedgeMapper mapper, KedgeConnectionFactory connections, KedgeClientOptions? options)
+    {
+        public KedgeMapper Mapper { get; } = mapper;
+
+        public KedgeConnectionFactory Connections { get; } = connections;
+
+        public KedgeClientOptions? Options { get; } = options;
+
+        public BoundedCache<TargetKey, KedgeTarget> Targets { get; } = new(capacity: 4096, EqualityComparer<TargetKey>.Default);
+    }
 }

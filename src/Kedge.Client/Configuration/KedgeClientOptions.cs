@@ -4,7 +4,8 @@ namespace Kedge.Client.Configuration;
 
 /// <summary>
 /// Kedge.Client settings, bound from the <c>Kedge</c> configuration section by convention. See the package README for the
-/// JSON shape.
+/// JSON shape. Bound with <c>AddKedgeClient(section)</c>, a key under the section that no property reads is an error at
+/// start, and a reload of the section is followed by the registered <see cref="KedgeClient"/>.
 /// </summary>
 public sealed class KedgeClientOptions
 {

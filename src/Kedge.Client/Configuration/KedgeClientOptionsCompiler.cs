@@ -10,17 +10,23 @@ namespace Kedge.Client.Configuration;
 
 /// <summary>
 /// Turns <see cref="KedgeClientOptions"/> into a mapper and certificate sources, collecting every error with the
-/// configuration key it belongs to. The options validator and <c>KedgeClient.Create</c> share this one path, so
-/// what validates is exactly what runs.
+/// configuration key it belongs to. The start, reloads and <c>KedgeClient.Create</c> share this one path, so what
+/// validates is exactly what runs.
 /// </summary>
 internal static class KedgeClientOptionsCompiler
 {
     public const string DefaultSectionName = "Kedge";
 
-    public static CompiledKedgeClient? Compile(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger? logger, List<string> errors)
+    public static CompiledKedgeClient? Compile(KedgeClientOptions options, KedgeClientSection source, TimeProvider timeProvider, ILogger? logger, List<string> errors)
     {
         logger ??= NullLogger.Instance;
         var before = errors.Count;
+        var section = source.Path;
+        if (source.Configuration is { } configuration)
+        {
+            KedgeClientConfigurationKeys.Check(configuration, section, errors);
+        }
+
         CheckPositive(options.PooledConnectionLifetime, $"{section}:PooledConnectionLifetime", "00:05:00", errors);
         CheckPositive(options.FileRefreshInterval, $"{section}:FileRefreshInterval", "00:00:05", errors);
         CheckPositive(options.ConnectTimeout, $"{section}:ConnectTimeout", "00:00:10", errors);
@@ -322,5 +328,3 @@ internal static class KedgeClientOptionsCompiler
 
     private sealed class RouteException(string message) : Exception(message);
 }
-
-internal sealed record CompiledKedgeClient(KedgeMapper Mapper, FileSnapshot<TlsCertificate>? ClientCertificate, FileSnapshot<TrustBundle>? Trust);

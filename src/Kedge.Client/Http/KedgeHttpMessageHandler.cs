@@ -21,8 +21,10 @@ namespace Kedge.Client.Http;
 /// route's token sources. After the send, the request's URI, version and headers are restored to what the caller set.
 /// </para>
 /// <para>
-/// Handlers added to an <c>IHttpClientBuilder</c> after <c>AddKedge()</c> sit inside this one and only see requests that
-/// are not kedge destinations; add retry and logging handlers before <c>AddKedge()</c>.
+/// <c>AddKedge()</c> places this handler directly above an <c>IHttpClientBuilder</c>'s primary handler, so every other
+/// handler of the client (retries, resilience, logging) wraps it, whichever order they were added in. Built by hand,
+/// put it innermost in the same way: a handler between it and its inner handler only sees requests that are not kedge
+/// destinations.
 /// </para>
 /// </remarks>
 public sealed class KedgeHttpMessageHandler : DelegatingHandler
@@ -65,7 +67,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         var target = _lastTarget;
         try
         {
-            if (target is null || !target.Matches(uri))
+            if (target is null || !target.Matches(uri) || !_client.IsCurrent(target))
             {
                 _lastTarget = target = _client.Resolve(uri);
             }
@@ -154,7 +156,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, target.Route!.KedgeUrl);
             }
 
-            response = await _client.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
+            response = await target.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex) when (ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls)
         {

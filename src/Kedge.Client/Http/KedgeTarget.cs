@@ -6,8 +6,9 @@ namespace Kedge.Client.Http;
 /// </summary>
 internal sealed class KedgeTarget
 {
-    public KedgeTarget(string host, int port, bool explicitPort, bool isHttps, KedgeRoute? route, string authority, string requestPrefix)
+    public KedgeTarget(string host, int port, bool explicitPort, bool isHttps, KedgeRoute? route, string authority, string requestPrefix, KedgeConnectionFactory connections)
     {
+        Connections = connections;
         Host = host;
         Port = port;
         ExplicitPort = explicitPort;
@@ -30,6 +31,12 @@ internal sealed class KedgeTarget
     public KedgeRoute? Route { get; }
 
     public bool UsesTls { get; }
+
+    /// <summary>
+    /// The connections of the client configuration that mapped this target (its route's TLS name is registered there).
+    /// A configuration reload brings new ones; a target with old ones is mapped again.
+    /// </summary>
+    public KedgeConnectionFactory Connections { get; }
 
     /// <summary>The target's authority as kedge sees it in Host / :authority.</summary>
     public string Authority { get; }
