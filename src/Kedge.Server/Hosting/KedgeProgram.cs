@@ -1,3 +1,4 @@
+using Kedge.GoCompat;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Go;
 using Kedge.Server.Hosting.GoFlags;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Kedge.Server.Hosting.GoFlags;
+using Kedge.GoCompat;
 using Kedge.Winch.Configuration;
 using Kedge.Winch.Hosting;
 

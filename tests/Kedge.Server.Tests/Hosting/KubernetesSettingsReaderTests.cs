@@ -1,5 +1,5 @@
+using Kedge.GoCompat;
 using Kedge.Server.Hosting;
-using Kedge.Server.Hosting.GoFlags;
 using Kedge.Testing;
 
 namespace Kedge.Server.Tests.Hosting;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>
 /// Parses a command line the way spf13/pflag (Go kedge's flag library) does, so Go kedge command lines work unchanged.
@@ -16,7 +16,7 @@ namespace Kedge.Server.Hosting.GoFlags;
 /// <para>One deliberate difference: where pflag would take the next argument as the value even when it is another
 /// known flag (<c>--server_tls_cert_file --log_level=debug</c>), this reports a missing value instead.</para>
 /// </remarks>
-internal static class GoFlagParser
+public static class GoFlagParser
 {
     private const int MaxSuggestionDistance = 3;
 

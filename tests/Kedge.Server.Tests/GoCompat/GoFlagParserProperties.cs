@@ -1,9 +1,9 @@
 using System.Text;
 using CsCheck;
-using Kedge.Server.Hosting.GoFlags;
+using Kedge.GoCompat;
 using Kedge.Testing;
 
-namespace Kedge.Server.Tests.Hosting.GoFlags;
+namespace Kedge.Server.Tests.GoCompat;
 
 /// <summary>
 /// Generated command lines against the pflag semantics <see cref="GoFlagParser"/> documents: every flag kind in every

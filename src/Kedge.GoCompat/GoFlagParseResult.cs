@@ -1,10 +1,10 @@
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>
 /// The outcome of <see cref="GoFlagParser.Parse"/>: every error found, and typed access to each flag's value (the
 /// parsed value when the flag was given with a valid value, its default otherwise).
 /// </summary>
-internal sealed class GoFlagParseResult
+public sealed class GoFlagParseResult
 {
     private readonly IReadOnlyDictionary<string, GoFlag> _flags;
     private readonly Dictionary<string, object> _values;

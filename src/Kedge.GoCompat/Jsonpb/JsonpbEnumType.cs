@@ -1,7 +1,7 @@
-namespace Kedge.Server.Configuration.Go;
+namespace Kedge.GoCompat.Jsonpb;
 
 /// <summary>A proto3 enum as jsonpb sees it: names and numbers.</summary>
-internal sealed class JsonpbEnumType
+public sealed class JsonpbEnumType
 {
     /// <summary>Creates the enum; <paramref name="names"/> are indexed by their number (0, 1, 2…).</summary>
     public JsonpbEnumType(string fullName, params string[] names)

@@ -1,7 +1,7 @@
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>The value types of pflag flags that kedge uses.</summary>
-internal enum GoFlagKind
+public enum GoFlagKind
 {
     /// <summary>Any text (pflag <c>String</c>).</summary>
     String,

@@ -1,10 +1,10 @@
-namespace Kedge.Server.Configuration.Go;
+namespace Kedge.GoCompat.Jsonpb;
 
 /// <summary>
 /// Collects the errors of one Go kedge config source. Every message names the source, the JSON path and the fix,
 /// because the whole list is shown at once at start-up.
 /// </summary>
-internal sealed class GoConfigErrorSink
+public sealed class GoConfigErrorSink
 {
     private readonly List<string> _errors;
 

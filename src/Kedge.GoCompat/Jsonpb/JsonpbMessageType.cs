@@ -1,10 +1,10 @@
-namespace Kedge.Server.Configuration.Go;
+namespace Kedge.GoCompat.Jsonpb;
 
 /// <summary>
 /// A proto3 message as jsonpb (golang/protobuf 1.3.2) sees it: its fields by proto name, each also accepted under
 /// its lowerCamel JSON name.
 /// </summary>
-internal sealed class JsonpbMessageType
+public sealed class JsonpbMessageType
 {
     private readonly Dictionary<string, string> _protoNameByJsonName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _hints;

@@ -1,6 +1,7 @@
+using Kedge.GoCompat;
 using Kedge.Server.Hosting.GoFlags;
 
-namespace Kedge.Server.Tests.Hosting;
+namespace Kedge.Server.Tests.GoCompat;
 
 public sealed class GoFlagParserTests
 {

@@ -1,10 +1,10 @@
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>
 /// The definition of one pflag-style flag: its name (without dashes), kind, default and help. Create flags with the
 /// factory methods, which keep the default's type in line with the kind.
 /// </summary>
-internal sealed class GoFlag
+public sealed class GoFlag
 {
     private GoFlag(string name, GoFlagKind kind, object defaultValue, string help)
     {
