@@ -21,11 +21,15 @@ public static class GoFlagParser
     private const int MaxSuggestionDistance = 3;
 
     /// <summary>Parses <paramref name="args"/> against <paramref name="flags"/>.</summary>
+    /// <param name="flags">The flags the program defines.</param>
+    /// <param name="args">The command line as the user typed it, without the program name.</param>
+    /// <param name="program">The program's name (<c>kedge</c>, <c>winch</c>), for the messages.</param>
     /// <exception cref="ArgumentException">Two flags share a name.</exception>
-    public static GoFlagParseResult Parse(IReadOnlyList<GoFlag> flags, IReadOnlyList<string> args)
+    public static GoFlagParseResult Parse(IReadOnlyList<GoFlag> flags, IReadOnlyList<string> args, string program)
     {
         ArgumentNullException.ThrowIfNull(flags);
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentException.ThrowIfNullOrWhiteSpace(program);
 
         var byName = new Dictionary<string, GoFlag>(StringComparer.Ordinal);
         foreach (var flag in flags)
@@ -38,6 +42,7 @@ public static class GoFlagParser
 
         var values = new Dictionary<string, object>(StringComparer.Ordinal);
         var errors = new List<string>();
+        var warnings = new List<string>();
         var helpRequested = false;
         string? bareBoolFlag = null;
 
@@ -52,7 +57,7 @@ public static class GoFlagParser
                 // pflag: everything after "--" is positional.
                 for (var j = i + 1; j < args.Count; j++)
                 {
-                    errors.Add(PositionalError(args[j], null));
+                    errors.Add(PositionalError(args[j], null, program));
                 }
 
                 break;
@@ -126,7 +131,7 @@ public static class GoFlagParser
                 var equals = body.IndexOf('=', StringComparison.Ordinal);
                 var name = equals < 0 ? body : body[..equals];
                 var known = byName.TryGetValue(name, out var flag);
-                var error = $"flag {arg} has a single dash; kedge flags take two: write -{arg}";
+                var error = $"flag {arg} has a single dash; {program} flags take two: write -{arg}";
                 if (!known)
                 {
                     var suggestion = Suggest(name, byName.Keys);
@@ -144,10 +149,10 @@ public static class GoFlagParser
                 continue;
             }
 
-            errors.Add(PositionalError(arg, previousBareBoolFlag));
+            errors.Add(PositionalError(arg, previousBareBoolFlag, program));
         }
 
-        return new GoFlagParseResult(byName, values, errors, helpRequested);
+        return new GoFlagParseResult(byName, values, errors, warnings, helpRequested);
     }
 
     /// <summary>
@@ -387,9 +392,9 @@ public static class GoFlagParser
             : $"unknown flag --{name}. Did you mean --{suggestion}?";
     }
 
-    private static string PositionalError(string arg, string? previousBareBoolFlag)
+    private static string PositionalError(string arg, string? previousBareBoolFlag, string program)
     {
-        var error = $"unexpected argument \"{arg}\": kedge takes only flags";
+        var error = $"unexpected argument \"{arg}\": {program} takes only flags";
         if (previousBareBoolFlag is not null && GoStrconv.TryParseBool(arg, out _))
         {
             error += $". A bool flag takes its value after '=': write --{previousBareBoolFlag}={arg}";

@@ -35,7 +35,7 @@ public static class KedgeProgram
 
         // --print-config and --config-style dashes are accepted as well as Go's underscores.
         var normalized = args.Select(a => a.StartsWith("--print-config", StringComparison.Ordinal) ? "--print_config" + a["--print-config".Length..] : a).ToArray();
-        var parsed = GoFlagParser.Parse(Flags, normalized);
+        var parsed = GoFlagParser.Parse(Flags, normalized, "kedge");
         if (parsed.HelpRequested)
         {
             await output.WriteLineAsync("Usage: kedge [flags]\n\nFlags:\n" + GoFlagParser.FormatUsage(Flags));

@@ -66,8 +66,8 @@ internal static class WinchCommand
     /// <summary>Reads the flags and configs into settings; null after adding every problem to <paramref name="errors"/>.</summary>
     public static WinchSettings? ReadSettings(IReadOnlyList<string> args, List<string> errors)
     {
-        var parsed = GoFlagParser.Parse(WinchFlags.All, args);
-        errors.AddRange(parsed.Errors.Select(e => e.Replace("kedge takes only flags", "winch takes only flags", StringComparison.Ordinal).Replace("kedge flags take two", "winch flags take two", StringComparison.Ordinal)));
+        var parsed = GoFlagParser.Parse(WinchFlags.All, args, "winch");
+        errors.AddRange(parsed.Errors);
         if (!parsed.Succeeded)
         {
             return null;
