@@ -38,8 +38,13 @@ public static class KedgeProgram
         var parsed = GoFlagParser.Parse(Flags, normalized, "kedge");
         if (parsed.HelpRequested)
         {
-            await output.WriteLineAsync("Usage: kedge [flags]\n\nFlags:\n" + GoFlagParser.FormatUsage(Flags));
+            await output.WriteLineAsync("Usage: kedge [flags]\n\nFlags:\n" + GoFlagParser.FormatUsage(Flags) + "\n" + GoFlagParser.BoolSyntaxHelp);
             return 0;
+        }
+
+        foreach (var warning in parsed.Warnings)
+        {
+            await error.WriteLineAsync("kedge: warning: " + warning);
         }
 
         var errors = new List<string>(parsed.Errors);

@@ -138,6 +138,16 @@ public sealed class KedgeBoolFlagTests : IDisposable
         Assert.Contains("unexpected argument \"extra\": kedge takes only flags", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_Help_DescribesTheBoolForms()
+    {
+        var (code, output, _) = await RunAsync("--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("Bool flags: --name alone means true; a value goes after '=': --name=false", output, StringComparison.Ordinal);
+        Assert.Contains("Go reads --name false as --name (true) plus a stray argument, so it is refused", output, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -196,6 +196,23 @@ public sealed class WinchCommandTests
     }
 
     [Fact]
+    public async Task InvokeAsync_Help_BoolFlagsShowTheEqualsFormAndNoSeparateValue()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await WinchCommand.InvokeAsync(["--help"], output, error);
+
+        Assert.Equal(0, code);
+        var help = output.ToString().ReplaceLineEndings("\n");
+        Assert.Contains("Bool flags: --name alone means true; a value goes after '=': --name=false", help, StringComparison.Ordinal);
+        Assert.Contains("Go reads --name false as --name (true) plus a stray argument, so it is refused", help, StringComparison.Ordinal);
+        Assert.Matches(@"\n  --debug_mode +Log at debug level", help);
+        Assert.Matches(@"\n  --client_insecure +Do not verify", help);
+        Assert.DoesNotContain("true|false", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvokeAsync_ValidConfig_StartsServesAndStopsOnCancel()
     {
         using var output = new StringWriter();
