@@ -26,18 +26,7 @@ public sealed class KedgeBoolFlagTests : IDisposable
     }
 
     [Theory]
-    [InlineData("1", true)]
-    [InlineData("t", true)]
-    [InlineData("T", true)]
-    [InlineData("TRUE", true)]
-    [InlineData("true", true)]
-    [InlineData("True", true)]
-    [InlineData("0", false)]
-    [InlineData("f", false)]
-    [InlineData("F", false)]
-    [InlineData("FALSE", false)]
-    [InlineData("false", false)]
-    [InlineData("False", false)]
+    [MemberData(nameof(GoBoolSpellings.All), MemberType = typeof(GoBoolSpellings))]
     public async Task Run_PrintConfigWithEqualsValue_ReadInEveryGoSpelling(string value, bool printsConfig)
     {
         // No TLS files: printing needs none, starting does, so the outcome shows which value kedge read.
@@ -105,9 +94,7 @@ public sealed class KedgeBoolFlagTests : IDisposable
     }
 
     [Theory]
-    [InlineData("false")]
-    [InlineData("0")]
-    [InlineData("F")]
+    [MemberData(nameof(GoBoolSpellings.False), MemberType = typeof(GoBoolSpellings))]
     public async Task Run_BoolFlagThenSeparateFalse_RefusedBecauseGoWouldSetTrue(string value)
     {
         var (code, output, error) = await RunAsync(

@@ -1,5 +1,6 @@
 using Kedge.GoCompat;
 using Kedge.Server.Hosting.GoFlags;
+using Kedge.Testing;
 
 namespace Kedge.Server.Tests.GoCompat;
 
@@ -207,18 +208,7 @@ public sealed class GoFlagParserTests
     }
 
     [Theory]
-    [InlineData("true", true)]
-    [InlineData("True", true)]
-    [InlineData("TRUE", true)]
-    [InlineData("t", true)]
-    [InlineData("T", true)]
-    [InlineData("1", true)]
-    [InlineData("false", false)]
-    [InlineData("False", false)]
-    [InlineData("FALSE", false)]
-    [InlineData("f", false)]
-    [InlineData("F", false)]
-    [InlineData("0", false)]
+    [MemberData(nameof(GoBoolSpellings.All), MemberType = typeof(GoBoolSpellings))]
     public void Parse_BoolWithEqualsValue_ParsedLikeGo(string value, bool expected)
     {
         var result = GoFlagParser.Parse(TestFlags, [$"--required={value}", $"--enabled={value}"], "kedge");
@@ -243,12 +233,7 @@ public sealed class GoFlagParserTests
     }
 
     [Theory]
-    [InlineData("1")]
-    [InlineData("t")]
-    [InlineData("T")]
-    [InlineData("TRUE")]
-    [InlineData("true")]
-    [InlineData("True")]
+    [MemberData(nameof(GoBoolSpellings.True), MemberType = typeof(GoBoolSpellings))]
     public void Parse_BareBoolFollowedByTrueSpelling_SetsFlagAndWarnsWithEqualsForm(string value)
     {
         // pflag: "--flag true" sets the flag and leaves "true" as a positional argument, which Go kedge and winch
@@ -265,12 +250,7 @@ public sealed class GoFlagParserTests
     }
 
     [Theory]
-    [InlineData("0")]
-    [InlineData("f")]
-    [InlineData("F")]
-    [InlineData("FALSE")]
-    [InlineData("false")]
-    [InlineData("False")]
+    [MemberData(nameof(GoBoolSpellings.False), MemberType = typeof(GoBoolSpellings))]
     public void Parse_BareBoolFollowedByFalseSpelling_RefusedBecauseGoWouldSetTrue(string value)
     {
         var result = GoFlagParser.Parse(TestFlags, ["--required", value], "kedge");

@@ -258,18 +258,7 @@ public sealed class WinchCommandTests
     }
 
     [Theory]
-    [InlineData("1", true)]
-    [InlineData("t", true)]
-    [InlineData("T", true)]
-    [InlineData("TRUE", true)]
-    [InlineData("true", true)]
-    [InlineData("True", true)]
-    [InlineData("0", false)]
-    [InlineData("f", false)]
-    [InlineData("F", false)]
-    [InlineData("FALSE", false)]
-    [InlineData("false", false)]
-    [InlineData("False", false)]
+    [MemberData(nameof(GoBoolSpellings.All), MemberType = typeof(GoBoolSpellings))]
     public async Task InvokeAsync_BoolFlagWithEqualsValue_StartsWithThatValue(string value, bool expected)
     {
         var (code, settings, error) = await StartAndStopAsync($"--debug_mode={value}", $"--client_insecure={value}");
@@ -295,9 +284,7 @@ public sealed class WinchCommandTests
     }
 
     [Theory]
-    [InlineData("false")]
-    [InlineData("0")]
-    [InlineData("F")]
+    [MemberData(nameof(GoBoolSpellings.False), MemberType = typeof(GoBoolSpellings))]
     public async Task InvokeAsync_BoolFlagThenSeparateFalse_RefusedBecauseGoWouldSetTrue(string value)
     {
         var (code, settings, error) = await StartAndStopAsync("--debug_mode", value);
