@@ -226,7 +226,7 @@ public static class GoFlagParser
     }
 
     /// <summary>The closest of <paramref name="candidates"/> within edit distance 3, or null.</summary>
-    public static string? Suggest(string name, IEnumerable<string> candidates)
+    internal static string? Suggest(string name, IEnumerable<string> candidates)
     {
         ArgumentNullException.ThrowIfNull(candidates);
 

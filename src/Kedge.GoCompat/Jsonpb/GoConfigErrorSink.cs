@@ -18,7 +18,7 @@ public sealed class GoConfigErrorSink
     }
 
     /// <summary>The source name every message starts with.</summary>
-    public string Source { get; }
+    internal string Source { get; }
 
     /// <summary>How many errors were added so far, by every sink sharing the list.</summary>
     public int Count => _errors.Count;

@@ -14,7 +14,7 @@ public sealed class JsonpbEnumType
     public string FullName { get; }
 
     /// <summary>The value names, indexed by number.</summary>
-    public IReadOnlyList<string> Names { get; }
+    internal IReadOnlyList<string> Names { get; }
 
     /// <summary>Lists the accepted values for error messages: <c>ANY (0), REVERSE_PROXY (1)</c>.</summary>
     public string Describe() => string.Join(", ", Names.Select((name, number) => $"{name} ({number})"));

@@ -32,7 +32,7 @@ public sealed class JsonpbMessage
     /// Reads <paramref name="element"/> as a message. Returns null for JSON <c>null</c> (not set, as jsonpb does) and,
     /// after reporting an error, for anything that is not an object.
     /// </summary>
-    public static JsonpbMessage? Read(JsonElement element, string path, JsonpbMessageType type, GoConfigErrorSink errors)
+    internal static JsonpbMessage? Read(JsonElement element, string path, JsonpbMessageType type, GoConfigErrorSink errors)
     {
         if (element.ValueKind == JsonValueKind.Null)
         {
