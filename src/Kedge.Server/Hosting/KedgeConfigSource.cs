@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Kedge.GoCompat;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Go;
 using Kedge.Server.Hosting.GoFlags;

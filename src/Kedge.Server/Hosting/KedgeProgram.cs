@@ -1,3 +1,4 @@
+using Kedge.GoCompat;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Go;
 using Kedge.Server.Hosting.GoFlags;
@@ -34,11 +35,16 @@ public static class KedgeProgram
 
         // --print-config and --config-style dashes are accepted as well as Go's underscores.
         var normalized = args.Select(a => a.StartsWith("--print-config", StringComparison.Ordinal) ? "--print_config" + a["--print-config".Length..] : a).ToArray();
-        var parsed = GoFlagParser.Parse(Flags, normalized);
+        var parsed = GoFlagParser.Parse(Flags, normalized, "kedge");
         if (parsed.HelpRequested)
         {
-            await output.WriteLineAsync("Usage: kedge [flags]\n\nFlags:\n" + GoFlagParser.FormatUsage(Flags));
+            await output.WriteLineAsync("Usage: kedge [flags]\n\nFlags:\n" + GoFlagParser.FormatUsage(Flags) + "\n" + GoFlagParser.BoolSyntaxHelp);
             return 0;
+        }
+
+        foreach (var warning in parsed.Warnings)
+        {
+            await error.WriteLineAsync("kedge: warning: " + warning);
         }
 
         var errors = new List<string>(parsed.Errors);

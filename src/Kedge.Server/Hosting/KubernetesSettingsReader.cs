@@ -1,3 +1,4 @@
+using Kedge.GoCompat;
 using Kedge.Server.Configuration;
 using Kedge.Server.Discovery;
 using Kedge.Server.Hosting.GoFlags;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Kedge.Server.Hosting.GoFlags;
+using Kedge.GoCompat;
 using Kedge.Winch.Configuration;
 using Kedge.Winch.Hosting;
 
@@ -7,8 +7,9 @@ namespace Kedge.Winch.Commands;
 
 /// <summary>
 /// The <c>winch</c> command. System.CommandLine gives the command surface (<c>--help</c>, <c>--version</c>, exit
-/// codes, Ctrl+C); the flags are read with the same pflag-compatible parser as kedge's, so Go winch command lines
-/// (<c>--name=value</c>, <c>--name value</c>, bare bool flags, Go durations, comma-separated lists) work unchanged.
+/// codes, Ctrl+C); the flags are read with the same pflag-compatible parser as kedge's, from the command line as typed,
+/// so Go winch command lines (<c>--name=value</c>, <c>--name value</c>, bare bool flags, Go durations, comma-separated
+/// lists) work unchanged and exactly as they do in kedge.
 /// </summary>
 internal static class WinchCommand
 {
@@ -30,18 +31,23 @@ internal static class WinchCommand
         Flags use Go winch's names: --name=value or --name value; durations like 10s; lists comma-separated.
         """;
 
-    public static RootCommand Create(TextWriter error, Action<WinchServer>? started)
+    /// <param name="args">The command line as typed: the Go flag parser reads it, not System.CommandLine's tokens.</param>
+    /// <param name="error">Where start-up problems and warnings go.</param>
+    /// <param name="started">Called once winch listens.</param>
+    public static RootCommand Create(IReadOnlyList<string> args, TextWriter error, Action<WinchServer>? started)
     {
-        var root = new RootCommand(Description) { TreatUnmatchedTokensAsErrors = false };
+        ArgumentNullException.ThrowIfNull(args);
+        var root = new RootCommand(Description + "\n" + GoFlagParser.BoolSyntaxHelp) { TreatUnmatchedTokensAsErrors = false };
         foreach (var flag in WinchFlags.All)
         {
             root.Options.Add(new Option<string[]>("--" + flag.Name)
             {
                 Description = $"{flag.Help} (default {flag.DefaultText})",
-                Arity = ArgumentArity.ZeroOrMore,
+                // Listed for --help only. A bool flag shows no separate value: its value goes after '='.
+                Arity = flag.Kind == GoFlagKind.Bool ? ArgumentArity.Zero : ArgumentArity.ZeroOrMore,
                 HelpName = flag.Kind switch
                 {
-                    GoFlagKind.Bool => "true|false",
+                    GoFlagKind.Bool => null,
                     GoFlagKind.Int => "int",
                     GoFlagKind.Duration => "duration",
                     GoFlagKind.StringSlice => "list",
@@ -50,7 +56,9 @@ internal static class WinchCommand
             });
         }
 
-        root.SetAction((parseResult, cancellationToken) => RunAsync([.. parseResult.Tokens.Select(t => t.Value)], error, started, cancellationToken));
+        // Not parseResult.Tokens: System.CommandLine splits "--debug_mode=true" into "--debug_mode" "true", which pflag
+        // reads as a bare bool flag and a stray argument.
+        root.SetAction((_, cancellationToken) => RunAsync(args, error, started, cancellationToken));
         return root;
     }
 
@@ -59,15 +67,22 @@ internal static class WinchCommand
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        var root = Create(error, started);
-        return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        var root = Create(args, error, started);
+
+        // Go winch has no response files: "@name" is an argument like any other.
+        return root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null })
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
     }
 
-    /// <summary>Reads the flags and configs into settings; null after adding every problem to <paramref name="errors"/>.</summary>
-    public static WinchSettings? ReadSettings(IReadOnlyList<string> args, List<string> errors)
+    /// <summary>
+    /// Reads the flags and configs into settings; null after adding every problem to <paramref name="errors"/>.
+    /// Forms that are accepted but better written another way go to <paramref name="warnings"/>.
+    /// </summary>
+    public static WinchSettings? ReadSettings(IReadOnlyList<string> args, List<string> errors, List<string>? warnings = null)
     {
-        var parsed = GoFlagParser.Parse(WinchFlags.All, args);
-        errors.AddRange(parsed.Errors.Select(e => e.Replace("kedge takes only flags", "winch takes only flags", StringComparison.Ordinal).Replace("kedge flags take two", "winch flags take two", StringComparison.Ordinal)));
+        var parsed = GoFlagParser.Parse(WinchFlags.All, args, "winch");
+        errors.AddRange(parsed.Errors);
+        warnings?.AddRange(parsed.Warnings);
         if (!parsed.Succeeded)
         {
             return null;
@@ -160,10 +175,16 @@ internal static class WinchCommand
         };
     }
 
-    private static async Task<int> RunAsync(string[] args, TextWriter error, Action<WinchServer>? started, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter error, Action<WinchServer>? started, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
-        var settings = ReadSettings(args, errors);
+        var warnings = new List<string>();
+        var settings = ReadSettings(args, errors, warnings);
+        foreach (var warning in warnings)
+        {
+            await error.WriteLineAsync("winch: warning: " + warning).ConfigureAwait(false);
+        }
+
         var server = settings is null ? null : WinchServer.Build(settings, errors);
         if (server is null)
         {

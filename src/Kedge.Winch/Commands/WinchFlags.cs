@@ -1,4 +1,4 @@
-using Kedge.Server.Hosting.GoFlags;
+using Kedge.GoCompat;
 
 namespace Kedge.Winch.Commands;
 

@@ -1,4 +1,4 @@
-using Kedge.Server.Configuration.Go;
+using Kedge.GoCompat.Jsonpb;
 
 namespace Kedge.Winch.Configuration;
 

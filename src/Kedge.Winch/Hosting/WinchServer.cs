@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using Kedge.Server.Hosting.GoFlags;
+using Kedge.GoCompat;
 using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;

@@ -1,5 +1,5 @@
+using Kedge.GoCompat;
 using Kedge.Server.Hosting;
-using Kedge.Server.Hosting.GoFlags;
 using Kedge.Testing;
 
 namespace Kedge.Server.Tests.Hosting;
@@ -14,7 +14,7 @@ public sealed class KubernetesSettingsReaderTests : IDisposable
     {
         var config = _dir.Combine("kedge.json");
         File.WriteAllText(config, """{"Kedge":{"Discovery":{"Enabled":true,"ExternalDomainSuffix":"cluster-a.kedge"}}}""");
-        var parsed = GoFlagParser.Parse(KedgeProgram.Flags, ["--config=" + config, .. flags]);
+        var parsed = GoFlagParser.Parse(KedgeProgram.Flags, ["--config=" + config, .. flags], "kedge");
         var errors = new List<string>();
         var (_, discovery) = KubernetesSettingsReader.Read(parsed, KedgeConfigSource.FromFlags(parsed, errors), errors);
         return (discovery.Enabled, errors);

@@ -196,6 +196,23 @@ public sealed class WinchCommandTests
     }
 
     [Fact]
+    public async Task InvokeAsync_Help_BoolFlagsShowTheEqualsFormAndNoSeparateValue()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await WinchCommand.InvokeAsync(["--help"], output, error);
+
+        Assert.Equal(0, code);
+        var help = output.ToString().ReplaceLineEndings("\n");
+        Assert.Contains("Bool flags: --name alone means true; a value goes after '=': --name=false", help, StringComparison.Ordinal);
+        Assert.Contains("Go reads --name false as --name (true) plus a stray argument, so it is refused", help, StringComparison.Ordinal);
+        Assert.Matches(@"\n  --debug_mode +Log at debug level", help);
+        Assert.Matches(@"\n  --client_insecure +Do not verify", help);
+        Assert.DoesNotContain("true|false", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvokeAsync_ValidConfig_StartsServesAndStopsOnCancel()
     {
         using var output = new StringWriter();
@@ -216,5 +233,77 @@ public sealed class WinchCommandTests
 
         Assert.Equal("winch isok", health);
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>Starts winch through its entry point, captures the settings it started with, and stops it.</summary>
+    private static async Task<(int Code, WinchSettings? Settings, string Error)> StartAndStopAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var cancel = new CancellationTokenSource();
+        WinchSettings? started = null;
+
+        var run = WinchCommand.InvokeAsync(
+            ["--server_http_port=0", "--server_grpc_port=0", "--server_mapper_config=" + OneRoute, "--log_level=error", .. args],
+            output,
+            error,
+            server =>
+            {
+                started = server.Settings;
+                cancel.Cancel();
+            },
+            cancel.Token);
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        return (code, started, error.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(GoBoolSpellings.All), MemberType = typeof(GoBoolSpellings))]
+    public async Task InvokeAsync_BoolFlagWithEqualsValue_StartsWithThatValue(string value, bool expected)
+    {
+        var (code, settings, error) = await StartAndStopAsync($"--debug_mode={value}", $"--client_insecure={value}");
+
+        Assert.True(settings is not null, error);
+        Assert.Equal(0, code);
+        Assert.Equal(expected, settings.DebugMode);
+        Assert.Equal(expected, settings.ClientInsecure);
+        Assert.Equal(string.Empty, error);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_GoEndToEndDebugModeTrue_StartsInDebugModeAndWarnsWithEqualsForm()
+    {
+        var (code, settings, error) = await StartAndStopAsync("--debug_mode", "true");
+
+        Assert.True(settings is not null, error);
+        Assert.Equal(0, code);
+        Assert.True(settings.DebugMode);
+        Assert.Equal(
+            "winch: warning: flag --debug_mode is followed by \"true\" as a separate argument: read as Go reads it (--debug_mode is set to true and \"true\" is ignored). Write --debug_mode=true\n",
+            error.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [MemberData(nameof(GoBoolSpellings.False), MemberType = typeof(GoBoolSpellings))]
+    public async Task InvokeAsync_BoolFlagThenSeparateFalse_RefusedBecauseGoWouldSetTrue(string value)
+    {
+        var (code, settings, error) = await StartAndStopAsync("--debug_mode", value);
+
+        Assert.Null(settings);
+        Assert.Equal(WinchCommand.ExitBadInput, code);
+        Assert.Contains(
+            $"flag --debug_mode is followed by \"{value}\" as a separate argument: a bool flag does not take the next argument, so Go would silently set --debug_mode to TRUE and leave \"{value}\" as a stray argument. Write --debug_mode={value}",
+            error,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_StrayArgument_StillRefused()
+    {
+        var (code, settings, error) = await StartAndStopAsync("--debug_mode=true", "extra");
+
+        Assert.Null(settings);
+        Assert.Equal(WinchCommand.ExitBadInput, code);
+        Assert.Contains("unexpected argument \"extra\": winch takes only flags", error, StringComparison.Ordinal);
     }
 }

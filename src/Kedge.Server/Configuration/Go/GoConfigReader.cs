@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kedge.GoCompat.Jsonpb;
 
 namespace Kedge.Server.Configuration.Go;
 

@@ -1,3 +1,5 @@
+using Kedge.GoCompat.Jsonpb;
+
 namespace Kedge.Server.Configuration.Go;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Kedge.GoCompat;
+
 namespace Kedge.Server.Hosting.GoFlags;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Kedge.GoCompat;
+
 namespace Kedge.Server.Hosting.GoFlags;
 
 /// <summary>Go kedge's Kubernetes client (pkg/k8s), resolver (pkg/resolvers/k8s) and discovery (pkg/discovery) flags.</summary>

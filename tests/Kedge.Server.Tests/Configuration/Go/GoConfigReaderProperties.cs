@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CsCheck;
+using Kedge.GoCompat.Jsonpb;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Go;
 using Kedge.Testing;

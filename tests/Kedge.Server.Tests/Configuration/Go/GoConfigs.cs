@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsCheck;
+using Kedge.GoCompat.Jsonpb;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Go;
 

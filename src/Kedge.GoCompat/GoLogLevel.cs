@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>logrus level names (Go kedge's and winch's <c>--log_level</c>) as .NET log levels.</summary>
-internal static class GoLogLevel
+public static class GoLogLevel
 {
     /// <summary>panic and fatal are Critical, warn and warning Warning; unknown names are Information.</summary>
     public static LogLevel ToLogLevel(string level) => level.ToLowerInvariant() switch

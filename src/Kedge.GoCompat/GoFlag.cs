@@ -1,10 +1,10 @@
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>
 /// The definition of one pflag-style flag: its name (without dashes), kind, default and help. Create flags with the
 /// factory methods, which keep the default's type in line with the kind.
 /// </summary>
-internal sealed class GoFlag
+public sealed class GoFlag
 {
     private GoFlag(string name, GoFlagKind kind, object defaultValue, string help)
     {
@@ -30,19 +30,19 @@ internal sealed class GoFlag
     /// The value when the flag is not given: a <see cref="string"/>, <see cref="int"/>, <see cref="bool"/>,
     /// <see cref="TimeSpan"/> or <see cref="IReadOnlyList{T}"/> of strings, after <see cref="Kind"/>.
     /// </summary>
-    public object DefaultValue { get; }
+    internal object DefaultValue { get; }
 
     /// <summary>The help text.</summary>
     public string Help { get; }
 
     /// <summary>For string flags: the accepted values (compared case-insensitively); null: any value.</summary>
-    public IReadOnlyList<string>? AllowedValues { get; private init; }
+    internal IReadOnlyList<string>? AllowedValues { get; private init; }
 
     /// <summary>For int flags: the smallest accepted value.</summary>
-    public int MinValue { get; private init; } = int.MinValue;
+    internal int MinValue { get; private init; } = int.MinValue;
 
     /// <summary>For int flags: the largest accepted value.</summary>
-    public int MaxValue { get; private init; } = int.MaxValue;
+    internal int MaxValue { get; private init; } = int.MaxValue;
 
     /// <summary>The default as Go prints it in usage: <c>"0.0.0.0"</c>, <c>8443</c>, <c>10s</c>, <c>[a,b]</c>.</summary>
     public string DefaultText => DefaultValue switch

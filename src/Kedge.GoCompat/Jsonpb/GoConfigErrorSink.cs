@@ -1,10 +1,10 @@
-namespace Kedge.Server.Configuration.Go;
+namespace Kedge.GoCompat.Jsonpb;
 
 /// <summary>
 /// Collects the errors of one Go kedge config source. Every message names the source, the JSON path and the fix,
 /// because the whole list is shown at once at start-up.
 /// </summary>
-internal sealed class GoConfigErrorSink
+public sealed class GoConfigErrorSink
 {
     private readonly List<string> _errors;
 
@@ -18,7 +18,7 @@ internal sealed class GoConfigErrorSink
     }
 
     /// <summary>The source name every message starts with.</summary>
-    public string Source { get; }
+    internal string Source { get; }
 
     /// <summary>How many errors were added so far, by every sink sharing the list.</summary>
     public int Count => _errors.Count;

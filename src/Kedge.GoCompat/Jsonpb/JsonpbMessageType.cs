@@ -1,10 +1,10 @@
-namespace Kedge.Server.Configuration.Go;
+namespace Kedge.GoCompat.Jsonpb;
 
 /// <summary>
 /// A proto3 message as jsonpb (golang/protobuf 1.3.2) sees it: its fields by proto name, each also accepted under
 /// its lowerCamel JSON name.
 /// </summary>
-internal sealed class JsonpbMessageType
+public sealed class JsonpbMessageType
 {
     private readonly Dictionary<string, string> _protoNameByJsonName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _hints;
@@ -30,27 +30,27 @@ internal sealed class JsonpbMessageType
     public string FullName { get; }
 
     /// <summary>The proto field names in declaration order.</summary>
-    public IReadOnlyList<string> Fields { get; }
+    internal IReadOnlyList<string> Fields { get; }
 
     /// <summary>Maps a JSON property name (proto or lowerCamel form) to the proto field name.</summary>
-    public bool TryGetField(string jsonName, out string protoName) =>
+    internal bool TryGetField(string jsonName, out string protoName) =>
         _protoNameByJsonName.TryGetValue(jsonName, out protoName!);
 
     /// <summary>Advice for a name that is not a field, if any.</summary>
-    public string? HintFor(string jsonName) => _hints.GetValueOrDefault(jsonName);
+    internal string? HintFor(string jsonName) => _hints.GetValueOrDefault(jsonName);
 
     /// <summary>
     /// A field whose name differs from <paramref name="jsonName"/> only in case or underscores
     /// (<c>BackendName</c>, <c>backendname</c>), if any: jsonpb matches names exactly.
     /// </summary>
-    public string? SimilarField(string jsonName)
+    internal string? SimilarField(string jsonName)
     {
         var wanted = Normalize(jsonName);
         return Fields.FirstOrDefault(field => Normalize(field) == wanted);
     }
 
     /// <summary>Lists the accepted names for error messages: <c>backend_name (or backendName), path_rules…</c>.</summary>
-    public string DescribeFields() => string.Join(", ", Fields.Select(field =>
+    internal string DescribeFields() => string.Join(", ", Fields.Select(field =>
     {
         var jsonName = ToJsonName(field);
         return jsonName == field ? field : $"{field} (or {jsonName})";
@@ -60,7 +60,7 @@ internal sealed class JsonpbMessageType
     /// protoc's JSON name: underscores are dropped and the letter after each one is upper-cased
     /// (<c>backend_name</c> → <c>backendName</c>).
     /// </summary>
-    public static string ToJsonName(string protoName)
+    internal static string ToJsonName(string protoName)
     {
         var result = new System.Text.StringBuilder(protoName.Length);
         var upperNext = false;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Kedge.Server.Configuration.Go;
+namespace Kedge.GoCompat.Jsonpb;
 
 /// <summary>
 /// One JSON object read as a proto3 message the way jsonpb (golang/protobuf 1.3.2) reads it: fields under their
@@ -9,7 +9,7 @@ namespace Kedge.Server.Configuration.Go;
 /// sink with the field's JSON path, and the getters then return the field's default so that reading goes on and
 /// every error is found in one pass.
 /// </summary>
-internal sealed class JsonpbMessage
+public sealed class JsonpbMessage
 {
     private readonly GoConfigErrorSink _errors;
     private readonly Dictionary<string, (string Name, JsonElement Value)> _fields;
@@ -32,7 +32,7 @@ internal sealed class JsonpbMessage
     /// Reads <paramref name="element"/> as a message. Returns null for JSON <c>null</c> (not set, as jsonpb does) and,
     /// after reporting an error, for anything that is not an object.
     /// </summary>
-    public static JsonpbMessage? Read(JsonElement element, string path, JsonpbMessageType type, GoConfigErrorSink errors)
+    internal static JsonpbMessage? Read(JsonElement element, string path, JsonpbMessageType type, GoConfigErrorSink errors)
     {
         if (element.ValueKind == JsonValueKind.Null)
         {

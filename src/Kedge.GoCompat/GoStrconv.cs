@@ -1,4 +1,4 @@
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>Go's <c>strconv.ParseBool</c> and <c>strconv.ParseInt(s, 0, 64)</c>, as pflag uses them.</summary>
 internal static class GoStrconv

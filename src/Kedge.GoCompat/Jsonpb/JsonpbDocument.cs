@@ -1,12 +1,12 @@
 using System.Text.Json;
 
-namespace Kedge.Server.Configuration.Go;
+namespace Kedge.GoCompat.Jsonpb;
 
 /// <summary>
 /// Parses a Go config source as encoding/json (under jsonpb) does, and reads its top-level message; shared by kedge's
 /// and winch's Go config readers. Errors go to the sink with the position and an example of the expected shape.
 /// </summary>
-internal static class JsonpbDocument
+public static class JsonpbDocument
 {
     /// <summary>The parsed document, or null after reporting the syntax error.</summary>
     public static JsonDocument? Parse(string json, GoConfigErrorSink sink, string example)

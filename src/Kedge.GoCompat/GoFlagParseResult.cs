@@ -1,24 +1,31 @@
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>
 /// The outcome of <see cref="GoFlagParser.Parse"/>: every error found, and typed access to each flag's value (the
 /// parsed value when the flag was given with a valid value, its default otherwise).
 /// </summary>
-internal sealed class GoFlagParseResult
+public sealed class GoFlagParseResult
 {
     private readonly IReadOnlyDictionary<string, GoFlag> _flags;
     private readonly Dictionary<string, object> _values;
 
-    internal GoFlagParseResult(IReadOnlyDictionary<string, GoFlag> flags, Dictionary<string, object> values, IReadOnlyList<string> errors, bool helpRequested)
+    internal GoFlagParseResult(IReadOnlyDictionary<string, GoFlag> flags, Dictionary<string, object> values, IReadOnlyList<string> errors, IReadOnlyList<string> warnings, bool helpRequested)
     {
         _flags = flags;
         _values = values;
         Errors = errors;
+        Warnings = warnings;
         HelpRequested = helpRequested;
     }
 
     /// <summary>Every error, in argument order; empty when the command line is valid.</summary>
     public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>
+    /// Every warning, in argument order: forms that are read as Go reads them but are better written another way
+    /// (<c>--debug_mode true</c>). The program should print them; they do not stop it.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>True when <c>--help</c>, <c>-h</c> or <c>-help</c> was given (and no flag of that name is defined).</summary>
     public bool HelpRequested { get; }

@@ -1,9 +1,9 @@
 using System.Text;
 using CsCheck;
-using Kedge.Server.Hosting.GoFlags;
+using Kedge.GoCompat;
 using Kedge.Testing;
 
-namespace Kedge.Server.Tests.Hosting.GoFlags;
+namespace Kedge.Server.Tests.GoCompat;
 
 /// <summary>
 /// Generated command lines against the pflag semantics <see cref="GoFlagParser"/> documents: every flag kind in every
@@ -71,7 +71,7 @@ public sealed class GoFlagParserProperties
                     args.Add("--");
                 }
 
-                var result = GoFlagParser.Parse(Flags, args);
+                var result = GoFlagParser.Parse(Flags, args, "kedge");
 
                 Assert.True(result.Succeeded, string.Join("; ", result.Errors));
                 Assert.False(result.HelpRequested);
@@ -109,7 +109,7 @@ public sealed class GoFlagParserProperties
         arg.Array[0, 10].Sample(
             args =>
             {
-                var result = GoFlagParser.Parse(Flags, args);
+                var result = GoFlagParser.Parse(Flags, args, "kedge");
 
                 Assert.Equal(result.Errors.Count == 0, result.Succeeded);
                 Assert.All(result.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e)));

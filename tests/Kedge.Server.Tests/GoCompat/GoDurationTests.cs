@@ -1,6 +1,6 @@
-using Kedge.Server.Hosting.GoFlags;
+using Kedge.GoCompat;
 
-namespace Kedge.Server.Tests.Hosting;
+namespace Kedge.Server.Tests.GoCompat;
 
 public sealed class GoDurationTests
 {

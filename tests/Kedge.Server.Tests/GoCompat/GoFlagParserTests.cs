@@ -1,6 +1,8 @@
+using Kedge.GoCompat;
 using Kedge.Server.Hosting.GoFlags;
+using Kedge.Testing;
 
-namespace Kedge.Server.Tests.Hosting;
+namespace Kedge.Server.Tests.GoCompat;
 
 public sealed class GoFlagParserTests
 {
@@ -22,7 +24,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_NoArguments_KedgeDefaults()
     {
-        var result = GoFlagParser.Parse(KedgeFlags.All, []);
+        var result = GoFlagParser.Parse(KedgeFlags.All, [], "kedge");
 
         Assert.True(result.Succeeded);
         Assert.False(result.HelpRequested);
@@ -77,7 +79,7 @@ public sealed class GoFlagParserTests
             "--log_level=debug",
         ];
 
-        var result = GoFlagParser.Parse(KedgeFlags.All, args);
+        var result = GoFlagParser.Parse(KedgeFlags.All, args, "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal("127.0.0.1", result.GetString(KedgeFlags.ServerBindAddress));
@@ -103,7 +105,7 @@ public sealed class GoFlagParserTests
     [InlineData("--name", "value")]
     public void Parse_EqualsOrSpaceForm_SetsValue(params string[] args)
     {
-        var result = GoFlagParser.Parse(TestFlags, args);
+        var result = GoFlagParser.Parse(TestFlags, args, "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal("value", result.GetString("name"));
@@ -113,7 +115,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_ValueContainingEquals_KeepsEverythingAfterTheFirst()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--name=a=b=c"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--name=a=b=c"], "kedge");
 
         Assert.Equal("a=b=c", result.GetString("name"));
     }
@@ -121,7 +123,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_EmptyValue_SetsEmptyString()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--name="]);
+        var result = GoFlagParser.Parse(TestFlags, ["--name="], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal(string.Empty, result.GetString("name"));
@@ -132,7 +134,7 @@ public sealed class GoFlagParserTests
     public void Parse_SpaceFormValueStartingWithDash_TakenAsValue()
     {
         // pflag takes the next argument whatever it looks like, unless (here) it is a known flag.
-        var result = GoFlagParser.Parse(TestFlags, ["--name", "-dashed", "--count", "-5"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--name", "-dashed", "--count", "-5"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal("-dashed", result.GetString("name"));
@@ -142,7 +144,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_RepeatedScalarFlag_LastValueWins()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--name=first", "--name", "second", "--count=1", "--count=2"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--name=first", "--name", "second", "--count=1", "--count=2"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal("second", result.GetString("name"));
@@ -156,7 +158,7 @@ public sealed class GoFlagParserTests
     [InlineData("-zzzzzzzz", "flag -zzzzzzzz has a single dash; kedge flags take two: write --zzzzzzzz (note that --zzzzzzzz is not a known flag either)")]
     public void Parse_SingleDashFlag_ErrorSaysToUseTwoDashes(string arg, string expected)
     {
-        var result = GoFlagParser.Parse(TestFlags, [arg]);
+        var result = GoFlagParser.Parse(TestFlags, [arg], "kedge");
 
         Assert.Equal(expected, Assert.Single(result.Errors));
         Assert.False(result.IsSet("name"));
@@ -165,7 +167,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_SingleDashFlagWithSpaceValue_ValueNotReportedAgain()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["-name", "value", "--count=1"]);
+        var result = GoFlagParser.Parse(TestFlags, ["-name", "value", "--count=1"], "kedge");
 
         Assert.StartsWith("flag -name has a single dash", Assert.Single(result.Errors), StringComparison.Ordinal);
         Assert.Equal(1, result.GetInt("count"));
@@ -176,7 +178,7 @@ public sealed class GoFlagParserTests
     [InlineData("--=x")]
     public void Parse_BadFlagSyntax_Reported(string arg)
     {
-        var result = GoFlagParser.Parse(TestFlags, [arg]);
+        var result = GoFlagParser.Parse(TestFlags, [arg], "kedge");
 
         Assert.Equal($"bad flag syntax: {arg}. Write --name=value or --name value", Assert.Single(result.Errors));
     }
@@ -187,7 +189,7 @@ public sealed class GoFlagParserTests
     [InlineData("-help")]
     public void Parse_Help_HelpRequestedWithoutError(string arg)
     {
-        var result = GoFlagParser.Parse(TestFlags, [arg]);
+        var result = GoFlagParser.Parse(TestFlags, [arg], "kedge");
 
         Assert.True(result.HelpRequested);
         Assert.Empty(result.Errors);
@@ -198,7 +200,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_BareBoolFlag_SetsTrue()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--enabled"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--enabled"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.True(result.GetBool("enabled"));
@@ -206,21 +208,10 @@ public sealed class GoFlagParserTests
     }
 
     [Theory]
-    [InlineData("true", true)]
-    [InlineData("True", true)]
-    [InlineData("TRUE", true)]
-    [InlineData("t", true)]
-    [InlineData("T", true)]
-    [InlineData("1", true)]
-    [InlineData("false", false)]
-    [InlineData("False", false)]
-    [InlineData("FALSE", false)]
-    [InlineData("f", false)]
-    [InlineData("F", false)]
-    [InlineData("0", false)]
+    [MemberData(nameof(GoBoolSpellings.All), MemberType = typeof(GoBoolSpellings))]
     public void Parse_BoolWithEqualsValue_ParsedLikeGo(string value, bool expected)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--required={value}", $"--enabled={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--required={value}", $"--enabled={value}"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal(expected, result.GetBool("required"));
@@ -234,29 +225,100 @@ public sealed class GoFlagParserTests
     [InlineData("tRUE")]
     public void Parse_BoolInvalidValue_ReportsFlagAndValue(string value)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--required={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--required={value}"], "kedge");
 
         Assert.Equal($"invalid value \"{value}\" for flag --required: use true or false (or write --required alone for true)", Assert.Single(result.Errors));
         Assert.True(result.GetBool("required"));
         Assert.False(result.IsSet("required"));
     }
 
-    [Fact]
-    public void Parse_BareBoolFollowedByValue_DoesNotConsumeIt()
+    [Theory]
+    [MemberData(nameof(GoBoolSpellings.True), MemberType = typeof(GoBoolSpellings))]
+    public void Parse_BareBoolFollowedByTrueSpelling_SetsFlagAndWarnsWithEqualsForm(string value)
     {
-        // pflag: "--flag false" sets the flag to true and leaves "false" as a positional argument.
-        var result = GoFlagParser.Parse(TestFlags, ["--required", "false"]);
+        // pflag: "--flag true" sets the flag and leaves "true" as a positional argument, which Go kedge and winch
+        // ignore; Go kedge's own e2e spin-up writes it that way.
+        var result = GoFlagParser.Parse(TestFlags, ["--enabled", value, "--name=x"], "kedge");
 
-        Assert.True(result.GetBool("required"));
+        Assert.Empty(result.Errors);
+        Assert.True(result.GetBool("enabled"));
+        Assert.True(result.IsSet("enabled"));
+        Assert.Equal("x", result.GetString("name"));
         Assert.Equal(
-            "unexpected argument \"false\": kedge takes only flags. A bool flag takes its value after '=': write --required=false",
+            $"flag --enabled is followed by \"{value}\" as a separate argument: read as Go reads it (--enabled is set to true and \"{value}\" is ignored). Write --enabled={value}",
+            Assert.Single(result.Warnings));
+    }
+
+    [Theory]
+    [MemberData(nameof(GoBoolSpellings.False), MemberType = typeof(GoBoolSpellings))]
+    public void Parse_BareBoolFollowedByFalseSpelling_RefusedBecauseGoWouldSetTrue(string value)
+    {
+        var result = GoFlagParser.Parse(TestFlags, ["--required", value], "kedge");
+
+        Assert.Equal(
+            $"flag --required is followed by \"{value}\" as a separate argument: a bool flag does not take the next argument, so Go would silently set --required to TRUE and leave \"{value}\" as a stray argument. Write --required={value}",
             Assert.Single(result.Errors));
+        Assert.Empty(result.Warnings);
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("on")]
+    [InlineData("tRUE")]
+    public void Parse_BareBoolFollowedByOtherWord_StillAnUnexpectedArgument(string value)
+    {
+        var result = GoFlagParser.Parse(TestFlags, ["--enabled", value], "kedge");
+
+        Assert.Equal($"unexpected argument \"{value}\": kedge takes only flags", Assert.Single(result.Errors));
+        Assert.Empty(result.Warnings);
+    }
+
+    [Theory]
+    [InlineData("--enabled=true", "true")]
+    [InlineData("--enabled=false", "false")]
+    [InlineData("--name=x", "true")]
+    [InlineData("--", "true")]
+    public void Parse_BoolSpellingNotAfterBareBoolFlag_StillAnUnexpectedArgument(string first, string value)
+    {
+        var result = GoFlagParser.Parse(TestFlags, [first, value], "kedge");
+
+        Assert.Equal($"unexpected argument \"{value}\": kedge takes only flags", Assert.Single(result.Errors));
+        Assert.Empty(result.Warnings);
+    }
+
+    [Fact]
+    public void Parse_BareBoolFollowedByTwoTrueWords_SecondIsAnUnexpectedArgument()
+    {
+        var result = GoFlagParser.Parse(TestFlags, ["--enabled", "true", "true"], "kedge");
+
+        Assert.Equal("unexpected argument \"true\": kedge takes only flags", Assert.Single(result.Errors));
+        Assert.Single(result.Warnings);
+    }
+
+    [Fact]
+    public void Parse_GoEndToEndKedgeCommandLine_ClientCertRequiredSetWithWarning()
+    {
+        var result = GoFlagParser.Parse(KedgeFlags.All, ["--server_tls_client_cert_required", "true", "--server_http_port=0"], "kedge");
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.GetBool(KedgeFlags.ServerTlsClientCertRequired));
+        Assert.Contains("Write --server_tls_client_cert_required=true", Assert.Single(result.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ProgramName_UsedInMessages()
+    {
+        var result = GoFlagParser.Parse(TestFlags, ["extra", "-name=x"], "winch");
+
+        Assert.Equal(
+            ["unexpected argument \"extra\": winch takes only flags", "flag -name=x has a single dash; winch flags take two: write --name=x"],
+            result.Errors);
     }
 
     [Fact]
     public void Parse_BareBoolFollowedByFlag_BothSet()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--enabled", "--name", "x"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--enabled", "--name", "x"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.True(result.GetBool("enabled"));
@@ -279,7 +341,7 @@ public sealed class GoFlagParserTests
     [InlineData("0x_1F90", 8080)]
     public void Parse_IntInGoSyntax_Parsed(string value, int expected)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--count={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--count={value}"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal(expected, result.GetInt("count"));
@@ -299,7 +361,7 @@ public sealed class GoFlagParserTests
     [InlineData("99999999999999999999")]
     public void Parse_IntInvalid_ReportsFlagAndValue(string value)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--count={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--count={value}"], "kedge");
 
         Assert.Equal($"invalid value \"{value}\" for flag --count: not an integer. Write a whole number such as 8080", Assert.Single(result.Errors));
         Assert.Equal(3, result.GetInt("count"));
@@ -311,7 +373,7 @@ public sealed class GoFlagParserTests
     [InlineData("9223372036854775807")]
     public void Parse_PortOutOfRange_Reported(string value)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--port={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--port={value}"], "kedge");
 
         Assert.Equal($"invalid value \"{value}\" for flag --port: out of range. Use 0 to 65535", Assert.Single(result.Errors));
     }
@@ -319,7 +381,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_IntBeyondInt32_OutOfRange()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--count=2147483648"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--count=2147483648"], "kedge");
 
         Assert.Contains("out of range", Assert.Single(result.Errors), StringComparison.Ordinal);
     }
@@ -348,7 +410,7 @@ public sealed class GoFlagParserTests
     [InlineData("1s500ms", 1_500)]
     public void Parse_GoDuration_Parsed(string value, long expectedMilliseconds)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--timeout={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--timeout={value}"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), result.GetDuration("timeout"));
@@ -357,7 +419,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_SubMicrosecondDuration_TruncatedToTicks()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--timeout=1.2345us"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--timeout=1.2345us"], "kedge");
 
         Assert.Equal(TimeSpan.FromTicks(12), result.GetDuration("timeout"));
     }
@@ -378,7 +440,7 @@ public sealed class GoFlagParserTests
     [InlineData("3000000h", "time: invalid duration \"3000000h\"")]
     public void Parse_InvalidDuration_ReportsGoError(string value, string goError)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--timeout={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--timeout={value}"], "kedge");
 
         Assert.Equal(
             $"invalid value \"{value}\" for flag --timeout: {goError}. Use a Go duration such as 10s, 500ms, 1m30s or 2h (units ns, us, ms, s, m, h)",
@@ -391,7 +453,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_SliceCommaSeparated_Split()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--tags=a,b,c"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--tags=a,b,c"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal(["a", "b", "c"], result.GetStringList("tags"));
@@ -400,7 +462,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_SliceRepeated_ValuesAccumulateAndReplaceTheDefault()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--files=b.pem", "--files", "c.pem,d.pem", "--files=e.pem"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--files=b.pem", "--files", "c.pem,d.pem", "--files=e.pem"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal(["b.pem", "c.pem", "d.pem", "e.pem"], result.GetStringList("files"));
@@ -409,7 +471,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_SliceNotGiven_Default()
     {
-        var result = GoFlagParser.Parse(TestFlags, []);
+        var result = GoFlagParser.Parse(TestFlags, [], "kedge");
 
         Assert.Equal(["a.pem"], result.GetStringList("files"));
         Assert.Empty(result.GetStringList("tags"));
@@ -426,7 +488,7 @@ public sealed class GoFlagParserTests
     [InlineData("\"\"", new[] { "" })]
     public void Parse_SliceCsvValue_ReadLikeEncodingCsv(string value, string[] expected)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--files={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--files={value}"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal(expected, result.GetStringList("files"));
@@ -439,7 +501,7 @@ public sealed class GoFlagParserTests
     [InlineData("a\nb", "line breaks are not allowed")]
     public void Parse_SliceInvalidCsv_Reported(string value, string csvError)
     {
-        var result = GoFlagParser.Parse(TestFlags, [$"--files={value}"]);
+        var result = GoFlagParser.Parse(TestFlags, [$"--files={value}"], "kedge");
 
         Assert.StartsWith($"invalid value \"{value}\" for flag --files: {csvError}. ", Assert.Single(result.Errors), StringComparison.Ordinal);
         Assert.Equal(["a.pem"], result.GetStringList("files"));
@@ -460,7 +522,7 @@ public sealed class GoFlagParserTests
     [InlineData("Warning")]
     public void Parse_LogLevelAccepted_KeptAsGiven(string level)
     {
-        var result = GoFlagParser.Parse(KedgeFlags.All, [$"--log_level={level}"]);
+        var result = GoFlagParser.Parse(KedgeFlags.All, [$"--log_level={level}"], "kedge");
 
         Assert.Empty(result.Errors);
         Assert.Equal(level, result.GetString(KedgeFlags.LogLevel));
@@ -469,7 +531,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_LogLevelUnknown_ListsAcceptedLevels()
     {
-        var result = GoFlagParser.Parse(KedgeFlags.All, ["--log_level=verbose"]);
+        var result = GoFlagParser.Parse(KedgeFlags.All, ["--log_level=verbose"], "kedge");
 
         Assert.Equal(
             "invalid value \"verbose\" for flag --log_level: use one of panic, fatal, error, warn, warning, info, debug, trace",
@@ -488,7 +550,7 @@ public sealed class GoFlagParserTests
     [InlineData("--verbose", "unknown flag --verbose. Run with --help to list the flags")]
     public void Parse_UnknownFlag_NamesItAndSuggestsTheClosest(string arg, string expected)
     {
-        var result = GoFlagParser.Parse(KedgeFlags.All, [arg]);
+        var result = GoFlagParser.Parse(KedgeFlags.All, [arg], "kedge");
 
         Assert.Equal(expected, Assert.Single(result.Errors));
     }
@@ -496,7 +558,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_UnknownFlagWithSpaceValue_ValueNotReportedAgain()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--nmae", "value", "--count", "4"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--nmae", "value", "--count", "4"], "kedge");
 
         Assert.Equal("unknown flag --nmae. Did you mean --name?", Assert.Single(result.Errors));
         Assert.Equal(4, result.GetInt("count"));
@@ -505,7 +567,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_MissingValueAtEnd_Reported()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--name"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--name"], "kedge");
 
         Assert.Equal("flag --name needs a value. Write --name=VALUE or --name VALUE", Assert.Single(result.Errors));
         Assert.False(result.IsSet("name"));
@@ -514,7 +576,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_MissingValueBeforeAnotherFlag_ReportedAndTheOtherFlagParsed()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--name", "--count=5"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--name", "--count=5"], "kedge");
 
         Assert.Equal("flag --name needs a value; the next argument --count=5 is a flag. Write --name=VALUE or --name VALUE", Assert.Single(result.Errors));
         Assert.Equal(5, result.GetInt("count"));
@@ -524,7 +586,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_PositionalArgument_Reported()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["serve", "--count=1"]);
+        var result = GoFlagParser.Parse(TestFlags, ["serve", "--count=1"], "kedge");
 
         Assert.Equal("unexpected argument \"serve\": kedge takes only flags", Assert.Single(result.Errors));
         Assert.Equal(1, result.GetInt("count"));
@@ -533,7 +595,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_ArgumentsAfterDoubleDash_Positional()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--count=1", "--", "--name=x", "-"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--count=1", "--", "--name=x", "-"], "kedge");
 
         Assert.Equal(
             ["unexpected argument \"--name=x\": kedge takes only flags", "unexpected argument \"-\": kedge takes only flags"],
@@ -544,7 +606,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void Parse_DoubleDashAlone_NoError()
     {
-        var result = GoFlagParser.Parse(TestFlags, ["--count=1", "--"]);
+        var result = GoFlagParser.Parse(TestFlags, ["--count=1", "--"], "kedge");
 
         Assert.Empty(result.Errors);
     }
@@ -564,7 +626,7 @@ public sealed class GoFlagParserTests
             "--server_tls_cert_file",
         ];
 
-        var result = GoFlagParser.Parse(KedgeFlags.All, args);
+        var result = GoFlagParser.Parse(KedgeFlags.All, args, "kedge");
 
         Assert.False(result.Succeeded);
         Assert.Equal(7, result.Errors.Count);
@@ -583,7 +645,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void GetValue_UndefinedFlag_Throws()
     {
-        var result = GoFlagParser.Parse(TestFlags, []);
+        var result = GoFlagParser.Parse(TestFlags, [], "kedge");
 
         Assert.Throws<ArgumentException>(() => result.GetString("nope"));
         Assert.Throws<ArgumentException>(() => result.IsSet("nope"));
@@ -592,7 +654,7 @@ public sealed class GoFlagParserTests
     [Fact]
     public void GetValue_WrongKind_Throws()
     {
-        var result = GoFlagParser.Parse(TestFlags, []);
+        var result = GoFlagParser.Parse(TestFlags, [], "kedge");
 
         Assert.Throws<InvalidOperationException>(() => result.GetInt("name"));
         Assert.Throws<InvalidOperationException>(() => result.GetString("count"));
@@ -606,7 +668,7 @@ public sealed class GoFlagParserTests
     {
         IReadOnlyList<GoFlag> flags = [GoFlag.String("a", "", "x"), GoFlag.Int("a", 0, "y")];
 
-        Assert.Throws<ArgumentException>(() => GoFlagParser.Parse(flags, []));
+        Assert.Throws<ArgumentException>(() => GoFlagParser.Parse(flags, [], "kedge"));
     }
 
     [Theory]

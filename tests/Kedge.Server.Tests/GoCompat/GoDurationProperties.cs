@@ -1,10 +1,10 @@
 using System.Numerics;
 using System.Text;
 using CsCheck;
-using Kedge.Server.Hosting.GoFlags;
+using Kedge.GoCompat;
 using Kedge.Testing;
 
-namespace Kedge.Server.Tests.Hosting.GoFlags;
+namespace Kedge.Server.Tests.GoCompat;
 
 /// <summary>
 /// <see cref="GoDuration"/> against Go's <c>time.ParseDuration</c>, modelled here in exact integer arithmetic, and

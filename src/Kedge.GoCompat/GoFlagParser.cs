@@ -1,31 +1,46 @@
 using System.Text;
 
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>
 /// Parses a command line the way spf13/pflag (Go kedge's flag library) does, so Go kedge command lines work unchanged.
 /// </summary>
 /// <remarks>
 /// <para>Accepted: <c>--name=value</c>; <c>--name value</c> (for non-bool flags the next argument is the value);
-/// <c>--flag</c>, <c>--flag=true</c>, <c>--flag=false</c> for bool flags (a bare bool flag never takes the next
-/// argument); Go durations; comma-separated (CSV) string slices, where repeating the flag appends; <c>--</c> ends the
-/// flags. A flag given twice keeps the last value, except slices.</para>
+/// <c>--flag</c> and <c>--flag=VALUE</c> for bool flags, VALUE in any spelling of Go's strconv.ParseBool (a bare bool
+/// flag never takes the next argument); Go durations; comma-separated (CSV) string slices, where repeating the flag
+/// appends; <c>--</c> ends the flags. A flag given twice keeps the last value, except slices.</para>
 /// <para>Errors, all collected in one pass: unknown flags (with the closest known name within edit distance 3),
-/// single-dash flags (pflag reads them as shorthands, which kedge has none of), a missing value, invalid values, and
-/// positional arguments (kedge takes none).</para>
+/// single-dash flags (pflag reads them as shorthands, which kedge and winch have none of), a missing value, invalid
+/// values, and positional arguments (neither program takes any).</para>
+/// <para>pflag reads <c>--flag true</c> as <c>--flag</c> plus a positional <c>true</c> that Go kedge and winch ignore:
+/// accepted the same way, with a warning naming <c>--flag=true</c>. <c>--flag false</c> reads the same way in Go, which
+/// silently turns the flag on: refused, naming <c>--flag=false</c>.</para>
 /// <para>One deliberate difference: where pflag would take the next argument as the value even when it is another
 /// known flag (<c>--server_tls_cert_file --log_level=debug</c>), this reports a missing value instead.</para>
 /// </remarks>
-internal static class GoFlagParser
+public static class GoFlagParser
 {
+    /// <summary>
+    /// How bool flags are written, for a program's <c>--help</c>: the value goes after <c>=</c>, because pflag never
+    /// gives a bool flag the next argument.
+    /// </summary>
+    public const string BoolSyntaxHelp =
+        "Bool flags: --name alone means true; a value goes after '=': --name=false (also 1, t, T, TRUE, true, True, 0, f, F, FALSE, False).\n" +
+        "Go reads --name false as --name (true) plus a stray argument, so it is refused; --name true is read as Go reads it, with a warning.";
+
     private const int MaxSuggestionDistance = 3;
 
     /// <summary>Parses <paramref name="args"/> against <paramref name="flags"/>.</summary>
+    /// <param name="flags">The flags the program defines.</param>
+    /// <param name="args">The command line as the user typed it, without the program name.</param>
+    /// <param name="program">The program's name (<c>kedge</c>, <c>winch</c>), for the messages.</param>
     /// <exception cref="ArgumentException">Two flags share a name.</exception>
-    public static GoFlagParseResult Parse(IReadOnlyList<GoFlag> flags, IReadOnlyList<string> args)
+    public static GoFlagParseResult Parse(IReadOnlyList<GoFlag> flags, IReadOnlyList<string> args, string program)
     {
         ArgumentNullException.ThrowIfNull(flags);
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentException.ThrowIfNullOrWhiteSpace(program);
 
         var byName = new Dictionary<string, GoFlag>(StringComparer.Ordinal);
         foreach (var flag in flags)
@@ -38,6 +53,7 @@ internal static class GoFlagParser
 
         var values = new Dictionary<string, object>(StringComparer.Ordinal);
         var errors = new List<string>();
+        var warnings = new List<string>();
         var helpRequested = false;
         string? bareBoolFlag = null;
 
@@ -52,7 +68,7 @@ internal static class GoFlagParser
                 // pflag: everything after "--" is positional.
                 for (var j = i + 1; j < args.Count; j++)
                 {
-                    errors.Add(PositionalError(args[j], null));
+                    errors.Add(PositionalError(args[j], program));
                 }
 
                 break;
@@ -126,7 +142,7 @@ internal static class GoFlagParser
                 var equals = body.IndexOf('=', StringComparison.Ordinal);
                 var name = equals < 0 ? body : body[..equals];
                 var known = byName.TryGetValue(name, out var flag);
-                var error = $"flag {arg} has a single dash; kedge flags take two: write -{arg}";
+                var error = $"flag {arg} has a single dash; {program} flags take two: write -{arg}";
                 if (!known)
                 {
                     var suggestion = Suggest(name, byName.Keys);
@@ -144,10 +160,28 @@ internal static class GoFlagParser
                 continue;
             }
 
-            errors.Add(PositionalError(arg, previousBareBoolFlag));
+            if (previousBareBoolFlag is not null && GoStrconv.TryParseBool(arg, out var spelledValue))
+            {
+                // pflag never gives a bool flag the next argument: "--flag true" sets the flag and leaves "true" as a
+                // positional argument, which Go kedge and winch ignore (Go kedge's own e2e spin-up writes it so).
+                // "--flag false" reads the same way, so Go silently turns the flag on: refused rather than copied.
+                var separate = $"flag --{previousBareBoolFlag} is followed by \"{arg}\" as a separate argument";
+                if (spelledValue)
+                {
+                    warnings.Add($"{separate}: read as Go reads it (--{previousBareBoolFlag} is set to true and \"{arg}\" is ignored). Write --{previousBareBoolFlag}={arg}");
+                }
+                else
+                {
+                    errors.Add($"{separate}: a bool flag does not take the next argument, so Go would silently set --{previousBareBoolFlag} to TRUE and leave \"{arg}\" as a stray argument. Write --{previousBareBoolFlag}={arg}");
+                }
+
+                continue;
+            }
+
+            errors.Add(PositionalError(arg, program));
         }
 
-        return new GoFlagParseResult(byName, values, errors, helpRequested);
+        return new GoFlagParseResult(byName, values, errors, warnings, helpRequested);
     }
 
     /// <summary>
@@ -192,7 +226,7 @@ internal static class GoFlagParser
     }
 
     /// <summary>The closest of <paramref name="candidates"/> within edit distance 3, or null.</summary>
-    public static string? Suggest(string name, IEnumerable<string> candidates)
+    internal static string? Suggest(string name, IEnumerable<string> candidates)
     {
         ArgumentNullException.ThrowIfNull(candidates);
 
@@ -387,16 +421,7 @@ internal static class GoFlagParser
             : $"unknown flag --{name}. Did you mean --{suggestion}?";
     }
 
-    private static string PositionalError(string arg, string? previousBareBoolFlag)
-    {
-        var error = $"unexpected argument \"{arg}\": kedge takes only flags";
-        if (previousBareBoolFlag is not null && GoStrconv.TryParseBool(arg, out _))
-        {
-            error += $". A bool flag takes its value after '=': write --{previousBareBoolFlag}={arg}";
-        }
-
-        return error;
-    }
+    private static string PositionalError(string arg, string program) => $"unexpected argument \"{arg}\": {program} takes only flags";
 
     private static int EditDistance(string a, string b)
     {

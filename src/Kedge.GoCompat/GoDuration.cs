@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Kedge.Server.Hosting.GoFlags;
+namespace Kedge.GoCompat;
 
 /// <summary>Go's <c>time.ParseDuration</c> and <c>Duration.String</c>, for flag values.</summary>
 internal static class GoDuration
