@@ -12,6 +12,9 @@ public sealed class KedgeServerSettings
     /// <summary>Address every listener binds to. Default <c>0.0.0.0</c>.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
+    /// <summary>Address the admin port binds to. Unset: <see cref="BindAddress"/>.</summary>
+    public string? AdminBindAddress { get; set; }
+
     /// <summary>The TLS proxy port (HTTP/1.1, HTTP/2 and gRPC). 0 disables it. Default 8443.</summary>
     public int HttpTlsPort { get; set; } = 8443;
 

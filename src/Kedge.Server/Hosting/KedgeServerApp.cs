@@ -115,7 +115,7 @@ public static class KedgeServerApp
 
             if (settings.HttpPort != 0)
             {
-                kestrel.Listen(bind, KestrelPort(settings.HttpPort), listen =>
+                kestrel.Listen(settings.AdminBindAddress is { } admin ? IPAddress.Parse(admin) : bind, KestrelPort(settings.HttpPort), listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1;
                     listen.Use(next => connection =>

@@ -175,6 +175,58 @@ public sealed partial class KedgeCommandLineTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Run_AdminBindAddress_AdminOnItsAddressProxyOnTheBindAddress()
+    {
+        using var ca = TestCertificateAuthority.Create();
+        var (cert, key) = TestCertificateAuthority.WritePem(ca.IssueServerCertificate("kedge.test"), _dir.Combine("tls"));
+        var (proxy, admin) = (FreePort(), FreePort());
+        using var stop = new CancellationTokenSource();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var run = KedgeProgram.RunAsync(
+            ["--server_bind_address=127.0.0.1", "--server_admin_bind_address=::1", $"--server_http_tls_port={proxy}", "--server_grpc_tls_port=0", $"--server_http_port={admin}",
+             $"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool],
+            output, error, stop.Token);
+        try
+        {
+            using var client = new HttpClient();
+            Assert.Equal("kedge isok", await Eventually.SucceedsAsync(() => client.GetStringAsync($"http://[::1]:{admin}/_healthz"), "the admin port answers on ::1: " + error));
+            Assert.True(await ConnectsAsync(IPAddress.Loopback, proxy), "the proxy port listens on 127.0.0.1");
+            Assert.False(await ConnectsAsync(IPAddress.Loopback, admin), "the admin port does not listen on 127.0.0.1");
+            Assert.False(await ConnectsAsync(IPAddress.IPv6Loopback, proxy), "the proxy port does not listen on ::1");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Equal(0, await run);
+        }
+    }
+
+    [Fact]
+    public async Task Run_AdminBindAddressNotAnAddress_FailsNamingTheFlag()
+    {
+        var (code, _, error) = await RunAsync("--server_admin_bind_address=localhost", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
+            "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--server_admin_bind_address: 'localhost' is not an IP address", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> ConnectsAsync(IPAddress address, int port)
+    {
+        using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(address, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     private static string NativeWithHost(int admin, string host) => $$"""
         { "Kedge": {
             "Server": { "BindAddress": "127.0.0.1", "HttpTlsPort": 0, "GrpcTlsPort": 0, "HttpPort": {{admin}} },

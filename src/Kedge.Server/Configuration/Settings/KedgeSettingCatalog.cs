@@ -20,8 +20,10 @@ internal static class KedgeSettingCatalog
     /// <summary>cmd/kedge/main.go and tls.go: listeners, TLS, timeouts, logging; then kedge's own listener settings.</summary>
     public static IReadOnlyList<KedgeSetting> Listeners { get; } =
     [
-        Define(Server, "BindAddress", KedgeFlags.ServerBindAddress, "Bind address of every listener: the TLS proxy ports and the admin port.",
+        Define(Server, "BindAddress", KedgeFlags.ServerBindAddress, "Bind address of the TLS proxy ports, and of the admin port unless an admin bind address is given.",
             s => s.Server.BindAddress, (s, v) => s.Server.BindAddress = v, IpAddress),
+        Define(Server, "AdminBindAddress", "server_admin_bind_address", "Bind address of the admin port (for example 127.0.0.1 or a pod-network address). Default: the bind address.",
+            s => s.Server.AdminBindAddress, (s, v) => s.Server.AdminBindAddress = v, (v, origin, errors) => IpAddress(v ?? IPAddress.Any.ToString(), origin, errors)),
         Define(Server, "HttpTlsPort", KedgeFlags.ServerHttpTlsPort, "TLS proxy port: HTTP/1.1, HTTP/2 (ALPN) and gRPC on one port. 0 disables it.",
             s => s.Server.HttpTlsPort, (s, v) => s.Server.HttpTlsPort = v, Port, isPort: true),
         Define(Server, "GrpcTlsPort", KedgeFlags.ServerGrpcTlsPort, "A second TLS port (HTTP/2) that serves gRPC only (other requests get 415). 0 disables it.",
