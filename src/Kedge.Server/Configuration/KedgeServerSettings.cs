@@ -9,7 +9,7 @@ public sealed class KedgeServerSettings
     /// <summary>A port value that binds any free port (for tests and tools); 0 disables a listener, as in Go kedge.</summary>
     public const int AnyFreePort = -1;
 
-    /// <summary>Address every listener binds to. Default <c>0.0.0.0</c>.</summary>
+    /// <summary>Address the TLS proxy ports bind to, and the admin port unless <see cref="AdminBindAddress"/> is set. Default <c>0.0.0.0</c>.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
     /// <summary>Address the admin port binds to. Unset: <see cref="BindAddress"/>.</summary>

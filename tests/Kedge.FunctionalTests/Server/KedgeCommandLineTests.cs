@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -61,6 +63,29 @@ public sealed partial class KedgeCommandLineTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains($"port {port} (--server_http_port) is in use on 127.0.0.1", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Process_PortFromEnvironmentInUse_ExitsOneNamingTheVariable()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["Kedge__Server__HttpPort"] = port.ToString(CultureInfo.InvariantCulture);
+        foreach (var arg in new[] { typeof(KedgeProgram).Assembly.Location, "--server_bind_address=127.0.0.1", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
+            "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var kedge = Process.Start(start)!;
+        var error = kedge.StandardError.ReadToEndAsync();
+        _ = await kedge.StandardOutput.ReadToEndAsync();
+        await kedge.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(kedge.ExitCode == 1, $"exit code {kedge.ExitCode}: {await error}");
+        Assert.Contains($"port {port} ($Kedge__Server__HttpPort) is in use on 127.0.0.1", await error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ internal sealed class KedgeSettingsReport
     public string Origin(KedgeSetting setting) => _winners.TryGetValue(setting, out var winner) ? winner.Source switch
     {
         KedgeSettingSource.CommandLine => "--" + winner.Flag,
-        KedgeSettingSource.Environment => $"{setting.EnvironmentVariable} (environment)",
+        KedgeSettingSource.Environment => "$" + setting.EnvironmentVariable,
         KedgeSettingSource.NativeFile => $"{NativeFile}: {setting.Path}",
         KedgeSettingSource.Default when setting.Flags.Count > 0 => "--" + setting.Flags[0].Name,
         _ => setting.Path,
