@@ -252,6 +252,74 @@ public sealed partial class KedgeCommandLineTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Run_GoFilesAndCertificateChanged_ReloadedAsHelpSays()
+    {
+        using var ca = TestCertificateAuthority.Create();
+        var secret = new KubernetesSecretVolume(_dir.Combine("secret"));
+        using (var first = ca.IssueServerCertificate("first.kedge.test"))
+        {
+            secret.Update(first);
+        }
+
+        var director = Write("director.json", Director);
+        var backendPool = Write("backendpool.json", BackendPool);
+        var (proxy, admin) = (FreePort(), FreePort());
+        using var stop = new CancellationTokenSource();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var run = KedgeProgram.RunAsync(
+            ["--server_bind_address=127.0.0.1", $"--server_http_tls_port={proxy}", "--server_grpc_tls_port=0", $"--server_http_port={admin}",
+             $"--server_tls_cert_file={secret.CertificatePath}", $"--server_tls_key_file={secret.KeyPath}",
+             $"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}"],
+            output, error, stop.Token);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{admin}") };
+            await Eventually.TrueAsync(async () => (await TryGetAsync(client, "/readyz")) == "ready", "kedge starts: " + error);
+            Assert.Contains("first.kedge.test", await ServerCertificateSubjectAsync(proxy), StringComparison.Ordinal);
+
+            // --kedge_config_backendpool_config_path: watched.
+            await Eventually.TrueAsync(async () => (await TryGetAsync(client, "/debug/config")).Contains(":8080\"", StringComparison.Ordinal), "the backend's endpoints are resolved");
+            File.WriteAllText(backendPool, BackendPool.Replace("8080", "8081", StringComparison.Ordinal));
+            await Eventually.TrueAsync(async () => (await TryGetAsync(client, "/debug/config")).Contains(":8081\"", StringComparison.Ordinal), "the changed backendpool file is applied");
+
+            // --kedge_config_director_config_path: watched.
+            File.WriteAllText(director, Director.Replace("orders.shop", "renamed.shop", StringComparison.Ordinal));
+            await Eventually.TrueAsync(async () => (await TryGetAsync(client, "/debug/config")).Contains("renamed.shop", StringComparison.Ordinal), "the changed director file is applied");
+
+            // --server_tls_cert_file and --server_tls_key_file: re-read when the files change.
+            using (var second = ca.IssueServerCertificate("second.kedge.test"))
+            {
+                secret.Update(second);
+            }
+
+            await Eventually.TrueAsync(async () => (await ServerCertificateSubjectAsync(proxy)).Contains("second.kedge.test", StringComparison.Ordinal), "new connections get the new certificate");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Equal(0, await run);
+        }
+    }
+
+    /// <summary>The DNS names of the certificate a new TLS connection to <paramref name="port"/> gets.</summary>
+    private static async Task<string> ServerCertificateSubjectAsync(int port)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        System.Security.Cryptography.X509Certificates.X509Certificate2? seen = null;
+        // Only the certificate's names matter here; the chain is the test CA's, the host name differs on purpose.
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, certificate, _, _) =>
+        {
+            seen = certificate is null ? null : new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate);
+            return seen is not null;
+        });
+        await tls.AuthenticateAsClientAsync("kedge.test");
+        using var certificate = seen!;
+        return string.Join(",", certificate.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames()));
+    }
+
     private static string NativeWithHost(int admin, string host) => $$"""
         { "Kedge": {
             "Server": { "BindAddress": "127.0.0.1", "HttpTlsPort": 0, "GrpcTlsPort": 0, "HttpPort": {{admin}} },
