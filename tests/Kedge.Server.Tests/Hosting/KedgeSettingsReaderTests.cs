@@ -146,4 +146,18 @@ public sealed class KedgeSettingsReaderTests : IDisposable
             }
         }
     }
+
+    [Theory]
+    [InlineData(typeof(Kedge.Server.Configuration.KedgeServerSettings), "Server")]
+    [InlineData(typeof(Kedge.Server.Configuration.KedgeAuthSettings), "Auth")]
+    [InlineData(typeof(Kedge.Server.Kubernetes.KubernetesOptions), "Kubernetes")]
+    [InlineData(typeof(Kedge.Server.Discovery.DiscoveryOptions), "Discovery")]
+    public void Catalog_EveryBindableProperty_IsADefinedSetting(Type record, string section)
+    {
+        // A property the binder fills but no definition names would be a setting without help, winner or rule.
+        var properties = record.GetProperties().Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.Name != "Auth").Select(p => p.Name).Order(StringComparer.Ordinal);
+        var defined = KedgeSettingCatalog.All.Where(s => s.Section == section).Select(s => s.Key).Order(StringComparer.Ordinal);
+
+        Assert.Equal(properties, defined);
+    }
 }
