@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Kedge.Server.Configuration;
 
 /// <summary>Checks the start-up authorization settings (<c>Kedge:Auth</c>, Go's OIDC and bearer-token flags), listing every error.</summary>
@@ -63,14 +61,6 @@ internal static class KedgeAuthSettingsValidator
         if (auth.ProtectDebugEndpoints && !auth.UsesOidc && !auth.UsesStaticToken)
         {
             errors.Add("Kedge:Auth:ProtectDebugEndpoints (server_enable_oidc_for_debug_endpoints): needs OIDC or the static bearer token to protect them with.");
-        }
-
-        foreach (var server in settings.DnsServers)
-        {
-            if (!IPEndPoint.TryParse(server, out _))
-            {
-                errors.Add($"Kedge:Server:DnsServers: '{server}' is not an IP address or 'ip:port', for example '10.96.0.10' or '127.0.0.1:5353'.");
-            }
         }
     }
 }

@@ -1,13 +1,19 @@
 namespace Kedge.Server.Configuration;
 
-/// <summary>How kedge listens and where its routing configuration comes from (the Go kedge flags, natively <c>Kedge:Server</c>).</summary>
+/// <summary>
+/// How kedge listens, logs and reaches backends (the Go kedge flags, natively <c>Kedge:Server</c>). Each setting is defined
+/// once in <c>KedgeSettingCatalog</c> (flag, help, validation); the routing configuration is not here.
+/// </summary>
 public sealed class KedgeServerSettings
 {
     /// <summary>A port value that binds any free port (for tests and tools); 0 disables a listener, as in Go kedge.</summary>
     public const int AnyFreePort = -1;
 
-    /// <summary>Address every listener binds to. Default <c>0.0.0.0</c>.</summary>
+    /// <summary>Address the TLS proxy ports bind to, and the admin port unless <see cref="AdminBindAddress"/> is set. Default <c>0.0.0.0</c>.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Address the admin port binds to. Unset: <see cref="BindAddress"/>.</summary>
+    public string? AdminBindAddress { get; set; }
 
     /// <summary>The TLS proxy port (HTTP/1.1, HTTP/2 and gRPC). 0 disables it. Default 8443.</summary>
     public int HttpTlsPort { get; set; } = 8443;
@@ -33,29 +39,20 @@ public sealed class KedgeServerSettings
     /// <summary>With CA files: whether a client certificate is required (true) or only verified when given. Default true.</summary>
     public bool TlsClientCertRequired { get; set; } = true;
 
-    /// <summary>Time allowed to receive request headers. Default 10 s. (It never cuts a streaming body.)</summary>
+    /// <summary>Time allowed to receive request headers on the TLS proxy ports. Default 10 s. (It never cuts a streaming body.)</summary>
     public TimeSpan HttpMaxReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Accepted for compatibility with Go kedge; not applied, so long-lived streams are not cut. Default 10 s.</summary>
     public TimeSpan HttpMaxWriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Log level: panic, fatal, error, warn (or warning), info, debug or trace (logrus names). Default <c>info</c>.</summary>
+    public string LogLevel { get; set; } = "info";
 
     /// <summary>How long an endpoint that failed to connect is left out of rotation. Default 2 s; 0 disables ejection.</summary>
     public TimeSpan FailedTargetBackoff { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often DNS-resolved backends are re-resolved. Default 5 s.</summary>
     public TimeSpan DnsRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Go kedge director JSON, inline.</summary>
-    public string? DirectorConfig { get; set; }
-
-    /// <summary>Go kedge director JSON file (watched; a change is applied, an invalid one rejected).</summary>
-    public string? DirectorConfigPath { get; set; }
-
-    /// <summary>Go kedge backendpool JSON, inline.</summary>
-    public string? BackendPoolConfig { get; set; }
-
-    /// <summary>Go kedge backendpool JSON file (watched).</summary>
-    public string? BackendPoolConfigPath { get; set; }
 
     /// <summary>
     /// DNS servers (<c>ip</c> or <c>ip:port</c>) adhoc rules resolve names with. Empty: the system resolver.

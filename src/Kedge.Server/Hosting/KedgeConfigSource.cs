@@ -125,38 +125,24 @@ internal sealed class KedgeConfigSource
     }
 
     /// <summary>
-    /// A start-up section of the native configuration (<c>Kedge:Server</c>, <c>Kedge:Auth</c>), or <see langword="null"/>
-    /// when the configuration is Go JSON or has no such section. Read once at start: these do not change on reload.
+    /// The native file the start-up settings (<c>Kedge:Server</c>, <c>Kedge:Auth</c>, <c>Kedge:Kubernetes</c>,
+    /// <c>Kedge:Discovery</c>) are read from — <c>--config</c>, or <c>./appsettings.json</c> with no config flag — or
+    /// null with Go JSON or no file. A file that cannot be read is reported by <see cref="Load"/>, so not here.
     /// </summary>
-    public T? ReadSection<T>(string name, List<string> errors)
-        where T : class, new()
+    public (IConfiguration? File, string? Path) ReadSettingsFile()
     {
-        if (!IsNative)
+        if (_nativePath is null || Read(_nativePath, "--config", []) is not { } text)
         {
-            return null;
-        }
-
-        var section = BuildNative(errors: null)?.GetSection("Kedge:" + name);
-        if (section is null || !section.Exists())
-        {
-            return null;
+            return (null, null);
         }
 
         try
         {
-            var settings = new T();
-            section.Bind(settings, o => o.ErrorOnUnknownConfiguration = true);
-            return settings;
+            return (new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(text))).Build(), _nativePath);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.Json.JsonException)
         {
-            // The binder's own message names the key and the value ("... value 'Apend' at 'Kedge:Server:ForwardedHeaders'
-            // to type ..."); the innermost one only says what was wrong with the value.
-            var inner = InnermostMessage(ex);
-            errors.Add(ex.Message.Contains("Kedge:" + name + ":", StringComparison.OrdinalIgnoreCase) && !ReferenceEquals(inner, ex.Message)
-                ? $"Kedge:{name}: {ex.Message} {inner}"
-                : $"Kedge:{name}: {inner}");
-            return null;
+            return (null, null);
         }
     }
 

@@ -1,32 +1,55 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Kedge.GoCompat;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Go;
+using Kedge.Server.Configuration.Settings;
 using Kedge.Server.Hosting.GoFlags;
-using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Kedge.Server.Hosting;
 
 /// <summary>
 /// The <c>kedge</c> command line: Go kedge's flags (drop-in), plus <c>--config &lt;file&gt;</c> for the native
-/// configuration and <c>--print-config</c> to print the effective configuration in the native format.
+/// configuration, <c>--print-config</c> to check and print the effective configuration in the native format, and
+/// <c>--version</c>.
 /// </summary>
-public static class KedgeProgram
+public static partial class KedgeProgram
 {
     internal const string ConfigFlag = "config";
     internal const string PrintConfigFlag = "print_config";
+    internal const string VersionFlag = "version";
+
+    /// <summary>What <c>--help</c> says before the flags: the one precedence rule and what reloads.</summary>
+    internal const string UsageHeader = """
+        Usage: kedge [flags]
+
+        Every setting has a flag, a native key (in [brackets]: "Kedge": { "Server": { "HttpPort": 8080 } } in the
+        --config file) and an environment variable (Kedge__Server__HttpPort=8080). When a setting is given more than
+        once, the command line wins, then the environment, then the native file, then the default; --print-config shows
+        the winner of each. Settings are read once at start, except where their [brackets] say how they are re-read.
+        Routing (routes, backends, adhoc rules) comes from --config or the Go director/backendpool flags, never from
+        settings, and its files are watched: a valid change is applied, an invalid one rejected.
+        """;
 
     internal static readonly IReadOnlyList<GoFlag> Flags =
     [
         .. KedgeFlags.All,
-        GoFlag.String(ConfigFlag, string.Empty, "A JSON file with a native 'Kedge' section (routes, backends, adhoc rules); watched for changes. Use it instead of the two Go config flags."),
-        GoFlag.Bool(PrintConfigFlag, false, "Print the effective routing configuration in the native format (from the Go files or --config) and exit."),
+        GoFlag.String(ConfigFlag, string.Empty, "A JSON file with a native 'Kedge' section: routing (routes, backends, adhoc rules) and settings (Kedge:Server, Kedge:Auth, Kedge:Kubernetes, Kedge:Discovery). Watched: routing changes are applied; settings are read at start. Use it instead of the Go config flags."),
+        GoFlag.Bool(PrintConfigFlag, false, "Check the flags, settings and routing as at start (a missing listener certificate and cluster access excepted), then print the effective configuration as a native --config file on stdout and the winner of each setting on stderr, and exit; non-zero and every error listed when a check fails."),
+        GoFlag.Bool(VersionFlag, false, "Print kedge's version and the .NET runtime, and exit."),
     ];
 
-    /// <summary>Runs kedge until it is stopped; returns the process exit code (0 after a clean shutdown, 2 for bad input).</summary>
+    /// <summary>
+    /// Runs kedge until it is stopped; returns the process exit code (0 after a clean shutdown, 1 when a port is in use,
+    /// 2 for bad input).
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -38,7 +61,7 @@ public static class KedgeProgram
         var parsed = GoFlagParser.Parse(Flags, normalized, "kedge");
         if (parsed.HelpRequested)
         {
-            await output.WriteLineAsync("Usage: kedge [flags]\n\nFlags:\n" + GoFlagParser.FormatUsage(Flags) + "\n" + GoFlagParser.BoolSyntaxHelp);
+            await output.WriteLineAsync(UsageHeader + "\n\nFlags:\n" + GoFlagParser.FormatUsage(Flags) + "\n" + GoFlagParser.BoolSyntaxHelp);
             return 0;
         }
 
@@ -53,20 +76,27 @@ public static class KedgeProgram
             return await FailAsync(error, errors);
         }
 
-        var source = KedgeConfigSource.FromFlags(parsed, errors);
-        var settings = ReadSettings(parsed, source?.ReadSection<KedgeServerSettings>("Server", errors));
-        settings.Auth = ReadAuth(parsed, source?.ReadSection<KedgeAuthSettings>("Auth", errors));
-        if (!parsed.GetBool(PrintConfigFlag))
+        if (parsed.GetBool(VersionFlag))
         {
-            CheckTlsFiles(settings, errors);
-            KedgeAuthSettingsValidator.Validate(settings, errors);
+            await output.WriteLineAsync(VersionText());
+            return 0;
         }
 
+        var print = parsed.GetBool(PrintConfigFlag);
+        var source = KedgeConfigSource.FromFlags(parsed, errors);
+        var (nativeFile, nativeFileName) = source?.ReadSettingsFile() ?? (null, null);
+        var report = KedgeSettingsReader.Read(parsed, nativeFile, nativeFileName, new ConfigurationBuilder().AddEnvironmentVariables().Build(), errors);
+        var settings = report.Settings;
+        KedgeSettingsValidator.Validate(report, errors, requireListenerCertificate: !print);
         var routing = source?.Load(errors);
-        var (kubernetes, discovery) = KubernetesSettingsReader.Read(parsed, source, errors);
-        if (!parsed.GetBool(PrintConfigFlag) && errors.Count == 0)
+        if (print && routing is not null && source is not null)
         {
-            KubernetesSettingsReader.CheckAccess(kubernetes, discovery, routing, errors);
+            KedgeServerOptionsValidator.Validate(routing, source.Section, errors, settings.Server);
+        }
+
+        if (!print && errors.Count == 0)
+        {
+            KubernetesSettingsReader.CheckAccess(settings.Kubernetes, settings.Discovery, routing, errors);
         }
 
         if (errors.Count > 0 || source is null || routing is null)
@@ -74,19 +104,19 @@ public static class KedgeProgram
             return await FailAsync(error, errors);
         }
 
-        if (parsed.GetBool(PrintConfigFlag))
+        if (print)
         {
-            await output.WriteLineAsync(NativeConfigWriter.ToNativeJson(routing));
+            await output.WriteAsync(PrintedConfig(routing, report));
+            await error.WriteAsync(report.ToTable());
             return 0;
         }
 
-        var server = KedgeServerApp.Build(settings, builder =>
+        var server = KedgeServerApp.Build(settings.Server, builder =>
         {
-            builder.Logging.SetMinimumLevel(GoLogLevel.ToLogLevel(parsed.GetString(KedgeFlags.LogLevel)));
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+            builder.Services.AddSingleton(report);
             builder.Services.AddSingleton(source);
-            builder.Services.AddSingleton(kubernetes);
-            builder.Services.AddSingleton(discovery);
+            builder.Services.AddSingleton(settings.Kubernetes);
+            builder.Services.AddSingleton(settings.Discovery);
             builder.Services.AddHostedService<KedgeConfigWatcher>();
         });
         await using (server)
@@ -97,128 +127,76 @@ public static class KedgeProgram
                 return await FailAsync(error, [.. applied]);
             }
 
-            await server.App.RunAsync(cancellationToken);
+            try
+            {
+                await server.App.RunAsync(cancellationToken);
+            }
+            catch (IOException ex) when (PortInUse(ex, report) is { } message)
+            {
+                await error.WriteLineAsync("kedge: cannot start: " + message);
+                return 1;
+            }
         }
 
         return 0;
     }
 
+    /// <summary>The version line: the informational version (with the commit when the build stamped one) and the runtime.</summary>
+    internal static string VersionText()
+    {
+        var assembly = typeof(KedgeProgram).Assembly;
+        var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "unknown";
+        return $"kedge {version} ({RuntimeInformation.FrameworkDescription}, {RuntimeInformation.RuntimeIdentifier})";
+    }
+
     /// <summary>
-    /// Listener settings: the native <c>Kedge:Server</c> section when there is one, else the flag defaults; flags given
-    /// on the command line win over both.
+    /// The routing as native JSON, with the settings that did not come from their default in front of it, so that the
+    /// output given back as <c>--config</c> starts the same kedge.
     /// </summary>
-    private static KedgeServerSettings ReadSettings(GoFlagParseResult parsed, KedgeServerSettings? native)
+    private static string PrintedConfig(KedgeServerOptions routing, KedgeSettingsReport report)
     {
-        var settings = native ?? new KedgeServerSettings();
-        void Use(string flag, Action apply)
+        var native = NativeConfigWriter.ToNativeJson(routing);
+        var sections = report.NativeSections().ToList();
+        if (sections.Count == 0)
         {
-            if (native is null || parsed.IsSet(flag))
-            {
-                apply();
-            }
+            return native;
         }
 
-        Use(KedgeFlags.ServerBindAddress, () => settings.BindAddress = parsed.GetString(KedgeFlags.ServerBindAddress));
-        Use(KedgeFlags.ServerHttpTlsPort, () => settings.HttpTlsPort = parsed.GetInt(KedgeFlags.ServerHttpTlsPort));
-        Use(KedgeFlags.ServerGrpcTlsPort, () => settings.GrpcTlsPort = parsed.GetInt(KedgeFlags.ServerGrpcTlsPort));
-        Use(KedgeFlags.ServerHttpPort, () => settings.HttpPort = parsed.GetInt(KedgeFlags.ServerHttpPort));
-        Use(KedgeFlags.ServerMetricsPath, () => settings.MetricsPath = parsed.GetString(KedgeFlags.ServerMetricsPath));
-        Use(KedgeFlags.ServerTlsCertFile, () => settings.TlsCertFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerTlsCertFile)));
-        Use(KedgeFlags.ServerTlsKeyFile, () => settings.TlsKeyFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerTlsKeyFile)));
-        Use(KedgeFlags.ServerTlsClientCaFiles, () => settings.TlsClientCaFiles = [.. parsed.GetStringList(KedgeFlags.ServerTlsClientCaFiles)]);
-        Use(KedgeFlags.ServerTlsClientCertRequired, () => settings.TlsClientCertRequired = parsed.GetBool(KedgeFlags.ServerTlsClientCertRequired));
-        Use(KedgeFlags.ServerHttpMaxReadTimeout, () => settings.HttpMaxReadTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxReadTimeout));
-        Use(KedgeFlags.ServerHttpMaxWriteTimeout, () => settings.HttpMaxWriteTimeout = parsed.GetDuration(KedgeFlags.ServerHttpMaxWriteTimeout));
-        Use(KedgeFlags.LbTransportFailedTargetBackoffDuration, () => settings.FailedTargetBackoff = parsed.GetDuration(KedgeFlags.LbTransportFailedTargetBackoffDuration));
-        return settings;
+        var routingPart = JsonNode.Parse(native)!["Kedge"]!.AsObject();
+        var kedge = new JsonObject(sections);
+        foreach (var (name, value) in routingPart.ToList())
+        {
+            routingPart.Remove(name);
+            kedge[name] = value;
+        }
+
+        var root = new JsonObject { ["Kedge"] = kedge };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
-    /// <summary>The native <c>Kedge:Auth</c> section when there is one; auth flags given on the command line win.</summary>
-    private static KedgeAuthSettings ReadAuth(GoFlagParseResult parsed, KedgeAuthSettings? native)
+    [GeneratedRegex(@"address (?<address>\S+?): ", RegexOptions.CultureInvariant)]
+    private static partial Regex BindAddressInMessage();
+
+    /// <summary>"port 8443 (--server_http_tls_port) is in use …" when Kestrel could not bind because the port is taken.</summary>
+    private static string? PortInUse(IOException exception, KedgeSettingsReport report)
     {
-        var auth = native ?? new KedgeAuthSettings();
-        void Use(string flag, Action apply)
+        if (exception.InnerException is not AddressInUseException
+            || BindAddressInMessage().Match(exception.Message) is not { Success: true } match
+            || !Uri.TryCreate(match.Groups["address"].Value, UriKind.Absolute, out var address))
         {
-            if (parsed.IsSet(flag))
-            {
-                apply();
-            }
+            return null;
         }
 
-        Use(KedgeFlags.ServerOidcProviderUrl, () => auth.OidcProviderUrl = NullIfEmpty(parsed.GetString(KedgeFlags.ServerOidcProviderUrl)));
-        Use(KedgeFlags.ServerOidcClientId, () => auth.OidcClientId = NullIfEmpty(parsed.GetString(KedgeFlags.ServerOidcClientId)));
-        Use(KedgeFlags.ServerOidcPermsClaim, () => auth.OidcPermsClaim = NullIfEmpty(parsed.GetString(KedgeFlags.ServerOidcPermsClaim)));
-        Use(KedgeFlags.ServerOidcWhitelistPerms, () => auth.OidcWhitelistPerms = [.. parsed.GetStringList(KedgeFlags.ServerOidcWhitelistPerms)]);
-        Use(KedgeFlags.ServerOidcRequiredPerm, () => auth.OidcWhitelistPerms = [.. auth.OidcWhitelistPerms, .. parsed.GetStringList(KedgeFlags.ServerOidcRequiredPerm)]);
-        Use(KedgeFlags.ServerOidcCaFile, () => auth.OidcCaFile = NullIfEmpty(parsed.GetString(KedgeFlags.ServerOidcCaFile)));
-        Use(KedgeFlags.ServerEnableOidcForDebugEndpoints, () => auth.ProtectDebugEndpoints = parsed.GetBool(KedgeFlags.ServerEnableOidcForDebugEndpoints));
-        Use(KedgeFlags.UnsafeBearerTokenProxyAuth, () => auth.UnsafeBearerToken = NullIfEmpty(parsed.GetString(KedgeFlags.UnsafeBearerTokenProxyAuth)));
-        return auth;
-    }
-
-    private static void CheckTlsFiles(KedgeServerSettings settings, List<string> errors)
-    {
-        if (settings.HttpTlsPort == 0 && settings.GrpcTlsPort == 0)
-        {
-            return;
-        }
-
-        if (settings.TlsCertFile is null || settings.TlsKeyFile is null)
-        {
-            errors.Add($"--{KedgeFlags.ServerTlsCertFile} and --{KedgeFlags.ServerTlsKeyFile} are required for the TLS ports; give the PEM certificate and key (for example a Kubernetes TLS secret's tls.crt and tls.key), or disable the ports with --{KedgeFlags.ServerHttpTlsPort}=0 --{KedgeFlags.ServerGrpcTlsPort}=0.");
-        }
-
-        foreach (var (flag, file) in new[] { (KedgeFlags.ServerTlsCertFile, settings.TlsCertFile), (KedgeFlags.ServerTlsKeyFile, settings.TlsKeyFile) })
-        {
-            if (file is not null && !File.Exists(file))
-            {
-                errors.Add($"--{flag}: the file '{file}' does not exist.");
-            }
-        }
-
-        if (settings.TlsCertFile is not null && settings.TlsKeyFile is not null && File.Exists(settings.TlsCertFile) && File.Exists(settings.TlsKeyFile))
-        {
-            try
-            {
-                using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(settings.TlsCertFile, settings.TlsKeyFile);
-            }
-            catch (System.Security.Cryptography.CryptographicException ex)
-            {
-                errors.Add($"--{KedgeFlags.ServerTlsCertFile}/--{KedgeFlags.ServerTlsKeyFile}: the certificate and key could not be loaded as a PEM pair: {ex.Message}");
-            }
-        }
-
-        foreach (var file in settings.TlsClientCaFiles)
-        {
-            if (!File.Exists(file))
-            {
-                errors.Add($"--{KedgeFlags.ServerTlsClientCaFiles}: the file '{file}' does not exist.");
-                continue;
-            }
-
-            // An empty or non-PEM CA file would otherwise switch client-certificate checks off.
-            var cas = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-            try
-            {
-                cas.ImportFromPemFile(file);
-            }
-            catch (System.Security.Cryptography.CryptographicException ex)
-            {
-                errors.Add($"--{KedgeFlags.ServerTlsClientCaFiles}: '{file}' could not be read as PEM: {ex.Message}");
-                continue;
-            }
-
-            if (cas.Count == 0)
-            {
-                errors.Add($"--{KedgeFlags.ServerTlsClientCaFiles}: '{file}' holds no certificate; give PEM 'BEGIN CERTIFICATE' blocks.");
-            }
-        }
+        var owners = KedgeSettingCatalog.All.Where(s => s.Section == "Server" && s.Get(report.Settings) is int port && port == address.Port && s.Flags.Count > 0).ToList();
+        var names = owners.Count == 0 ? "a listener" : string.Join(" and ", owners.Select(report.Origin));
+        var change = owners.Count == 0 ? "another port" : $"another port with {string.Join(" or ", owners.Select(s => "--" + s.Flags[0].Name))}";
+        return $"port {address.Port} ({names}) is in use on {address.Host}; stop what listens there, or give {change}.";
     }
 
     private static async Task<int> FailAsync(TextWriter error, List<string> errors)
     {
         await error.WriteLineAsync("kedge: cannot start:");
-        foreach (var message in errors)
+        foreach (var message in errors.Distinct(StringComparer.Ordinal))
         {
             await error.WriteLineAsync("  - " + message);
         }
@@ -226,6 +204,4 @@ public static class KedgeProgram
         await error.WriteLineAsync("Run 'kedge --help' for the flags.");
         return 2;
     }
-
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json;
 using Kedge.Server.Authorization;
 using Kedge.Server.Configuration;
+using Kedge.Server.Configuration.Settings;
 using Kedge.Server.Forwarding;
+using Kedge.Server.Hosting.GoFlags;
 using Kedge.Server.Kubernetes;
 using Kedge.Server.Observability;
 using Microsoft.AspNetCore.Builder;
@@ -14,6 +16,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 
@@ -36,11 +39,7 @@ public static class KedgeServerApp
     {
         ArgumentNullException.ThrowIfNull(settings);
         var settingsErrors = new List<string>();
-        KedgeAuthSettingsValidator.Validate(settings, settingsErrors);
-        if (!Enum.IsDefined(settings.ForwardedHeaders))
-        {
-            settingsErrors.Add($"Kedge:Server:ForwardedHeaders: '{settings.ForwardedHeaders}' is not a mode; use Set (the default, for an edge) or Append (behind a proxy kedge trusts).");
-        }
+        KedgeSettingsValidator.ValidateValues(KedgeSettingsReport.FromHost(settings), settingsErrors);
         if (settingsErrors.Count > 0)
         {
             throw new InvalidOperationException("Invalid kedge settings:\n  - " + string.Join("\n  - ", settingsErrors));
@@ -56,6 +55,8 @@ public static class KedgeServerApp
         builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         // Hosting starts an Activity and a log scope for every request whenever its category is enabled at any level.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.Logging.SetMinimumLevel(GoLogLevel.ToLogLevel(settings.LogLevel));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpForwarder();
@@ -114,7 +115,7 @@ public static class KedgeServerApp
 
             if (settings.HttpPort != 0)
             {
-                kestrel.Listen(bind, KestrelPort(settings.HttpPort), listen =>
+                kestrel.Listen(settings.AdminBindAddress is { } admin ? IPAddress.Parse(admin) : bind, KestrelPort(settings.HttpPort), listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1;
                     listen.Use(next => connection =>
@@ -200,15 +201,17 @@ public static class KedgeServerApp
                 });
             }
 
-            debug.MapGet("/config", (KedgeRuntime runtime) => Results.Text(DebugConfig(runtime.Current), "application/json"));
+            var report = admin.ApplicationServices.GetService<KedgeSettingsReport>() ?? KedgeSettingsReport.FromHost(settings);
+            debug.MapGet("/config", (KedgeRuntime runtime) => Results.Text(DebugConfig(runtime.Current, report), "application/json"));
             endpoints.MapPrometheusScrapingEndpoint(settings.MetricsPath);
         });
     }
 
-    private static string DebugConfig(KedgeSnapshot snapshot)
+    private static string DebugConfig(KedgeSnapshot snapshot, KedgeSettingsReport report)
     {
         var view = new
         {
+            Settings = report.ToJson(),
             snapshot.Options.HttpRoutes,
             snapshot.Options.GrpcRoutes,
             snapshot.Options.HttpAdhocRules,

@@ -1,4 +1,5 @@
 using Kedge.Server.Configuration;
+using Kedge.Server.Configuration.Settings;
 
 namespace Kedge.Server.Tests.Configuration;
 
@@ -9,7 +10,8 @@ public class AuthValidationTests
         var settings = new KedgeServerSettings { Auth = auth };
         configure?.Invoke(settings);
         var errors = new List<string>();
-        KedgeAuthSettingsValidator.Validate(settings, errors);
+        // The settings' own rules (DnsServers) and the auth rules, as KedgeServerApp.Build runs them.
+        KedgeSettingsValidator.ValidateValues(KedgeSettingsReport.FromHost(settings), errors);
         return errors;
     }
 

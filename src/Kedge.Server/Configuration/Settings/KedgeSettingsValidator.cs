@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Kedge.Server.Hosting.GoFlags;
+
+namespace Kedge.Server.Configuration.Settings;
+
+/// <summary>
+/// Checks merged settings, listing every error with where the value came from: each setting's own rule (from its
+/// definition), then the rules that tie settings together (TLS files, auth, discovery).
+/// </summary>
+internal static class KedgeSettingsValidator
+{
+    /// <summary>Everything kedge checks at start. <paramref name="requireListenerCertificate"/>: false for <c>--print-config</c>,
+    /// whose output is often used where the certificate is given separately.</summary>
+    public static void Validate(KedgeSettingsReport report, List<string> errors, bool requireListenerCertificate = true)
+    {
+        ValidateValues(report, errors);
+        CheckTlsFiles(report, errors, requireListenerCertificate);
+        var discovery = report.Settings.Discovery;
+        if (discovery.Enabled && string.IsNullOrWhiteSpace(discovery.ExternalDomainSuffix))
+        {
+            // Go kedge's message, then how to fix it.
+            errors.Add($"required flag '{KubernetesFlags.ExternalDomainSuffix}' is not specified. Discovery is enabled: give --{KubernetesFlags.ExternalDomainSuffix} (Kedge:Discovery:ExternalDomainSuffix), for example 'cluster-a.kedge'.");
+        }
+
+        if (discovery.DebounceDelay <= TimeSpan.Zero || discovery.MaxDebounceDelay < discovery.DebounceDelay)
+        {
+            errors.Add("Kedge:Discovery: DebounceDelay must be positive and no longer than MaxDebounceDelay, for example 00:00:00.1 and 00:00:01.");
+        }
+    }
+
+    /// <summary>The rules that need no file: each setting's own rule and the auth rules (also run by <c>KedgeServerApp.Build</c>).</summary>
+    public static void ValidateValues(KedgeSettingsReport report, List<string> errors)
+    {
+        foreach (var setting in KedgeSettingCatalog.All)
+        {
+            setting.Validate(report.Settings, report.Origin(setting), errors);
+        }
+
+        KedgeAuthSettingsValidator.Validate(report.Settings.Server, errors);
+    }
+
+    private static void CheckTlsFiles(KedgeSettingsReport report, List<string> errors, bool requireListenerCertificate)
+    {
+        var settings = report.Settings.Server;
+        string Origin(string key) => report.Origin(KedgeSettingCatalog.All.First(s => s.Section == "Server" && s.Key == key));
+        var (certOrigin, keyOrigin, caOrigin) = (Origin(nameof(settings.TlsCertFile)), Origin(nameof(settings.TlsKeyFile)), Origin(nameof(settings.TlsClientCaFiles)));
+        if (settings.HttpTlsPort == 0 && settings.GrpcTlsPort == 0)
+        {
+            return;
+        }
+
+        if (requireListenerCertificate && (settings.TlsCertFile is null || settings.TlsKeyFile is null))
+        {
+            errors.Add($"--{KedgeFlags.ServerTlsCertFile} and --{KedgeFlags.ServerTlsKeyFile} are required for the TLS ports (natively Kedge:Server:TlsCertFile and TlsKeyFile); give the PEM certificate and key (for example a Kubernetes TLS secret's tls.crt and tls.key), or disable the ports with --{KedgeFlags.ServerHttpTlsPort}=0 --{KedgeFlags.ServerGrpcTlsPort}=0.");
+        }
+
+        foreach (var (origin, file) in new[] { (certOrigin, settings.TlsCertFile), (keyOrigin, settings.TlsKeyFile) })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                errors.Add($"{origin}: the file '{file}' does not exist.");
+            }
+        }
+
+        if (settings.TlsCertFile is not null && settings.TlsKeyFile is not null && File.Exists(settings.TlsCertFile) && File.Exists(settings.TlsKeyFile))
+        {
+            try
+            {
+                using var certificate = X509Certificate2.CreateFromPemFile(settings.TlsCertFile, settings.TlsKeyFile);
+            }
+            catch (CryptographicException ex)
+            {
+                errors.Add($"{certOrigin} / {keyOrigin}: the certificate and key could not be loaded as a PEM pair: {ex.Message}");
+            }
+        }
+
+        foreach (var file in settings.TlsClientCaFiles)
+        {
+            if (!File.Exists(file))
+            {
+                errors.Add($"{caOrigin}: the file '{file}' does not exist.");
+                continue;
+            }
+
+            // An empty or non-PEM CA file would otherwise switch client-certificate checks off.
+            var cas = new X509Certificate2Collection();
+            try
+            {
+                cas.ImportFromPemFile(file);
+            }
+            catch (CryptographicException ex)
+            {
+                errors.Add($"{caOrigin}: '{file}' could not be read as PEM: {ex.Message}");
+                continue;
+            }
+
+            if (cas.Count == 0)
+            {
+                errors.Add($"{caOrigin}: '{file}' holds no certificate; give PEM 'BEGIN CERTIFICATE' blocks.");
+            }
+        }
+    }
+}
