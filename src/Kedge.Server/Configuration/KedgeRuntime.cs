@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kedge.Server.Backends;
+using Kedge.Server.Configuration.Sources;
 using Kedge.Server.Discovery;
 using Kedge.Server.Kubernetes;
 using Kedge.Server.Observability;
@@ -28,6 +29,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     private readonly KubernetesMetrics _kubernetesMetrics;
     private volatile KedgeSnapshot _current = KedgeSnapshot.Empty;
     private KedgeServerOptions _static = new();
+    private RoutingOrigin _staticOrigin = RoutingOrigin.Section("Kedge");
     private DiscoveredRouting _discovered = DiscoveredRouting.Empty;
     private int _disposedSnapshot;
 
@@ -49,23 +51,34 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     /// <summary>Whether a configuration has been applied (readiness).</summary>
     public bool IsLoaded { get; private set; }
 
-    /// <summary>Validates and applies <paramref name="options"/>; returns the errors (empty when applied).</summary>
+    /// <summary>Validates and applies <paramref name="options"/> built in code; returns the errors (empty when applied).</summary>
     public async Task<IReadOnlyList<string>> ApplyAsync(KedgeServerOptions options, string section, CancellationToken cancellationToken = default)
     {
+        var origin = RoutingOrigin.Section(section);
         var errors = new List<string>();
-        KedgeServerOptionsValidator.Validate(options, section, errors, _settings);
+        KedgeServerOptionsValidator.Validate(options, origin, errors, _settings);
         if (errors.Count > 0)
         {
             return await RejectAsync(errors);
         }
 
+        return await ApplyValidatedAsync(options, origin, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="options"/> that its source already validated (<see cref="Hosting.KedgeConfigSource.Load"/>):
+    /// the validator runs once per change. <paramref name="origin"/> locates errors of later merges with discovery.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ApplyValidatedAsync(KedgeServerOptions options, RoutingOrigin origin, CancellationToken cancellationToken = default)
+    {
         await _applyLock.WaitAsync(cancellationToken);
         try
         {
-            var applied = await ApplyLockedAsync(_discovered.MergeInto(options, _logger, out _), section, cancellationToken);
+            var applied = await ApplyLockedAsync(_discovered.MergeInto(options, _logger, out _), origin.Locate(string.Empty), cancellationToken);
             if (applied.Count == 0)
             {
                 _static = options;
+                _staticOrigin = origin;
             }
 
             return applied;
@@ -87,7 +100,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         {
             var merged = discovered.MergeInto(_static, _logger, out var staticConflicts);
             var errors = new List<string>();
-            KedgeServerOptionsValidator.Validate(merged, "(discovered) Kedge", errors, _settings);
+            KedgeServerOptionsValidator.Validate(merged, new MergedRoutingOrigin(_staticOrigin, _static, RoutingOrigin.Section("(discovered) Kedge")), errors, _settings);
             if (errors.Count > 0)
             {
                 KedgeServerLog.DiscoveryRejected(_logger, string.Join('\n', errors));
@@ -153,11 +166,19 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         return [];
     }
 
-    /// <summary>Records a configuration change that was rejected; returns the errors.</summary>
+    /// <summary>
+    /// Records a configuration change that was rejected; returns the errors. Logged only once a configuration is in
+    /// force: before that there is no last good configuration to keep, and the caller reports the errors (kedge's
+    /// start-up lists them and exits).
+    /// </summary>
     public Task<IReadOnlyList<string>> RejectAsync(IReadOnlyList<string> errors)
     {
         _metrics.ConfigReloadFailed();
-        KedgeServerLog.ConfigurationRejected(_logger, string.Join('\n', errors));
+        if (IsLoaded)
+        {
+            KedgeServerLog.ConfigurationRejected(_logger, string.Join('\n', errors));
+        }
+
         return Task.FromResult(errors);
     }
 

@@ -56,7 +56,7 @@ public static class KedgeProgram
             KedgeAuthSettingsValidator.Validate(settings, errors);
         }
 
-        var routing = source?.Load(errors);
+        var routing = source?.Load(settings, errors);
         var (kubernetes, discovery) = KubernetesSettingsReader.Read(parsed, source, errors);
         if (!parsed.GetBool(PrintConfigFlag) && errors.Count == 0)
         {
@@ -85,7 +85,7 @@ public static class KedgeProgram
         });
         await using (server)
         {
-            var applied = await server.ApplyAsync(routing, source.Section);
+            var applied = await server.ApplyValidatedAsync(routing, source.Origin);
             if (applied.Count > 0)
             {
                 return await FailAsync(error, [.. applied]);

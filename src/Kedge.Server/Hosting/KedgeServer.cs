@@ -33,6 +33,10 @@ public sealed class KedgeServer : IAsyncDisposable
     public Task<IReadOnlyList<string>> ApplyAsync(KedgeServerOptions options, string section = "Kedge")
         => App.Services.GetRequiredService<KedgeRuntime>().ApplyAsync(options, section);
 
+    /// <summary>Applies a routing configuration its source already validated (kedge's own start-up).</summary>
+    internal Task<IReadOnlyList<string>> ApplyValidatedAsync(KedgeServerOptions options, Configuration.Sources.RoutingOrigin origin)
+        => App.Services.GetRequiredService<KedgeRuntime>().ApplyValidatedAsync(options, origin);
+
     /// <summary>Starts listening.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
 
