@@ -3,6 +3,7 @@ using System.Net;
 using Kedge.Server.Authorization;
 using Kedge.Server.Backends;
 using Kedge.Server.Configuration;
+using Kedge.Server.Management;
 using Kedge.Server.Observability;
 using Kedge.Server.Routing;
 using Microsoft.AspNetCore.Authorization;

@@ -1,4 +1,5 @@
 using Kedge.Server.Configuration;
+using Kedge.Server.Management;
 using Microsoft.Extensions.Hosting;
 
 namespace Kedge.Server.Hosting;

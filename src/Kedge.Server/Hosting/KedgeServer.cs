@@ -1,4 +1,5 @@
 using Kedge.Server.Configuration;
+using Kedge.Server.Management;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;

@@ -5,6 +5,7 @@ using Kedge.Server.Authorization;
 using Kedge.Server.Configuration;
 using Kedge.Server.Forwarding;
 using Kedge.Server.Kubernetes;
+using Kedge.Server.Management;
 using Kedge.Server.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
