@@ -5,6 +5,7 @@ using Kedge.Server.Kubernetes;
 using Kedge.Server.Observability;
 using Kedge.Server.Routing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 
 namespace Kedge.Server.Management;
 
@@ -26,6 +27,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     private KedgeServerOptions _static = new();
     private RoutingOrigin _staticOrigin = RoutingOrigin.Section("Kedge");
     private DiscoveredRouting _discovered = DiscoveredRouting.Empty;
+    private CancellationTokenSource _changed = new();
 
     public KedgeRuntime(KedgeServerSettings settings, KedgeMetrics metrics, EndpointSliceWatchPool endpointSlices, KubernetesMetrics kubernetesMetrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -39,6 +41,12 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     }
 
     public KedgeSnapshot Current => _current;
+
+    /// <summary>
+    /// A token that fires when the next snapshot is swapped in (YARP's <c>IProxyConfig.ChangeToken</c>): read
+    /// <see cref="Current"/>, then register on a token taken before it. A rejected change does not fire it.
+    /// </summary>
+    public IChangeToken GetChangeToken() => new CancellationChangeToken(_changed.Token);
 
     /// <summary>Whether a configuration has been applied (readiness).</summary>
     public bool IsLoaded { get; private set; }
@@ -132,6 +140,8 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
         _current = new KedgeSnapshot(options, routes, http, grpc);
         IsLoaded = true;
+        // Not disposed: a consumer may still be registering on the fired token.
+        Interlocked.Exchange(ref _changed, new CancellationTokenSource()).Cancel();
         KedgeServerLog.ConfigurationApplied(_logger, options.HttpRoutes.Count, options.GrpcRoutes.Count, http.Count + grpc.Count);
         return [];
     }

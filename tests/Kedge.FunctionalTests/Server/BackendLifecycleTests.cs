@@ -65,4 +65,20 @@ public sealed class BackendLifecycleTests : IDisposable
         Assert.NotSame(before, runtime.Current.HttpBackends["web"]);
         Assert.Equal("127.0.0.1:2", Assert.Single(runtime.Current.HttpBackends["web"].Endpoints).Authority);
     }
+
+    [Fact]
+    public async Task GetChangeToken_ValidChangeFiresIt_RejectedChangeDoesNot()
+    {
+        _logs.ExpectErrors(e => e.EventId.Name == "ConfigurationRejected");
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing("web", "127.0.0.1:1"));
+        var runtime = kedge.Server.App.Services.GetRequiredService<KedgeRuntime>();
+        var beforeRejected = runtime.GetChangeToken();
+
+        Assert.NotEmpty(await kedge.Server.ApplyAsync(Routing("Not-Valid", "127.0.0.1:1")));
+        Assert.False(beforeRejected.HasChanged);
+
+        Assert.Empty(await kedge.Server.ApplyAsync(Routing("web", "127.0.0.1:2")));
+        Assert.True(beforeRejected.HasChanged);
+        Assert.False(runtime.GetChangeToken().HasChanged);
+    }
 }
