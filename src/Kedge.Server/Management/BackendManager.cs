@@ -12,31 +12,15 @@ namespace Kedge.Server.Management;
 /// replaced backends are retired: disposed after in-flight requests have had time to finish. Disposal is awaited,
 /// also at shutdown, where backends still draining are disposed at once.
 /// </summary>
-internal sealed class BackendManager : IAsyncDisposable
+internal sealed class BackendManager(KedgeServerSettings settings, KedgeMetrics metrics, EndpointSliceWatchPool endpointSlices, KubernetesMetrics kubernetesMetrics, TimeProvider timeProvider, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     /// <summary>How long a retired backend keeps serving the requests that picked it before the change.</summary>
     internal static readonly TimeSpan DrainDelay = TimeSpan.FromSeconds(30);
 
-    private readonly KedgeServerSettings _settings;
-    private readonly KedgeMetrics _metrics;
-    private readonly EndpointSliceWatchPool _endpointSlices;
-    private readonly KubernetesMetrics _kubernetesMetrics;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILoggerFactory _loggerFactory;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _retiringLock = new();
     private readonly HashSet<Task> _retiring = [];
     private Dictionary<(bool IsGrpc, string Name), (BackendSpec Spec, Backend Backend)> _running = [];
-
-    public BackendManager(KedgeServerSettings settings, KedgeMetrics metrics, EndpointSliceWatchPool endpointSlices, KubernetesMetrics kubernetesMetrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
-    {
-        _settings = settings;
-        _metrics = metrics;
-        _endpointSlices = endpointSlices;
-        _kubernetesMetrics = kubernetesMetrics;
-        _timeProvider = timeProvider;
-        _loggerFactory = loggerFactory;
-    }
 
     /// <summary>
     /// Brings the running backends to <paramref name="options"/> (validated); returns them by name. Callers serialize
@@ -60,7 +44,7 @@ internal sealed class BackendManager : IAsyncDisposable
                         continue;
                     }
 
-                    var backend = new Backend(spec.Name, isGrpc, backendOptions, CreateResolver(backendOptions), _settings.FailedTargetBackoff, _timeProvider, _loggerFactory.CreateLogger($"Kedge.Server.Backends.{spec.Name}"), _metrics);
+                    var backend = new Backend(spec.Name, isGrpc, backendOptions, CreateResolver(backendOptions), settings.FailedTargetBackoff, timeProvider, loggerFactory.CreateLogger($"Kedge.Server.Backends.{spec.Name}"), metrics);
                     built.Add(backend);
                     await backend.StartAsync(cancellationToken);
                     next[key] = (spec, backend);
@@ -80,7 +64,7 @@ internal sealed class BackendManager : IAsyncDisposable
 
         foreach (var backend in built)
         {
-            _metrics.BackendChanged(backend.Name, backend.IsGrpc, _running.ContainsKey((backend.IsGrpc, backend.Name)) ? "update" : "create");
+            metrics.BackendChanged(backend.Name, backend.IsGrpc, _running.ContainsKey((backend.IsGrpc, backend.Name)) ? "update" : "create");
         }
 
         var retired = new List<Backend>();
@@ -95,7 +79,7 @@ internal sealed class BackendManager : IAsyncDisposable
             if (!next.ContainsKey(key))
             {
                 // Replaced backends were counted as "update" above; only the ones that are gone count as removed.
-                _metrics.BackendChanged(backend.Name, backend.IsGrpc, "remove");
+                metrics.BackendChanged(backend.Name, backend.IsGrpc, "remove");
             }
         }
 
@@ -161,7 +145,7 @@ internal sealed class BackendManager : IAsyncDisposable
     {
         try
         {
-            await Task.Delay(DrainDelay, _timeProvider, _stopping.Token);
+            await Task.Delay(DrainDelay, timeProvider, _stopping.Token);
         }
         catch (OperationCanceledException)
         {
@@ -183,17 +167,17 @@ internal sealed class BackendManager : IAsyncDisposable
 
         if (options.Host is { } host)
         {
-            return new HostResolver(host.DnsName!, host.Port, _settings.DnsRefreshInterval, _timeProvider, _loggerFactory.CreateLogger<HostResolver>());
+            return new HostResolver(host.DnsName!, host.Port, settings.DnsRefreshInterval, timeProvider, loggerFactory.CreateLogger<HostResolver>());
         }
 
         if (options.Srv is { } srv)
         {
-            return new SrvResolver(srv.DnsName!, srv.PortOverride, _settings.DnsRefreshInterval, _timeProvider, _loggerFactory.CreateLogger<SrvResolver>());
+            return new SrvResolver(srv.DnsName!, srv.PortOverride, settings.DnsRefreshInterval, timeProvider, loggerFactory.CreateLogger<SrvResolver>());
         }
 
         if (options.K8s is { } k8s)
         {
-            return new EndpointSliceResolver(options.Name!, K8sTarget.Parse(k8s.DnsPortName), _endpointSlices, _kubernetesMetrics, _timeProvider, _loggerFactory.CreateLogger<EndpointSliceResolver>());
+            return new EndpointSliceResolver(options.Name!, K8sTarget.Parse(k8s.DnsPortName), endpointSlices, kubernetesMetrics, timeProvider, loggerFactory.CreateLogger<EndpointSliceResolver>());
         }
 
         throw new InvalidOperationException("The configuration validator lets no other resolver through.");

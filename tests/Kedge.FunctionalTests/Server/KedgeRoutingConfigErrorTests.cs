@@ -213,32 +213,11 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
 
     /// <summary>The kedge process in this test's directory (no ./appsettings.json), its output lines collected.</summary>
     private Process StartKedge(string[] args, Dictionary<string, string>? environment, ConcurrentQueue<string> output)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _dir.Path };
-        foreach (var (name, value) in environment ?? [])
-        {
-            start.Environment[name] = value;
-        }
-
-        start.ArgumentList.Add(typeof(KedgeProgram).Assembly.Location);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Add(e.Data);
-        process.ErrorDataReceived += (_, e) => Add(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-
-        void Add(string? line)
+        => KedgeProcessTests.Start(args, environment, _dir.Path, line =>
         {
             if (line is not null)
             {
                 output.Enqueue(line);
             }
-        }
-    }
+        });
 }
