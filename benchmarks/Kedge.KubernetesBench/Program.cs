@@ -4,6 +4,7 @@ using Kedge.Server.Configuration;
 using Kedge.Server.Discovery;
 using Kedge.Server.Hosting;
 using Kedge.Server.Kubernetes;
+using Kedge.Server.Management;
 using Kedge.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

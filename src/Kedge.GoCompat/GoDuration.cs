@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Kedge.GoCompat;
 
 /// <summary>Go's <c>time.ParseDuration</c> and <c>Duration.String</c>, for flag values.</summary>
-internal static class GoDuration
+public static class GoDuration
 {
     private const ulong MaxMagnitude = 1UL << 63;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using k8s.Models;
 using Kedge.Server.Configuration;
 using Microsoft.Extensions.Logging;
@@ -12,14 +11,11 @@ namespace Kedge.Server.Discovery;
 /// a backend skips that port (with a log) instead of failing the whole update, and two Services claiming the same
 /// host and port are resolved deterministically: the older Service (then the lower namespace/name) keeps the claim.
 /// </summary>
-internal static partial class DiscoveryConfigBuilder
+internal static class DiscoveryConfigBuilder
 {
     public const string ExposedLabel = "kedge-exposed";
     public const string HostMatcherAnnotation = "host-matcher";
     public const string ServiceNameMatcherAnnotation = "service-name-matcher";
-
-    [GeneratedRegex("^[a-z_0-9.]{2,64}$")]
-    private static partial Regex BackendName();
 
     /// <param name="services">The exposed Services.</param>
     /// <param name="options">Suffix and prefix.</param>
@@ -88,9 +84,9 @@ internal static partial class DiscoveryConfigBuilder
 
                 var portToExpose = port.TargetPort?.Value is { Length: > 0 } target ? target : port.Port.ToString(CultureInfo.InvariantCulture);
                 var backendName = $"{name}_{ns}_{portToExpose}".ToLowerInvariant().Replace('-', '_');
-                if (!BackendName().IsMatch(backendName))
+                if (!BackendNameRule.IsValid(backendName))
                 {
-                    KedgeServerLog.DiscoveryPortSkipped(logger, id, port.Name!, $"the generated backend name '{backendName}' does not match ^[a-z_0-9.]{{2,64}}$ (too long?); the port is not exposed.");
+                    KedgeServerLog.DiscoveryPortSkipped(logger, id, port.Name!, $"the generated backend name '{backendName}' does not match {BackendNameRule.Pattern} (too long?); the port is not exposed.");
                     continue;
                 }
 

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using Kedge.Server.Configuration;
 using Kedge.Server.Kubernetes;
+using Kedge.Server.Management;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -4,6 +4,7 @@ using Kedge.Common;
 using Kedge.Server.Authorization;
 using Kedge.Server.Backends;
 using Kedge.Server.Configuration;
+using Kedge.Server.Management;
 using Kedge.Server.Observability;
 using Kedge.Server.Routing;
 using Microsoft.AspNetCore.Authorization;

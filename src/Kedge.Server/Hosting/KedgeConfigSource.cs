@@ -3,6 +3,7 @@ using System.Text;
 using Kedge.GoCompat;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Go;
+using Kedge.Server.Configuration.Sources;
 using Kedge.Server.Hosting.GoFlags;
 using Microsoft.Extensions.Configuration;
 
@@ -31,9 +32,6 @@ internal sealed class KedgeConfigSource
         _backendPoolPath = backendPoolPath;
         _nativePath = nativePath;
     }
-
-    /// <summary>The key prefix errors are reported under.</summary>
-    public string Section => IsNative ? "Kedge" : "(translated Go config) Kedge";
 
     private bool IsNative => _nativePath is not null || _useEnvironment;
 
@@ -85,8 +83,28 @@ internal sealed class KedgeConfigSource
     /// <summary>The content fingerprint of the files as the last <see cref="Load"/> read them.</summary>
     public string? LoadedFingerprint { get; private set; }
 
-    /// <summary>Reads and translates the configuration; errors are added to <paramref name="errors"/>.</summary>
-    public KedgeServerOptions? Load(List<string> errors)
+    /// <summary>Where the last <see cref="Load"/> read from, to locate errors in a merged configuration.</summary>
+    public RoutingOrigin Origin { get; private set; } = RoutingOrigin.Section("Kedge");
+
+    /// <summary>
+    /// Reads, translates and validates the routing configuration, once: every error is added to
+    /// <paramref name="errors"/> at its source location (file and JSON path, or environment variable), and
+    /// <see langword="null"/> is returned. A non-null result is valid and needs no further validation.
+    /// </summary>
+    public KedgeServerOptions? Load(KedgeServerSettings settings, List<string> errors)
+    {
+        var before = errors.Count;
+        var options = Read(errors);
+        if (options is null || errors.Count > before)
+        {
+            return null;
+        }
+
+        KedgeServerOptionsValidator.Validate(options, Origin, errors, settings);
+        return errors.Count > before ? null : options;
+    }
+
+    private KedgeServerOptions? Read(List<string> errors)
     {
         // Taken before reading, so a change made while loading is seen by the watcher as a change.
         LoadedFingerprint = Fingerprint();
@@ -98,31 +116,32 @@ internal sealed class KedgeConfigSource
                 return null;
             }
 
-            var section = WithoutServerSection(configuration.GetSection("Kedge"));
             if (!configuration.GetSection("Kedge").Exists())
             {
                 errors.Add($"--config: '{_nativePath}' has no \"Kedge\" section; put the routes and backends under {{ \"Kedge\": {{ ... }} }}.");
                 return null;
             }
 
-            try
-            {
-                var options = new KedgeServerOptions();
-                section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-                return options;
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or FormatException)
-            {
-                errors.Add($"{_nativePath ?? "environment"}: not a valid native configuration: {InnermostMessage(ex)}");
-                return null;
-            }
+            var environment = configuration.Providers.OfType<Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationProvider>().FirstOrDefault();
+            Origin = new NativeRoutingOrigin(_nativePath, environment is null ? null : key => FromProvider(environment, "Kedge:" + key));
+            return NativeRoutingReader.Bind(WithoutServerSection(configuration.GetSection("Kedge")), Origin, errors);
         }
 
         var before = errors.Count;
         var director = _director ?? (_directorPath is null ? null : Read(_directorPath, "--" + KedgeFlags.DirectorConfigPath, errors));
         var backendPool = _backendPool ?? (_backendPoolPath is null ? null : Read(_backendPoolPath, "--" + KedgeFlags.BackendPoolConfigPath, errors));
-        return errors.Count == before ? GoConfigReader.Translate(director, backendPool, errors) : null;
+        var directorSource = GoSource(_directorPath, KedgeFlags.DirectorConfig, GoConfigReader.DirectorSource);
+        var backendPoolSource = GoSource(_backendPoolPath, KedgeFlags.BackendPoolConfig, GoConfigReader.BackendPoolSource);
+        Origin = new GoRoutingOrigin(directorSource, backendPoolSource);
+        return errors.Count == before ? GoConfigReader.Translate(director, backendPool, errors, directorSource, backendPoolSource) : null;
     }
+
+    /// <summary>A Go config's source in errors: its file (or the inline flag) and which config it is.</summary>
+    private static string GoSource(string? path, string inlineFlag, string what) => $"{path ?? "--" + inlineFlag} ({what})";
+
+    /// <summary>Whether the provider set the key or a key under it.</summary>
+    private static bool FromProvider(Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationProvider provider, string key)
+        => provider.TryGet(key, out _) || provider.GetChildKeys([], key).Any();
 
     /// <summary>
     /// The native file the start-up settings (<c>Kedge:Server</c>, <c>Kedge:Auth</c>, <c>Kedge:Kubernetes</c>,
@@ -167,7 +186,7 @@ internal sealed class KedgeConfigSource
         {
             var sink = errors ?? [];
             var text = Read(_nativePath, "--config", sink);
-            if (text is null)
+            if (text is null || !NativeRoutingReader.CheckJson(_nativePath, text, sink))
             {
                 return null;
             }
@@ -186,7 +205,8 @@ internal sealed class KedgeConfigSource
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.Json.JsonException)
         {
-            errors?.Add($"{_nativePath}: is not valid JSON: {ex.Message}");
+            // CheckJson found nothing wrong: the provider refused something else; its message is all there is.
+            errors?.Add($"{_nativePath}: could not be read: {InnermostMessage(ex)}");
             return null;
         }
     }

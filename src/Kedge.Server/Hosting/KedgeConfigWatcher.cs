@@ -1,4 +1,5 @@
 using Kedge.Server.Configuration;
+using Kedge.Server.Management;
 using Microsoft.Extensions.Hosting;
 
 namespace Kedge.Server.Hosting;
@@ -7,7 +8,7 @@ namespace Kedge.Server.Hosting;
 /// Re-reads the configuration files when their content changes (checked every 2 seconds; content, not timestamps, so
 /// ConfigMap symlink swaps count) and applies them. An invalid change is rejected and the last good configuration stays.
 /// </summary>
-internal sealed class KedgeConfigWatcher(KedgeConfigSource source, KedgeRuntime runtime, TimeProvider timeProvider) : BackgroundService
+internal sealed class KedgeConfigWatcher(KedgeConfigSource source, KedgeRuntime runtime, KedgeServerSettings settings, TimeProvider timeProvider) : BackgroundService
 {
     internal static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
@@ -40,14 +41,15 @@ internal sealed class KedgeConfigWatcher(KedgeConfigSource source, KedgeRuntime 
             try
             {
                 var errors = new List<string>();
-                var options = source.Load(errors);
+                // Read and validated once; every error names its file and path.
+                var options = source.Load(settings, errors);
                 if (options is null)
                 {
                     await runtime.RejectAsync(errors);
                     continue;
                 }
 
-                await runtime.ApplyAsync(options, source.Section, stoppingToken);
+                await runtime.ApplyValidatedAsync(options, source.Origin, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -88,12 +88,9 @@ public static partial class KedgeProgram
         var report = KedgeSettingsReader.Read(parsed, nativeFile, nativeFileName, new ConfigurationBuilder().AddEnvironmentVariables().Build(), errors);
         var settings = report.Settings;
         KedgeSettingsValidator.Validate(report, errors, requireListenerCertificate: !print);
-        var routing = source?.Load(errors);
-        if (print && routing is not null && source is not null)
-        {
-            KedgeServerOptionsValidator.Validate(routing, source.Section, errors, settings.Server);
-        }
 
+        // Load reads and validates the routing once, so --print-config and a start report the same errors.
+        var routing = source?.Load(settings.Server, errors);
         if (!print && errors.Count == 0)
         {
             KubernetesSettingsReader.CheckAccess(settings.Kubernetes, settings.Discovery, routing, errors);
@@ -121,7 +118,7 @@ public static partial class KedgeProgram
         });
         await using (server)
         {
-            var applied = await server.ApplyAsync(routing, source.Section);
+            var applied = await server.ApplyValidatedAsync(routing, source.Origin);
             if (applied.Count > 0)
             {
                 return await FailAsync(error, [.. applied]);

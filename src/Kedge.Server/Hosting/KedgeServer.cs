@@ -1,4 +1,5 @@
 using Kedge.Server.Configuration;
+using Kedge.Server.Management;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,10 @@ public sealed class KedgeServer : IAsyncDisposable
     /// <summary>Applies a routing configuration; returns the errors (none when applied).</summary>
     public Task<IReadOnlyList<string>> ApplyAsync(KedgeServerOptions options, string section = "Kedge")
         => App.Services.GetRequiredService<KedgeRuntime>().ApplyAsync(options, section);
+
+    /// <summary>Applies a routing configuration its source already validated (kedge's own start-up).</summary>
+    internal Task<IReadOnlyList<string>> ApplyValidatedAsync(KedgeServerOptions options, Configuration.Sources.RoutingOrigin origin)
+        => App.Services.GetRequiredService<KedgeRuntime>().ApplyValidatedAsync(options, origin);
 
     /// <summary>Starts listening.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Text.Json;
+using Kedge.GoCompat;
 using Kedge.Server.Authorization;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Settings;
 using Kedge.Server.Forwarding;
 using Kedge.Server.Hosting.GoFlags;
 using Kedge.Server.Kubernetes;
+using Kedge.Server.Management;
 using Kedge.Server.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;

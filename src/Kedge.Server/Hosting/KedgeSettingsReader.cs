@@ -1,3 +1,4 @@
+using Kedge.GoCompat;
 using Kedge.Server.Configuration.Settings;
 using Kedge.Server.Hosting.GoFlags;
 using Microsoft.Extensions.Configuration;

@@ -202,10 +202,18 @@ public sealed class KedgeProcessTests : IAsyncLifetime
 
     internal static Process StartKedge(params string[] args) => StartKedge(new Dictionary<string, string>(), args);
 
-    private static Process StartKedge(Dictionary<string, string> environment, params string[] args)
+    private static Process StartKedge(Dictionary<string, string> environment, params string[] args) => Start(args, environment, null, Log);
+
+    /// <summary>Starts the built kedge with <paramref name="args"/>; every line of its stdout and stderr goes to <paramref name="line"/>.</summary>
+    internal static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment, string? workingDirectory, Action<string?> line)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var (name, value) in environment)
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }
@@ -217,8 +225,8 @@ public sealed class KedgeProcessTests : IAsyncLifetime
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Log(e.Data);
-        process.ErrorDataReceived += (_, e) => Log(e.Data);
+        process.OutputDataReceived += (_, e) => line(e.Data);
+        process.ErrorDataReceived += (_, e) => line(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

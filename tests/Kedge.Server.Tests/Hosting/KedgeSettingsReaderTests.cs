@@ -1,3 +1,4 @@
+using Kedge.GoCompat;
 using Kedge.Server.Configuration.Settings;
 using Kedge.Server.Hosting;
 using Kedge.Server.Hosting.GoFlags;
@@ -16,7 +17,7 @@ public sealed class KedgeSettingsReaderTests : IDisposable
     {
         var config = _dir.Combine("kedge.json");
         File.WriteAllText(config, native);
-        var parsed = GoFlagParser.Parse(KedgeProgram.Flags, ["--config=" + config, .. flags]);
+        var parsed = GoFlagParser.Parse(KedgeProgram.Flags, ["--config=" + config, .. flags], "kedge");
         var errors = new List<string>();
         var (file, fileName) = KedgeConfigSource.FromFlags(parsed, errors)!.ReadSettingsFile();
         var env = new ConfigurationBuilder().AddInMemoryCollection(environment ?? []).Build();
@@ -111,7 +112,7 @@ public sealed class KedgeSettingsReaderTests : IDisposable
     [Fact]
     public void Catalog_FlagDefaults_AreTheRecordDefaults()
     {
-        var parsed = GoFlagParser.Parse(KedgeProgram.Flags, []);
+        var parsed = GoFlagParser.Parse(KedgeProgram.Flags, [], "kedge");
         var settings = new KedgeSettings();
         foreach (var setting in KedgeSettingCatalog.All.Where(s => s.Flags.Count > 0))
         {

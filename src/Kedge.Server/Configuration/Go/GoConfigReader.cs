@@ -26,9 +26,6 @@ internal static class GoConfigReader
     /// <summary>The source name in backendpool config errors.</summary>
     public const string BackendPoolSource = "backendpool config";
 
-    private const string BackendNameRule = "^[a-z_0-9.]{2,64}$";
-    private const string TlsServerConfigNameRule = "^[a-z_.]{2,64}$";
-
     /// <summary>
     /// Translates the two Go configs into native options. A null or blank config is "not given" and contributes
     /// nothing (Go's default for both flags is the empty <c>{"grpc":{},"http":{}}</c>).
@@ -36,15 +33,17 @@ internal static class GoConfigReader
     /// <param name="directorJson">The DirectorConfig JSON, or null.</param>
     /// <param name="backendPoolJson">The BackendPoolConfig JSON, or null.</param>
     /// <param name="errors">Receives every error found, each naming the source, the JSON path and the fix.</param>
+    /// <param name="directorSource">How errors name the director config, for example its file.</param>
+    /// <param name="backendPoolSource">How errors name the backendpool config, for example its file.</param>
     /// <returns>The options, or null when any error was found.</returns>
-    public static KedgeServerOptions? Translate(string? directorJson, string? backendPoolJson, List<string> errors)
+    public static KedgeServerOptions? Translate(string? directorJson, string? backendPoolJson, List<string> errors, string directorSource = DirectorSource, string backendPoolSource = BackendPoolSource)
     {
         ArgumentNullException.ThrowIfNull(errors);
 
         var errorsBefore = errors.Count;
         var options = new KedgeServerOptions();
-        var directorSink = new GoConfigErrorSink(DirectorSource, errors);
-        var poolSink = new GoConfigErrorSink(BackendPoolSource, errors);
+        var directorSink = new GoConfigErrorSink(directorSource, errors);
+        var poolSink = new GoConfigErrorSink(backendPoolSource, errors);
 
         // Route → backend references and backend definitions, with their paths, for the cross-check.
         var httpReferences = new List<(string Backend, string Path)>();
@@ -319,16 +318,9 @@ internal static class GoConfigReader
         }
 
         var described = name is null ? "backend" : $"backend \"{name}\"";
-        if (resolvers.Count == 0)
+        if (ResolverRule.IsViolated(described, resolvers, ["\"srv\"", "\"k8s\"", "\"host\""], out var problem, out var fix))
         {
-            sink.Add(backend.Path, $"{described} has no resolver", "Add exactly one of \"srv\", \"k8s\" or \"host\"");
-        }
-        else if (resolvers.Count > 1)
-        {
-            sink.Add(
-                backend.Path,
-                $"{described} has {resolvers.Count} resolvers ({string.Join(", ", resolvers)})",
-                "Keep exactly one: the resolver is a proto oneof, and Go kedge would keep an arbitrary one");
+            sink.Add(backend.Path, problem, fix);
         }
 
         return result;
@@ -361,24 +353,19 @@ internal static class GoConfigReader
     /// <summary>Applies a go-proto-validators name regex; returns true when the name is valid.</summary>
     private static bool CheckName(string? name, bool allowDigits, string path, GoConfigErrorSink sink, string? fixSuffix)
     {
-        if (IsValidName(name, allowDigits))
+        if (BackendNameRule.IsValid(name, allowDigits))
         {
             return true;
         }
 
-        var rule = allowDigits ? BackendNameRule : TlsServerConfigNameRule;
+        var rule = allowDigits ? BackendNameRule.Pattern : BackendNameRule.NoDigitsPattern;
         var problem = string.IsNullOrEmpty(name)
             ? $"a name is required (it must match {rule})"
             : $"\"{name}\" does not match {rule}";
-        var characters = allowDigits ? "a-z, 0-9, '_' and '.'" : "a-z, '_' and '.'";
-        var fix = $"Use 2 to 64 characters from {characters} (no upper case, '-' or spaces)";
+        var fix = "U" + BackendNameRule.Fix(allowDigits)[1..];
         sink.Add(path, problem, fixSuffix is null ? fix : $"{fix}, {fixSuffix}");
         return false;
     }
-
-    private static bool IsValidName(string? name, bool allowDigits) =>
-        name is { Length: >= 2 and <= 64 }
-        && name.All(c => c is (>= 'a' and <= 'z') or '_' or '.' || (allowDigits && char.IsAsciiDigit(c)));
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Kedge.GoCompat;
 using Kedge.Server.Hosting.GoFlags;
 
 namespace Kedge.Server.Configuration.Settings;
