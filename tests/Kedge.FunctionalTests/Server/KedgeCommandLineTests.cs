@@ -101,8 +101,8 @@ public sealed partial class KedgeCommandLineTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, output);
-        Assert.Contains("Kedge:HttpRoutes:0:Backend", error, StringComparison.Ordinal);
-        Assert.Contains("Kedge:HttpRoutes:1:PathRules", error, StringComparison.Ordinal);
+        Assert.Contains(native + ": $.Kedge.HttpRoutes[0].Backend: names the backend 'missing'", error, StringComparison.Ordinal);
+        Assert.Contains(native + ": $.Kedge.HttpRoutes[1].PathRules: 'api' must start with '/'", error, StringComparison.Ordinal);
         Assert.Contains("--server_metrics_path: 'metrics' must start with '/'", error, StringComparison.Ordinal);
     }
 
@@ -171,9 +171,10 @@ public sealed partial class KedgeCommandLineTests : IDisposable
             }
         }
 
-        // What the help says reloads, as flags: the certificate files, the Kubernetes token, and the routing files.
+        // What the help says reloads, as flags: the certificate, key and client CA files, the Kubernetes token, and the
+        // routing files (the client CA reload is proven by KedgeClientCaReloadTests).
         Assert.Equal(
-            ["config", "k8client_token_file", "k8sclient_token_file", "kedge_config_backendpool_config_path", "kedge_config_director_config_path", "server_tls_cert_file", "server_tls_key_file"],
+            ["config", "k8client_token_file", "k8sclient_token_file", "kedge_config_backendpool_config_path", "kedge_config_director_config_path", "server_tls_cert_file", "server_tls_client_ca_files", "server_tls_key_file"],
             listed.Where(f => f.Help.Contains("re-read", StringComparison.Ordinal) || f.Help.Contains("watched", StringComparison.OrdinalIgnoreCase)).Select(f => f.Name).Order(StringComparer.Ordinal));
     }
 
