@@ -1,4 +1,5 @@
 using System.Text;
+using Kedge.Common.Text;
 
 namespace Kedge.GoCompat;
 
@@ -226,24 +227,7 @@ public static class GoFlagParser
     }
 
     /// <summary>The closest of <paramref name="candidates"/> within edit distance 3, or null.</summary>
-    internal static string? Suggest(string name, IEnumerable<string> candidates)
-    {
-        ArgumentNullException.ThrowIfNull(candidates);
-
-        string? best = null;
-        var bestDistance = MaxSuggestionDistance + 1;
-        foreach (var candidate in candidates)
-        {
-            var distance = EditDistance(name, candidate);
-            if (distance < bestDistance)
-            {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-
-        return best;
-    }
+    internal static string? Suggest(string name, IEnumerable<string> candidates) => Suggestions.Closest(name, candidates, MaxSuggestionDistance);
 
     private static void SetValue(GoFlag flag, string value, Dictionary<string, object> values, List<string> errors)
     {
@@ -422,28 +406,4 @@ public static class GoFlagParser
     }
 
     private static string PositionalError(string arg, string program) => $"unexpected argument \"{arg}\": {program} takes only flags";
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using Kedge.Common.Text;
 using Microsoft.Extensions.Configuration;
 
 namespace Kedge.Client.Configuration;
@@ -84,11 +85,10 @@ internal static class KedgeClientConfigurationKeys
     private static string UnknownKey(string key, string given, string parentPath, IEnumerable<PropertyInfo> settings)
     {
         var names = settings.Where(p => p.PropertyType is not { IsClass: true, IsAbstract: true }).Select(p => p.Name).ToList();
-        var closest = names.Select(n => (Name: n, Distance: EditDistance(given, n))).MinBy(c => c.Distance);
-
         // Close enough to be a slip of the keyboard: a third of the name, at least two edits.
-        return closest.Name is not null && closest.Distance <= Math.Max(2, given.Length / 3)
-            ? $"{key}: is not a Kedge.Client setting; did you mean '{parentPath}:{closest.Name}'?"
+        var closest = Suggestions.Closest(given, names, Math.Max(2, given.Length / 3), ignoreCase: true);
+        return closest is not null
+            ? $"{key}: is not a Kedge.Client setting; did you mean '{parentPath}:{closest}'?"
             : $"{key}: is not a Kedge.Client setting; the settings under {parentPath} are {string.Join(", ", names)}.";
     }
 
@@ -114,32 +114,5 @@ internal static class KedgeClientConfigurationKeys
             ? type
             : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == openInterface);
         return match?.GetGenericArguments()[^1];
-    }
-
-    /// <summary>Levenshtein distance, ignoring case (configuration keys are case-insensitive).</summary>
-    private static int EditDistance(string a, string b)
-    {
-        a = a.ToUpperInvariant();
-        b = b.ToUpperInvariant();
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kedge.Common.Text;
 
 namespace Kedge.GoCompat.Jsonpb;
 
@@ -27,16 +28,10 @@ public static class JsonpbDocument
         }
         catch (JsonException exception)
         {
-            var message = exception.Message;
-            var positionAt = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            if (positionAt >= 0)
-            {
-                message = message[..positionAt];
-            }
-
+            var message = JsonSyntaxError.Reason(exception.Message);
             var line = (exception.LineNumber ?? 0) + 1;
             var position = (exception.BytePositionInLine ?? 0) + 1;
-            sink.Add(string.Empty, $"invalid JSON at line {line}, byte {position}: {message.TrimEnd('.', ' ')}", $"Fix the JSON syntax (no comments or trailing commas), for example {example}");
+            sink.Add(string.Empty, $"invalid JSON at line {line}, byte {position}: {message}", $"Fix the JSON syntax (no comments or trailing commas), for example {example}");
             return null;
         }
     }

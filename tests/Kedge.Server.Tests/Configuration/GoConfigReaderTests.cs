@@ -603,6 +603,7 @@ public sealed class GoConfigReaderTests
         var error = Assert.Single(errors);
         Assert.StartsWith($"director config: invalid JSON at {line}, byte ", error, StringComparison.Ordinal);
         Assert.DoesNotContain("LineNumber", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("reader options", error, StringComparison.Ordinal);
         Assert.EndsWith("Fix the JSON syntax (no comments or trailing commas), for example {\"grpc\": {}, \"http\": {}}", error, StringComparison.Ordinal);
     }
 

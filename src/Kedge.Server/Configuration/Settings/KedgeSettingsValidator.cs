@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using Kedge.Common.Tls;
 using Kedge.Server.Hosting.GoFlags;
 
 namespace Kedge.Server.Configuration.Settings;
@@ -65,13 +65,18 @@ internal static class KedgeSettingsValidator
 
         if (settings.TlsCertFile is not null && settings.TlsKeyFile is not null && File.Exists(settings.TlsCertFile) && File.Exists(settings.TlsKeyFile))
         {
+            // The loader the listener uses, so a pair that passes here is one the listener can serve (serverAuth included).
             try
             {
-                using var certificate = X509Certificate2.CreateFromPemFile(settings.TlsCertFile, settings.TlsKeyFile);
+                TlsCertificate.ServerFromPem(File.ReadAllBytes(settings.TlsCertFile), File.ReadAllBytes(settings.TlsKeyFile), settings.TlsCertFile);
             }
             catch (CryptographicException ex)
             {
                 errors.Add($"{certOrigin} / {keyOrigin}: the certificate and key could not be loaded as a PEM pair: {ex.Message}");
+            }
+            catch (InvalidDataException ex)
+            {
+                errors.Add($"{certOrigin}: {ex.Message}");
             }
         }
 
@@ -83,21 +88,14 @@ internal static class KedgeSettingsValidator
                 continue;
             }
 
-            // An empty or non-PEM CA file would otherwise switch client-certificate checks off.
-            var cas = new X509Certificate2Collection();
+            // An empty or non-PEM CA file would otherwise switch client-certificate checks off; the loader refuses both.
             try
             {
-                cas.ImportFromPemFile(file);
+                TrustBundle.Load([file]);
             }
-            catch (CryptographicException ex)
+            catch (InvalidDataException ex)
             {
-                errors.Add($"{caOrigin}: '{file}' could not be read as PEM: {ex.Message}");
-                continue;
-            }
-
-            if (cas.Count == 0)
-            {
-                errors.Add($"{caOrigin}: '{file}' holds no certificate; give PEM 'BEGIN CERTIFICATE' blocks.");
+                errors.Add($"{caOrigin}: {ex.Message}");
             }
         }
     }

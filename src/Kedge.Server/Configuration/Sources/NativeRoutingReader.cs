@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using Kedge.Common.Text;
 using Microsoft.Extensions.Configuration;
 
 namespace Kedge.Server.Configuration.Sources;
@@ -32,7 +33,7 @@ internal static class NativeRoutingReader
         }
         catch (JsonException ex)
         {
-            errors.Add($"{file}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: is not valid JSON ({Reason(ex.Message)}); fix the syntax at that line and column (comments and trailing commas are allowed).");
+            errors.Add($"{file}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: is not valid JSON ({JsonSyntaxError.Reason(ex.Message)}); fix the syntax at that line and column (comments and trailing commas are allowed).");
             return false;
         }
     }
@@ -90,19 +91,6 @@ internal static class NativeRoutingReader
                 CheckDuplicates(file, item, $"{path}[{index++}]", errors);
             }
         }
-    }
-
-    /// <summary>System.Text.Json's reason without its position suffix and its advice to API callers.</summary>
-    private static string Reason(string message)
-    {
-        var reason = message;
-        var position = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (position >= 0)
-        {
-            reason = reason[..position];
-        }
-
-        return reason.Replace(" Change the reader options.", string.Empty, StringComparison.Ordinal).Trim().TrimEnd('.');
     }
 
     private static void CheckObject(IConfigurationSection section, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type, string key, RoutingErrors errors)
