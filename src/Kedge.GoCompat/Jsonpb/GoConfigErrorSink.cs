@@ -23,10 +23,19 @@ public sealed class GoConfigErrorSink
     /// <summary>How many errors were added so far, by every sink sharing the list.</summary>
     public int Count => _errors.Count;
 
-    /// <summary>Adds <c>"{source}: {path}: {problem}. {fix}"</c> (the path is left out when empty).</summary>
-    public void Add(string path, string problem, string fix)
+    /// <summary>Adds <c>"{source}: $.{path}: {problem}. {fix}"</c> (see <see cref="Locate"/>).</summary>
+    public void Add(string path, string problem, string fix) => _errors.Add($"{Locate(Source, path)}: {problem}. {fix}");
+
+    /// <summary>
+    /// Where an error is, the one way every Go config error names it: <c>"{source}: $.{path}"</c>, the JSON path in the
+    /// same <c>$.</c> form as kedge's native configuration errors (the path is left out when empty).
+    /// </summary>
+    /// <param name="source">The config source, for example <c>director.json (director config)</c>.</param>
+    /// <param name="path">The path inside it, for example <c>http.routes[3].backend_name</c>; empty for the whole source.</param>
+    /// <returns>The location.</returns>
+    public static string Locate(string source, string path)
     {
-        var location = path.Length == 0 ? Source : $"{Source}: {path}";
-        _errors.Add($"{location}: {problem}. {fix}");
+        ArgumentNullException.ThrowIfNull(path);
+        return path.Length == 0 ? source : $"{source}: $.{path}";
     }
 }

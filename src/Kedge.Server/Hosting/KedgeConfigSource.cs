@@ -3,6 +3,7 @@ using System.Text;
 using Kedge.GoCompat;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Go;
+using Kedge.Server.Configuration.Settings;
 using Kedge.Server.Configuration.Sources;
 using Kedge.Server.Hosting.GoFlags;
 using Microsoft.Extensions.Configuration;
@@ -165,14 +166,11 @@ internal sealed class KedgeConfigSource
         }
     }
 
-    /// <summary>Sections read once at start, not part of the routing configuration.</summary>
-    private static readonly string[] StartupSections = ["Server", "Auth", "Kubernetes", "Discovery"];
-
-    /// <summary>The routing part of the section: everything but the start-up sections (listeners, Kubernetes, discovery).</summary>
+    /// <summary>The routing part of the section: everything but the settings sections (<see cref="KedgeSettingCatalog.Sections"/>).</summary>
     private static IConfigurationSection WithoutServerSection(IConfigurationSection kedge)
     {
         var routing = kedge.AsEnumerable(makePathsRelative: true)
-            .Where(kv => kv.Value is not null && !StartupSections.Any(name => kv.Key.Equals(name, StringComparison.OrdinalIgnoreCase)
+            .Where(kv => kv.Value is not null && !KedgeSettingCatalog.Sections.Any(name => kv.Key.Equals(name, StringComparison.OrdinalIgnoreCase)
                 || kv.Key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)))
             .Select(kv => new KeyValuePair<string, string?>("Kedge:" + kv.Key, kv.Value));
         return new ConfigurationBuilder().AddInMemoryCollection(routing).Build().GetSection("Kedge");

@@ -105,6 +105,12 @@ public static partial class KedgeProgram
         {
             await output.WriteAsync(PrintedConfig(routing, report));
             await error.WriteAsync(report.ToTable());
+            foreach (var secret in report.OmittedSecrets())
+            {
+                var flag = secret.Flags.Count > 0 ? $" (or --{secret.Flags[0].Name})" : string.Empty;
+                await error.WriteLineAsync($"kedge: note: {secret.Path} is set and left out of the printed configuration; give it to the new kedge as ${secret.EnvironmentVariable}{flag}.");
+            }
+
             return 0;
         }
 

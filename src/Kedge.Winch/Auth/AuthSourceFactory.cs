@@ -1,4 +1,5 @@
 using Kedge.Client.Tokens;
+using Kedge.GoCompat.Jsonpb;
 using Kedge.Winch.Configuration;
 using YamlDotNet.RepresentationModel;
 
@@ -38,7 +39,7 @@ internal sealed class AuthSourceFactory
         }
         catch (InvalidOperationException ex)
         {
-            errors.Add($"auth config: {config.Path} (\"{name}\"): {ex.Message}");
+            errors.Add($"{GoConfigErrorSink.Locate("auth config", config.Path)} (\"{name}\"): {ex.Message}");
             return null;
         }
 

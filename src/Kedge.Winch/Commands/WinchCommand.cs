@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kedge.GoCompat.Jsonpb;
 using Kedge.GoCompat;
 using Kedge.Winch.Configuration;
 using Kedge.Winch.Hosting;
@@ -259,7 +260,7 @@ internal static class WinchCommand
         {
             if (!taken.TryAdd(source.LoginCallbackPath, $"auth source \"{source.Name}\""))
             {
-                errors.Add($"auth config: {source.Path}.oidc.login_callback_path: \"{source.LoginCallbackPath}\" is already {taken[source.LoginCallbackPath]}'s path on winch. Give each oidc source its own callback path, for example \"/login/{source.Name}/callback\"");
+                errors.Add($"{GoConfigErrorSink.Locate("auth config", source.Path + ".oidc.login_callback_path")}: \"{source.LoginCallbackPath}\" is already {taken[source.LoginCallbackPath]}'s path on winch. Give each oidc source its own callback path, for example \"/login/{source.Name}/callback\"");
             }
         }
     }

@@ -1,6 +1,7 @@
 using Kedge.Client;
 using Kedge.Client.Mapping;
 using Kedge.Client.Tokens;
+using Kedge.GoCompat.Jsonpb;
 using Kedge.Winch.Auth;
 using Kedge.Winch.Configuration;
 
@@ -61,7 +62,7 @@ internal sealed class WinchMappers
 
     private static KedgeMapper? BuildOne(WinchRouteConfig route, KedgeTokenSource? proxyAuth, KedgeTokenSource? backendAuth, List<string> errors)
     {
-        var where = $"mapper config: {route.Path}";
+        var where = GoConfigErrorSink.Locate("mapper config", route.Path);
         try
         {
             if (route.DirectKey is { } key)

@@ -107,6 +107,20 @@ public sealed partial class KedgeCommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_PrintConfigWithSecretSetting_LeavesTheSecretOutAndSaysHowToGiveIt()
+    {
+        var (code, printed, winners) = await RunAsync(
+            "--kedge_config_director_config_path=" + Write("director.json", Director), "--kedge_config_backendpool_config_path=" + Write("backendpool.json", BackendPool),
+            "--unsafe_bearer_token_proxy_auth=s3cret-token", "--server_http_max_read_timeout=30s", "--print-config");
+
+        Assert.True(code == 0, winners);
+        Assert.DoesNotContain("s3cret-token", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-token", winners, StringComparison.Ordinal);
+        Assert.Contains("\"HttpMaxReadTimeout\": \"00:00:30\"", printed, StringComparison.Ordinal);
+        Assert.Contains("kedge: note: Kedge:Auth:UnsafeBearerToken is set and left out of the printed configuration; give it to the new kedge as $Kedge__Auth__UnsafeBearerToken (or --unsafe_bearer_token_proxy_auth).", winners, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_PrintConfigRoundTrip_PrintedFileStartsTheSameKedgeAndDebugConfigShowsWinners()
     {
         var admin = FreePort();

@@ -328,7 +328,7 @@ public sealed class KedgeProgramTests : IDisposable
         var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config=" + OrdersOnly, "--kedge_config_backendpool_config=" + backendPool, "--k8sclient_kubeapi_url=http://127.0.0.1:1");
 
         Assert.Equal(2, code);
-        Assert.Contains("--kedge_config_backendpool_config (backendpool config): http.backends[0].k8s.dns_port_name: Bad targetEntry name. It cannot contain any schema.", error, StringComparison.Ordinal);
+        Assert.Contains("--kedge_config_backendpool_config (backendpool config): $.http.backends[0].k8s.dns_port_name: Bad targetEntry name. It cannot contain any schema.", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.True(Regex.Count(output, "bad targetEntry") == 1, output);
-        Assert.Contains($"{backendPool} (backendpool config): http.backends[0].k8s.dns_port_name: bad targetEntry - it contains multiple \":\"", output, StringComparison.Ordinal);
+        Assert.Contains($"{backendPool} (backendpool config): $.http.backends[0].k8s.dns_port_name: bad targetEntry - it contains multiple \":\"", output, StringComparison.Ordinal);
         Assert.DoesNotContain(LastGood, output, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -124,7 +124,7 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
             "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
 
         Assert.Equal(2, code);
-        Assert.Contains($"{director} (director config): http.routes[0].path_rules: 'api' must start with '/'", error, StringComparison.Ordinal);
+        Assert.Contains($"{director} (director config): $.http.routes[0].path_rules: 'api' must start with '/'", error, StringComparison.Ordinal);
     }
 
     [Fact]

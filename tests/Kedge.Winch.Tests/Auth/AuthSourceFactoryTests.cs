@@ -60,7 +60,7 @@ public sealed class AuthSourceFactoryTests : IDisposable
         var (source, errors) = Build(new AuthSourceConfig { Path = "auth_sources[3]", Name = "gsa", Kind = AuthSourceKind.ServiceAccountOidc, ClientId = "aud", ServiceAccountJsonPath = file });
 
         Assert.Null(source);
-        Assert.StartsWith($"auth config: auth_sources[3] (\"gsa\"): failed to open google SA JSON file from {file}", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.StartsWith($"auth config: $.auth_sources[3] (\"gsa\"): failed to open google SA JSON file from {file}", Assert.Single(errors), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class AuthSourceFactoryTests : IDisposable
 
         var (_, errors) = Build(Kube(path, "prod"));
 
-        Assert.Equal($"auth config: auth_sources[0] (\"k\"): Failed to find user prod inside k8s config AuthInfo from file {path}; it has users dev", Assert.Single(errors));
+        Assert.Equal($"auth config: $.auth_sources[0] (\"k\"): Failed to find user prod inside k8s config AuthInfo from file {path}; it has users dev", Assert.Single(errors));
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class AuthSourceFactoryTests : IDisposable
     {
         var (_, errors) = Build(Kube(_dir.Combine("absent"), "dev"));
 
-        Assert.StartsWith($"auth config: auth_sources[0] (\"k\"): cannot read the kubeconfig {_dir.Combine("absent")}", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.StartsWith($"auth config: $.auth_sources[0] (\"k\"): cannot read the kubeconfig {_dir.Combine("absent")}", Assert.Single(errors), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -76,8 +76,8 @@ public sealed class WinchCommandTests
         var (_, errors) = Read("--server_mapper_config=" + """{"routes": [{"direct": {"key": "a", "url": "https://k", "prefix": "x"}, "protocol": "TCP"}]}""");
 
         Assert.Equal(2, errors.Count);
-        Assert.Equal("mapper config (--server_mapper_config): routes[0].protocol: unknown value \"TCP\" for enum winch.config.Protocol. Use one of ANY (0), HTTP (1), GRPC (2)", errors[0]);
-        Assert.Equal("mapper config (--server_mapper_config): routes[0].direct.prefix: unknown field \"prefix\" in winch.config.DirectRoute. Accepted fields: key, url", errors[1]);
+        Assert.Equal("mapper config (--server_mapper_config): $.routes[0].protocol: unknown value \"TCP\" for enum winch.config.Protocol. Use one of ANY (0), HTTP (1), GRPC (2)", errors[0]);
+        Assert.Equal("mapper config (--server_mapper_config): $.routes[0].direct.prefix: unknown field \"prefix\" in winch.config.DirectRoute. Accepted fields: key, url", errors[1]);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class WinchCommandTests
             "--server_auth_config=" + """{"auth_sources": [{"name": "dev", "token": {"token": "x"}}]}""");
 
         Assert.Equal(
-            "mapper config (--server_mapper_config): routes[0].proxy_auth: Config validation failed. Not found auth source called \"prod\". Define it in the auth config (auth config (--server_auth_config); it defines \"dev\") or fix the name",
+            "mapper config (--server_mapper_config): $.routes[0].proxy_auth: Config validation failed. Not found auth source called \"prod\". Define it in the auth config (auth config (--server_auth_config); it defines \"dev\") or fix the name",
             Assert.Single(errors));
     }
 
@@ -111,7 +111,7 @@ public sealed class WinchCommandTests
     {
         var (_, errors) = Read("--server_mapper_config=" + """{"routes": [{"proxy_auth": ""}]}""");
 
-        Assert.StartsWith("mapper config (--server_mapper_config): routes[0]: Config validation failed. No route rule (regexp|direct) configured", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.StartsWith("mapper config (--server_mapper_config): $.routes[0]: Config validation failed. No route rule (regexp|direct) configured", Assert.Single(errors), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -128,8 +128,8 @@ public sealed class WinchCommandTests
                 """);
 
         Assert.Equal(2, errors.Count);
-        Assert.StartsWith("auth config: auth_sources[1].oidc.login_callback_path: \"/login/callback\" is already auth source \"a\"'s path on winch", errors[0], StringComparison.Ordinal);
-        Assert.StartsWith("auth config: auth_sources[2].oidc.login_callback_path: \"/healthz\" is already the health endpoint's path on winch", errors[1], StringComparison.Ordinal);
+        Assert.StartsWith("auth config: $.auth_sources[1].oidc.login_callback_path: \"/login/callback\" is already auth source \"a\"'s path on winch", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("auth config: $.auth_sources[2].oidc.login_callback_path: \"/healthz\" is already the health endpoint's path on winch", errors[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -49,8 +49,8 @@ public sealed class WinchMappersTests
 
         Assert.Null(mappers);
         Assert.Equal(3, errors.Count);
-        Assert.StartsWith("mapper config: routes[0].regexp: The regexp pattern '^(unclosed' does not compile", errors[0], StringComparison.Ordinal);
-        Assert.StartsWith("mapper config: routes[1].regexp: The URL template 'https://${b}.example.com' uses '${b}'", errors[1], StringComparison.Ordinal);
-        Assert.StartsWith("mapper config: routes[2].direct: The kedge URL 'https://k.example.com/api' must not have a path", errors[2], StringComparison.Ordinal);
+        Assert.StartsWith("mapper config: $.routes[0].regexp: The regexp pattern '^(unclosed' does not compile", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("mapper config: $.routes[1].regexp: The URL template 'https://${b}.example.com' uses '${b}'", errors[1], StringComparison.Ordinal);
+        Assert.StartsWith("mapper config: $.routes[2].direct: The kedge URL 'https://k.example.com/api' must not have a path", errors[2], StringComparison.Ordinal);
     }
 }

@@ -142,6 +142,9 @@ internal static class KedgeSettingCatalog
     /// <summary>Every setting. Declared last: static initializers run in textual order.</summary>
     public static IReadOnlyList<KedgeSetting> All { get; } = [.. Listeners, .. Tls, .. Backends, .. Authorization, .. KubernetesClient, .. ServiceDiscovery];
 
+    /// <summary>The sections of <c>Kedge</c> that hold settings; everything else under <c>Kedge</c> is routing.</summary>
+    public static IReadOnlyList<string> Sections { get; } = [.. All.Select(s => s.Section).Distinct(StringComparer.Ordinal)];
+
     private static void IpAddress(string value, string origin, List<string> errors)
     {
         if (!IPAddress.TryParse(value, out _))

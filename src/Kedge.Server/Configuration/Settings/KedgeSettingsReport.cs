@@ -69,11 +69,12 @@ internal sealed class KedgeSettingsReport
 
     /// <summary>
     /// The settings that did not come from their default, as native sections (<c>Server</c>, <c>Auth</c>, …), so that a
-    /// printed configuration given back as <c>--config</c> starts kedge with the same settings.
+    /// printed configuration given back as <c>--config</c> starts kedge with the same settings. Secrets are left out
+    /// (<see cref="OmittedSecrets"/>): printed configurations end up in tickets and repositories.
     /// </summary>
     public IEnumerable<KeyValuePair<string, JsonNode?>> NativeSections()
     {
-        foreach (var section in KedgeSettingCatalog.All.Where(s => SourceOf(s) != KedgeSettingSource.Default).GroupBy(s => s.Section))
+        foreach (var section in KedgeSettingCatalog.All.Where(s => !s.Secret && SourceOf(s) != KedgeSettingSource.Default).GroupBy(s => s.Section))
         {
             var values = new JsonObject();
             foreach (var setting in section)
@@ -84,6 +85,10 @@ internal sealed class KedgeSettingsReport
             yield return new(section.Key, values);
         }
     }
+
+    /// <summary>The secret settings that are set, which <see cref="NativeSections"/> leaves out.</summary>
+    public IEnumerable<KedgeSetting> OmittedSecrets()
+        => KedgeSettingCatalog.All.Where(s => s.Secret && s.Get(Settings) is string { Length: > 0 });
 
     private object? Shown(KedgeSetting setting)
     {

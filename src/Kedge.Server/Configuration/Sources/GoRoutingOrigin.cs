@@ -1,3 +1,4 @@
+using Kedge.GoCompat.Jsonpb;
 namespace Kedge.Server.Configuration.Sources;
 
 /// <summary>
@@ -73,6 +74,6 @@ internal sealed class GoRoutingOrigin(string director, string backendPool) : Rou
             "GrpcBackends" => (backendPool, "grpc.backends", BackendFields),
             _ => (director, string.Empty, new Dictionary<string, string>()),
         };
-        return $"{source}: {JsonPath(root, segments.Skip(1).Select(s => fields.GetValueOrDefault(s, s)))}";
+        return GoConfigErrorSink.Locate(source, JsonPath(root, segments.Skip(1).Select(s => fields.GetValueOrDefault(s, s))));
     }
 }
