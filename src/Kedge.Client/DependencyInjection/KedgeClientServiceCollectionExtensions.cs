@@ -65,8 +65,18 @@ public static class KedgeClientServiceCollectionExtensions
 
         // The factory rather than IOptionsMonitor: reading the options anew on each change, the client sees (and logs)
         // a value the binder cannot convert, where the monitor would throw it into the configuration's reload.
-        var client = KedgeClient.Create(factory.Create(Microsoft.Extensions.Options.Options.DefaultName), section, services.GetService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>());
-        client.FollowChanges(services.GetServices<IOptionsChangeTokenSource<KedgeClientOptions>>(), () => factory.Create(Microsoft.Extensions.Options.Options.DefaultName), section);
+        // The change tokens are taken before the first read, so a change landing between that read and the
+        // subscription below is seen (the tokens fire once; a later subscription gets fresh ones).
+        var sources = services.GetServices<IOptionsChangeTokenSource<KedgeClientOptions>>().ToList();
+        var before = sources.Select(s => s.GetChangeToken()).ToList();
+        KedgeClientOptions Read() => factory.Create(Microsoft.Extensions.Options.Options.DefaultName);
+        var client = KedgeClient.Create(Read(), section, services.GetService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>());
+        client.FollowChanges(sources, Read, section);
+        if (before.Any(token => token.HasChanged))
+        {
+            client.Reload(Read, section);
+        }
+
         return client;
     }
 }

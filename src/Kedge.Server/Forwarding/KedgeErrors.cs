@@ -44,7 +44,7 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
             metrics.ProxyError(string.Empty, kind.Name);
             var target = Printable(context.Request.Host.Value ?? string.Empty);
             KedgeServerLog.RequestRefused(logger, target, kind.Name, message);
-            LogForCaller(context, kind, target, string.Empty, message);
+            LogForCaller(context, kind, 400, target, string.Empty, message);
             reset.Reset(1); // PROTOCOL_ERROR
             return Task.CompletedTask;
         }
@@ -78,7 +78,7 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
             KedgeServerLog.ProxyError(logger, target, typeName, backend, message);
         }
 
-        LogForCaller(context, type, target, backend, message);
+        LogForCaller(context, type, status, target, backend, message);
 
         if (context.Response.HasStarted)
         {
@@ -135,10 +135,20 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
     }
 
     // Go kedge logged a failed request at Error when the caller asked with X-Kedge-Info-Logs. The caller chooses to
-    // cause Error lines here, so they are limited like every Warning-or-worse line (RateLimitedLoggerProvider).
-    private void LogForCaller(HttpContext context, KedgeErrorKind type, string target, string backend, string message)
+    // cause these lines, so they are limited like every Warning-or-worse line (RateLimitedLoggerProvider); a refusal
+    // the caller caused is logged at Information, so that no caller can raise its own refusals to Error.
+    private void LogForCaller(HttpContext context, KedgeErrorKind type, int status, string target, string backend, string message)
     {
-        if (InfoLogsValue(context) is { } value)
+        if (InfoLogsValue(context) is not { } value)
+        {
+            return;
+        }
+
+        if (type.IsCallerCaused || status is >= 400 and < 500)
+        {
+            KedgeServerLog.InfoLogsRequestRefused(logger, type.Name, value, target, backend, message);
+        }
+        else
         {
             KedgeServerLog.InfoLogsRequestFailed(logger, type.Name, value, target, backend, message);
         }

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
@@ -139,6 +140,13 @@ public static partial class KedgeProgram
                 await error.WriteLineAsync("kedge: cannot start: " + message);
                 return 1;
             }
+            catch (SocketException ex)
+            {
+                // Kestrel wraps only "address in use"; any other bind failure (an address this host does not have, a
+                // privileged port) arrives raw, without the address.
+                await error.WriteLineAsync("kedge: cannot start: " + BindFailed(ex, report));
+                return 1;
+            }
         }
 
         return 0;
@@ -179,6 +187,16 @@ public static partial class KedgeProgram
 
     [GeneratedRegex(@"address (?<address>\S+?): ", RegexOptions.CultureInvariant)]
     private static partial Regex BindAddressInMessage();
+
+    /// <summary>A listener could not bind for another reason than a taken port: names the addresses and ports in use and where they came from.</summary>
+    private static string BindFailed(SocketException exception, KedgeSettingsReport report)
+    {
+        var listeners = KedgeSettingCatalog.All
+            .Where(s => s.Section == "Server" && (s.Key is "BindAddress" or "AdminBindAddress" || (s.Get(report.Settings) is int port && port != 0 && s.Flags.Count > 0 && s.Key.EndsWith("Port", StringComparison.Ordinal))))
+            .Where(s => s.Get(report.Settings) is not null)
+            .Select(s => $"{s.Path}={KedgeSetting.Format(s.Get(report.Settings))} ({report.Origin(s)})");
+        return $"a listener could not bind: {exception.Message} ({exception.SocketErrorCode}). The listeners are {string.Join(", ", listeners)}; give addresses this host has (or 0.0.0.0 / ::) and ports it may open.";
+    }
 
     /// <summary>"port 8443 (--server_http_tls_port) is in use …" when Kestrel could not bind because the port is taken.</summary>
     private static string? PortInUse(IOException exception, KedgeSettingsReport report)

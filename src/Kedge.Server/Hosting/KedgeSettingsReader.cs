@@ -12,8 +12,6 @@ namespace Kedge.Server.Hosting;
 /// </summary>
 internal static class KedgeSettingsReader
 {
-    private static readonly string[] Sections = ["Server", "Auth", "Kubernetes", "Discovery"];
-
     /// <summary>Keys that look like settings but are not, with the fix.</summary>
     private static readonly Dictionary<string, string> NotSettings = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -41,13 +39,7 @@ internal static class KedgeSettingsReader
         }
 
         Bind(env, "environment (Kedge__…): ", errors);
-        var layers = new ConfigurationBuilder();
-        if (file is not null)
-        {
-            layers.AddConfiguration(file);
-        }
-
-        var merged = errors.Count == before ? Bind(layers.AddConfiguration(env).Build(), string.Empty, errors) : new KedgeSettings();
+        var merged = errors.Count == before ? Bind(Merge(file, env), string.Empty, errors) : new KedgeSettings();
         var winners = new Dictionary<KedgeSetting, (KedgeSettingSource, string?)>();
         foreach (var setting in KedgeSettingCatalog.All)
         {
@@ -60,11 +52,48 @@ internal static class KedgeSettingsReader
         return new KedgeSettingsReport(merged, winners, nativeFileName);
     }
 
+    /// <summary>
+    /// The file's settings with every setting the environment gives taken whole from the environment. Layering the two
+    /// configurations would merge lists index by index: a file's <c>TlsClientCaFiles</c> <c>[a, b]</c> under
+    /// <c>Kedge__Server__TlsClientCaFiles__0=c</c> would trust <c>[c, b]</c>, while every report says the environment won.
+    /// </summary>
+    private static IConfigurationRoot Merge(IConfigurationRoot? file, IConfigurationRoot env)
+    {
+        static bool Under(string key, string path) => key.Equals(path, StringComparison.OrdinalIgnoreCase) || key.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase);
+
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in file?.AsEnumerable() ?? [])
+        {
+            values[key] = value;
+        }
+
+        foreach (var setting in KedgeSettingCatalog.All.Where(s => env.GetSection(s.Path).Exists()))
+        {
+            foreach (var key in values.Keys.Where(k => Under(k, setting.Path)).ToList())
+            {
+                values.Remove(key);
+            }
+
+            foreach (var (key, value) in env.GetSection(setting.Path).AsEnumerable())
+            {
+                values[key] = value;
+            }
+        }
+
+        // Environment keys that are no setting stay, so that binding reports them as unknown.
+        foreach (var (key, value) in env.AsEnumerable().Where(kv => !KedgeSettingCatalog.All.Any(s => Under(kv.Key, s.Path))))
+        {
+            values[key] = value;
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+
     /// <summary>The settings sections of a configuration, without the keys that are not settings (each reported).</summary>
     private static IConfigurationRoot SettingsOnly(IConfiguration configuration, string where, List<string> errors)
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var section in Sections)
+        foreach (var section in KedgeSettingCatalog.Sections)
         {
             foreach (var (key, value) in configuration.GetSection("Kedge:" + section).AsEnumerable())
             {

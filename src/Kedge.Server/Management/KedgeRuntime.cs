@@ -21,6 +21,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     private readonly KedgeMetrics _metrics;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _applyLock = new(1, 1);
+    private bool _disposed;
     private readonly KubernetesMetrics _kubernetesMetrics;
     private readonly BackendManager _backends;
     private volatile KedgeSnapshot _current = KedgeSnapshot.Empty;
@@ -125,6 +126,12 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
     private async Task<IReadOnlyList<string>> ApplyLockedAsync(KedgeServerOptions options, string section, CancellationToken cancellationToken)
     {
+        if (_disposed)
+        {
+            // Stopping: a change that arrives now is not applied, and nothing is built that no one would dispose.
+            return ["kedge is stopping; the change was not applied."];
+        }
+
         var routes = new RoutingTable(options, _settings);
         IReadOnlyDictionary<string, Backends.Backend> http;
         IReadOnlyDictionary<string, Backends.Backend> grpc;
@@ -165,6 +172,22 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     /// <summary>Disposes the backends, those still draining included, and waits for it.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _backends.DisposeAsync();
+        // Under the apply lock, so an apply in progress finishes (and its backends are disposed here) and later ones
+        // build nothing.
+        await _applyLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            await _backends.DisposeAsync();
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
     }
 }

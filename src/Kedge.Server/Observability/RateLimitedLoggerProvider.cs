@@ -10,7 +10,7 @@ namespace Kedge.Server.Observability;
 /// one line (event 1340, with the count and the last message) when the interval ends. Kestrel's own categories pass
 /// through it too, so an HTTP/2 flood that makes Kestrel log per stream or per connection costs a few lines per interval.
 /// Lines below Warning are not touched (they are off by default, and turning on Debug is a choice to see everything),
-/// except the Information line a caller can ask for with <c>X-Kedge-Info-Logs</c> (event 1470), which is limited alike.
+/// except the Information lines a caller can ask for with <c>X-Kedge-Info-Logs</c> (events 1470 and 1472), which are limited alike.
 /// </summary>
 /// <remarks>
 /// Every provider gets its own wrapper, so each sink decides alike from the same sequence of lines. A wrapped provider's
@@ -178,7 +178,7 @@ internal sealed class RateLimitedLoggerProvider : ILoggerProvider, ISupportExter
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if ((logLevel < LogLevel.Warning && eventId.Id != KedgeServerLog.InfoLogsRequestProxiedEventId) || owner.Admit(category, inner, logLevel, eventId, () => formatter(state, exception)))
+            if ((logLevel < LogLevel.Warning && !KedgeServerLog.IsCallerRequestedInformation(eventId.Id)) || owner.Admit(category, inner, logLevel, eventId, () => formatter(state, exception)))
             {
                 inner.Log(logLevel, eventId, state, exception, formatter);
             }

@@ -253,6 +253,30 @@ public sealed partial class KedgeCommandLineTests : IDisposable
         Assert.Contains("--server_admin_bind_address: 'localhost' is not an IP address", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_AdminBindAddressNotOnThisHost_ExitsOneNamingTheListeners()
+    {
+        // 192.0.2.1 (TEST-NET-1) is an address no interface here has: the bind fails locally, nothing is sent.
+        var admin = FreePort();
+        var (code, _, error) = await RunAsync("--server_admin_bind_address=192.0.2.1", $"--server_http_port={admin}", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
+            "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool);
+
+        Assert.True(code == 1, error);
+        Assert.Contains("kedge: cannot start: a listener could not bind:", error, StringComparison.Ordinal);
+        Assert.Contains("Kedge:Server:AdminBindAddress=192.0.2.1 (--server_admin_bind_address)", error, StringComparison.Ordinal);
+        Assert.Contains($"Kedge:Server:HttpPort={admin} (--server_http_port)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_EveryListenerDisabled_RefusedRatherThanKestrelsDefaultPort()
+    {
+        var (code, _, error) = await RunAsync("--server_http_port=0", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
+            "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool);
+
+        Assert.Equal(2, code);
+        Assert.Contains("are all 0: kedge would listen nowhere", error, StringComparison.Ordinal);
+    }
+
     private static async Task<bool> ConnectsAsync(IPAddress address, int port)
     {
         using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

@@ -319,10 +319,11 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
     [Fact]
     public async Task Http_InfoLogsHeader_FailedRequestLoggedAtErrorWithHeaderValue()
     {
+        // A backend failure the caller asked to see: Error, as Go kedge logged it.
         _logs.ExpectErrors(e => e.Message.Contains("force-info-log-header=winch-bob", StringComparison.Ordinal));
         using var client = _kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
-        using var request = new HttpRequestMessage(HttpMethod.Get, "http://nobody.shop.svc.cluster-b.kedge/");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://dead.shop.svc.cluster-b.kedge/");
         request.Headers.Add("X-Kedge-Info-Logs", "winch-bob");
 
         using var response = await http.SendAsync(request);
@@ -331,6 +332,25 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
         await Eventually.TrueAsync(() => _logs.Entries.Any(e => e.Message.Contains("force-info-log-header=winch-bob", StringComparison.Ordinal)), "kedge logs the forced line");
         var line = Assert.Single(_logs.Entries, e => e.Message.Contains("force-info-log-header=winch-bob", StringComparison.Ordinal));
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, line.Level);
+        Assert.StartsWith("Failed to proxy request inside cluster. ", line.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("no-route", line.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Http_InfoLogsHeader_RefusalTheCallerCausedLoggedAtInformationNotError()
+    {
+        // Any caller, before authentication, can send the header: its own refusals must not become Error lines.
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://nobody.shop.svc.cluster-b.kedge/");
+        request.Headers.Add("X-Kedge-Info-Logs", "winch-eve");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        await Eventually.TrueAsync(() => _logs.Entries.Any(e => e.Message.Contains("force-info-log-header=winch-eve", StringComparison.Ordinal)), "kedge logs the forced line");
+        var line = Assert.Single(_logs.Entries, e => e.Message.Contains("force-info-log-header=winch-eve", StringComparison.Ordinal));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, line.Level);
         Assert.StartsWith("Failed to proxy request inside cluster. no-route", line.Message, StringComparison.Ordinal);
     }
 

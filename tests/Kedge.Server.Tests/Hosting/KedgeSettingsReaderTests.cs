@@ -78,6 +78,25 @@ public sealed class KedgeSettingsReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_ListInFileAndShorterListInEnvironment_EnvironmentListWinsWhole()
+    {
+        // Layered configuration merges lists by index: the file's second CA would stay trusted under the environment's one.
+        const string native = """{"Kedge":{"Server":{"TlsClientCaFiles":["/file/a.pem","/file/b.pem"]},"Auth":{"OidcWhitelistPerms":["file-1","file-2"]}}}""";
+        var environment = new Dictionary<string, string?>
+        {
+            ["Kedge:Server:TlsClientCaFiles:0"] = "/env/c.pem",
+            ["Kedge:Auth:OidcWhitelistPerms:0"] = "env-1",
+        };
+
+        var (report, errors) = Read(native, environment);
+
+        Assert.Empty(errors);
+        Assert.Equal(["/env/c.pem"], report.Settings.Server.TlsClientCaFiles);
+        Assert.Equal(["env-1"], report.Settings.Server.Auth.OidcWhitelistPerms);
+        Assert.Equal(KedgeSettingSource.Environment, report.SourceOf(Setting("Kedge:Server:TlsClientCaFiles")));
+    }
+
+    [Fact]
     public void Read_RequiredPermAliasWithWhitelist_BothAdd()
     {
         var (report, errors) = Read("""{"Kedge":{"Auth":{"OidcWhitelistPerms":["file"]}}}""", null, "--server_oidc_whitelist_perms=a", "--server_oidc_required_perm=b");

@@ -16,6 +16,13 @@ internal static class KedgeSettingsValidator
     {
         ValidateValues(report, errors);
         CheckTlsFiles(report, errors, requireListenerCertificate);
+        var server = report.Settings.Server;
+        if (requireListenerCertificate && server.HttpTlsPort == 0 && server.GrpcTlsPort == 0 && server.HttpPort == 0)
+        {
+            // With no endpoint at all, Kestrel falls back to its own default, plain http://localhost:5000.
+            errors.Add($"--{KedgeFlags.ServerHttpTlsPort}, --{KedgeFlags.ServerGrpcTlsPort} and --{KedgeFlags.ServerHttpPort} are all 0: kedge would listen nowhere (and ASP.NET Core would open its default http://localhost:5000 instead). Enable the TLS proxy port, for example --{KedgeFlags.ServerHttpTlsPort}=8443.");
+        }
+
         var discovery = report.Settings.Discovery;
         if (discovery.Enabled && string.IsNullOrWhiteSpace(discovery.ExternalDomainSuffix))
         {
