@@ -3,6 +3,7 @@ using Kedge.Client.Configuration;
 using Kedge.Client.Http;
 using Kedge.Client.Internal;
 using Kedge.Client.Mapping;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -32,11 +33,13 @@ public sealed class KedgeClient : IDisposable
     private readonly Dictionary<State, ITimer> _retired = new(ReferenceEqualityComparer.Instance);
     private volatile State _state;
     private List<IDisposable> _changeSubscriptions = [];
+    private KeyValuePair<string, string?>[]? _appliedSection;
     private bool _disposed;
 
-    private KedgeClient(State state, ILogger logger, TimeProvider timeProvider)
+    private KedgeClient(State state, ILogger logger, TimeProvider timeProvider, KeyValuePair<string, string?>[]? appliedSection = null)
     {
         _state = state;
+        _appliedSection = appliedSection;
         Logger = logger;
         _timeProvider = timeProvider;
     }
@@ -64,7 +67,7 @@ public sealed class KedgeClient : IDisposable
         var errors = new List<string>();
         var state = Compile(options, section, logger, timeProvider, errors)
             ?? throw new OptionsValidationException(Options.DefaultName, typeof(KedgeClientOptions), errors);
-        return new KedgeClient(state, logger, timeProvider);
+        return new KedgeClient(state, logger, timeProvider, Flatten(section));
     }
 
     /// <summary>For benchmarks: a client whose kedge requests go to <paramref name="transport"/> instead of the network.</summary>
@@ -95,6 +98,16 @@ public sealed class KedgeClient : IDisposable
         {
             if (_disposed)
             {
+                return;
+            }
+
+            // A reload fires for a change anywhere in the application's configuration. When the client's own section
+            // is as it was applied, nothing the client reads from configuration changed; settings made in code (a token
+            // source, a mapper) are new objects on every read and would otherwise look like a change each time.
+            var sectionValues = Flatten(section);
+            if (sectionValues is not null && _appliedSection is not null && sectionValues.SequenceEqual(_appliedSection))
+            {
+                KedgeClientConfigurationLog.Unchanged(Logger, section.Path);
                 return;
             }
 
@@ -139,10 +152,15 @@ public sealed class KedgeClient : IDisposable
             }
 
             _state = next;
+            _appliedSection = sectionValues;
             Retire(current);
             KedgeClientConfigurationLog.Reloaded(Logger, section.Path);
         }
     }
+
+    /// <summary>The client's configuration section as key/value pairs in a stable order; null for options set in code.</summary>
+    private static KeyValuePair<string, string?>[]? Flatten(KedgeClientSection section)
+        => section.Configuration?.AsEnumerable(makePathsRelative: true).OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).ToArray();
 
     /// <summary>Creates a handler that sends kedge destinations through kedge and everything else through <paramref name="passThroughHandler"/>.</summary>
     /// <param name="passThroughHandler">The handler for targets that are not kedge destinations; default a new <see cref="SocketsHttpHandler"/>.</param>

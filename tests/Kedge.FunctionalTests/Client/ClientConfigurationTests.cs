@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Kedge.Client.Configuration;
+using Kedge.Client.Tokens;
 using Kedge.Testing;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
@@ -178,6 +180,26 @@ public sealed class ClientConfigurationTests : IAsyncLifetime
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task Reload_OnlyOtherSectionsChangedWithATokenSourceSetInCode_KeepsTheClientAndItsConnections()
+    {
+        // A token source built in code is a new object on every read of the options, so comparing options alone would
+        // call every reload of the application's configuration a change and open new connections each time.
+        var settings = WriteSettings(new Settings(_kedge));
+        using var host = BuildHost(settings, o => o.TokenSources["code"] = new KedgeTokenSourceOptions { Source = KedgeTokenSource.FromValue("code", "t") });
+        await host.StartAsync();
+        var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("orders");
+        var before = await http.GetFromJsonAsync<EchoReport>("/v1/orders", LoopbackServer.JsonOptions);
+
+        WriteSettings(new Settings(_kedge) { Other = "changed" }, settings);
+
+        await Eventually.TrueAsync(() => _logs.WithEventName("ClientConfigurationUnchanged").Any(), "the reload is seen and found unchanged");
+        var after = await http.GetFromJsonAsync<EchoReport>("/v1/orders", LoopbackServer.JsonOptions);
+        Assert.Equal(before!.ConnectionId, after!.ConnectionId);
+        Assert.Empty(_logs.WithEventName("ClientConfigurationReloaded"));
+        await host.StopAsync();
+    }
+
     private static string Json(Settings s)
     {
         var url = s.KedgeUrl is null ? "null" : "\"" + s.KedgeUrl.ToString().TrimEnd('/') + "\"";
@@ -209,12 +231,17 @@ public sealed class ClientConfigurationTests : IAsyncLifetime
         return host;
     }
 
-    private IHost BuildHost(string settingsFile)
+    private IHost BuildHost(string settingsFile, Action<KedgeClientOptions>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddJsonFile(settingsFile, optional: false, reloadOnChange: true);
         builder.Logging.AddProvider(_logs).SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddKedgeClient(builder.Configuration.GetSection("Kedge"));
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
         builder.Services.AddHttpClient("orders", c => c.BaseAddress = new Uri("http://orders.shop.svc.cluster-b.kedge:8080")).AddKedge();
         return builder.Build();
     }
