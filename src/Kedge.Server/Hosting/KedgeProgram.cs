@@ -43,7 +43,7 @@ public static partial class KedgeProgram
     [
         .. KedgeFlags.All,
         GoFlag.String(ConfigFlag, string.Empty, "A JSON file with a native 'Kedge' section: routing (routes, backends, adhoc rules) and settings (Kedge:Server, Kedge:Auth, Kedge:Kubernetes, Kedge:Discovery). Watched: routing changes are applied; settings are read at start. Use it instead of the Go config flags."),
-        GoFlag.Bool(PrintConfigFlag, false, "Check the flags, settings and routing as at start (a missing listener certificate and cluster access excepted), then print the effective configuration as a native --config file on stdout and the winner of each setting on stderr, and exit; non-zero and every error listed when a check fails."),
+        GoFlag.Bool(PrintConfigFlag, false, "Check the flags, settings and routing as at start (a missing listener certificate and cluster access excepted), then print the effective configuration as a native --config file on stdout (secrets left out, with a note on how to give them) and the winner of each setting on stderr, and exit; non-zero and every error listed when a check fails."),
         GoFlag.Bool(VersionFlag, false, "Print kedge's version and the .NET runtime, and exit."),
     ];
 
