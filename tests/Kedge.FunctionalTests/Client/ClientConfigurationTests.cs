@@ -42,6 +42,10 @@ public sealed class ClientConfigurationTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Equal(["Kedge:KedgeCaFile: is not a Kedge.Client setting; did you mean 'Kedge:KedgeCaFiles'?"], ex.Failures);
+
+        // A call made anyway fails with the same error before any connection, not with an opaque TLS failure.
+        var call = await Record.ExceptionAsync(() => host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("orders").GetAsync("/v1/orders"));
+        Assert.Contains("Kedge:KedgeCaFile", Assert.IsType<OptionsValidationException>(call).Message, StringComparison.Ordinal);
         Assert.Equal(0, _kedge.Server.ConnectionCount);
     }
 

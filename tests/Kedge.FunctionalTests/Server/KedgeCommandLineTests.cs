@@ -81,9 +81,22 @@ public sealed partial class KedgeCommandLineTests : IDisposable
 
         using var kedge = Process.Start(start)!;
         var error = kedge.StandardError.ReadToEndAsync();
-        _ = await kedge.StandardOutput.ReadToEndAsync();
-        await kedge.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var output = kedge.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            // A kedge that ignored the environment's port would start and keep running: fail, do not hang.
+            await kedge.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!kedge.HasExited)
+            {
+                kedge.Kill(entireProcessTree: true);
+            }
+        }
 
+        _ = await output;
         Assert.True(kedge.ExitCode == 1, $"exit code {kedge.ExitCode}: {await error}");
         Assert.Contains($"port {port} ($Kedge__Server__HttpPort) is in use on 127.0.0.1", await error, StringComparison.Ordinal);
     }

@@ -162,6 +162,10 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
             await Eventually.TrueAsync(() => output.Any(l => l.Contains($"{native}: $.Kedge.HttpRoutes[0].Backend: names the backend 'b2'", StringComparison.Ordinal)), "the rejected reload was not reported at its path");
             Assert.Contains(output, l => l.Contains(LastGood, StringComparison.OrdinalIgnoreCase));
             Assert.False(kedge.HasExited);
+
+            // A valid change after it: once that is applied, a second report of the rejected one would have been written.
+            await File.WriteAllTextAsync(native, """{"Kedge":{"HttpRoutes":[{"Backend":"b1","Host":"after.kedge"}],"HttpBackends":[{"Name":"b1","Static":{"Addresses":["127.0.0.1:1"]}}]}}""");
+            await Eventually.TrueAsync(() => output.Count(l => l.Contains("Configuration applied", StringComparison.Ordinal)) >= 2, "the valid change after the rejected one was not applied");
             Assert.Single(output, l => l.Contains("names the backend 'b2'", StringComparison.Ordinal));
         }
         finally
@@ -169,7 +173,15 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
             if (!kedge.HasExited)
             {
                 KedgeProcessTests.Sigterm(kedge);
-                await kedge.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+                using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await kedge.WaitForExitAsync(stopped.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    kedge.Kill(entireProcessTree: true);
+                }
             }
         }
     }

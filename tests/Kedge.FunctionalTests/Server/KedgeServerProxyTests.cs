@@ -367,14 +367,32 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
         var before = _logs.Entries.Count(e => e.Message.Contains("force-info-log-header", StringComparison.Ordinal));
 
         using var response = await http.SendAsync(request);
+        var echo = await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions);
         // A second request with a valid value: once its line is logged, the refused one would have been logged too.
         using var marker = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/info-logs-marker");
         marker.Headers.Add("X-Kedge-Info-Logs", "marker");
         using var markerResponse = await http.SendAsync(marker);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(value, echo!.Headers["X-Kedge-Info-Logs"]); // it did reach kedge (and went on unchanged)
         await Eventually.TrueAsync(() => _logs.Entries.Any(e => e.Message.Contains("force-info-log-header=marker", StringComparison.Ordinal)), "the marker is logged");
         Assert.Equal(before + 1, _logs.Entries.Count(e => e.Message.Contains("force-info-log-header", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Http_InfoLogsHeader128VisibleAsciiCharacters_Honoured()
+    {
+        // The upper bound itself is accepted (129 is not, above).
+        var value = new string('y', 128);
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/info-logs-128");
+        request.Headers.Add("X-Kedge-Info-Logs", value);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Eventually.TrueAsync(() => _logs.Entries.Any(e => e.Message.Contains("force-info-log-header=" + value + " ", StringComparison.Ordinal)), "the 128-character value is logged");
     }
 
     [Fact]
