@@ -47,8 +47,6 @@ public sealed class KedgeClient : IDisposable
     /// <summary>The mapper that decides which targets go through which kedge; a configuration reload replaces it.</summary>
     public KedgeMapper Mapper => _state.Mapper;
 
-    internal KedgeConnectionFactory Connections => _state.Connections;
-
     internal ILogger Logger { get; }
 
     /// <summary>Creates a client from options, checking them first.</summary>

@@ -94,7 +94,7 @@ public static partial class KedgeProgram
         var routing = source?.Load(settings.Server, errors);
         if (!print && errors.Count == 0)
         {
-            KubernetesSettingsReader.CheckAccess(settings.Kubernetes, settings.Discovery, routing, errors);
+            KubernetesAccessCheck.Run(settings.Kubernetes, settings.Discovery, routing, errors);
         }
 
         if (errors.Count > 0 || source is null || routing is null)
@@ -192,8 +192,7 @@ public static partial class KedgeProgram
     private static string BindFailed(SocketException exception, KedgeSettingsReport report)
     {
         var listeners = KedgeSettingCatalog.All
-            .Where(s => s.Section == "Server" && (s.Key is "BindAddress" or "AdminBindAddress" || (s.Get(report.Settings) is int port && port != 0 && s.Flags.Count > 0 && s.Key.EndsWith("Port", StringComparison.Ordinal))))
-            .Where(s => s.Get(report.Settings) is not null)
+            .Where(s => s.IsPort ? s.Get(report.Settings) is int port && port != 0 : s.Key is "BindAddress" or "AdminBindAddress" && s.Get(report.Settings) is not null)
             .Select(s => $"{s.Path}={KedgeSetting.Format(s.Get(report.Settings))} ({report.Origin(s)})");
         return $"a listener could not bind: {exception.Message} ({exception.SocketErrorCode}). The listeners are {string.Join(", ", listeners)}; give addresses this host has (or 0.0.0.0 / ::) and ports it may open.";
     }
@@ -208,7 +207,7 @@ public static partial class KedgeProgram
             return null;
         }
 
-        var owners = KedgeSettingCatalog.All.Where(s => s.Section == "Server" && s.Get(report.Settings) is int port && port == address.Port && s.Flags.Count > 0).ToList();
+        var owners = KedgeSettingCatalog.All.Where(s => s.IsPort && s.Get(report.Settings) is int port && port == address.Port).ToList();
         var names = owners.Count == 0 ? "a listener" : string.Join(" and ", owners.Select(report.Origin));
         var change = owners.Count == 0 ? "another port" : $"another port with {string.Join(" or ", owners.Select(s => "--" + s.Flags[0].Name))}";
         return $"port {address.Port} ({names}) is in use on {address.Host}; stop what listens there, or give {change}.";

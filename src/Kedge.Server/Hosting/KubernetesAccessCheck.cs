@@ -9,10 +9,10 @@ namespace Kedge.Server.Hosting;
 /// The start-up check of Kubernetes access (the settings themselves are read with every other setting by
 /// <see cref="KedgeSettingsReader"/>).
 /// </summary>
-internal static class KubernetesSettingsReader
+internal static class KubernetesAccessCheck
 {
     /// <summary>With discovery on, or a Kubernetes backend configured, cluster access must be set up; the error says how.</summary>
-    public static void CheckAccess(KubernetesOptions kubernetes, DiscoveryOptions discovery, KedgeServerOptions? routing, List<string> errors)
+    public static void Run(KubernetesOptions kubernetes, DiscoveryOptions discovery, KedgeServerOptions? routing, List<string> errors)
     {
         var needs = discovery.Enabled || (routing is not null && routing.HttpBackends.Concat(routing.GrpcBackends).Any(b => b.K8s is not null));
         if (!needs)

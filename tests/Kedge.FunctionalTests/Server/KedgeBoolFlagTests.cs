@@ -17,20 +17,12 @@ public sealed class KedgeBoolFlagTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await KedgeProgram.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Theory]
     [MemberData(nameof(GoBoolSpellings.All), MemberType = typeof(GoBoolSpellings))]
     public async Task Run_PrintConfigWithEqualsValue_ReadInEveryGoSpelling(string value, bool printsConfig)
     {
         // No TLS files: printing needs none, starting does, so the outcome shows which value kedge read.
-        var (code, output, error) = await RunAsync(
+        var (code, output, error) = await KedgeCommandLine.RunAsync(
             "--kedge_config_director_config=" + EmptyGoConfig,
             "--kedge_config_backendpool_config=" + EmptyGoConfig,
             $"--server_tls_client_cert_required={value}",
@@ -100,7 +92,7 @@ public sealed class KedgeBoolFlagTests : IDisposable
     [MemberData(nameof(GoBoolSpellings.False), MemberType = typeof(GoBoolSpellings))]
     public async Task Run_BoolFlagThenSeparateFalse_RefusedBecauseGoWouldSetTrue(string value)
     {
-        var (code, output, error) = await RunAsync(
+        var (code, output, error) = await KedgeCommandLine.RunAsync(
             "--kedge_config_director_config=" + EmptyGoConfig,
             "--kedge_config_backendpool_config=" + EmptyGoConfig,
             "--print_config",
@@ -118,7 +110,7 @@ public sealed class KedgeBoolFlagTests : IDisposable
     [Fact]
     public async Task Run_StrayArgument_StillRefused()
     {
-        var (code, _, error) = await RunAsync(
+        var (code, _, error) = await KedgeCommandLine.RunAsync(
             "--kedge_config_director_config=" + EmptyGoConfig,
             "--kedge_config_backendpool_config=" + EmptyGoConfig,
             "--print_config",
@@ -131,7 +123,7 @@ public sealed class KedgeBoolFlagTests : IDisposable
     [Fact]
     public async Task Run_Help_DescribesTheBoolForms()
     {
-        var (code, output, _) = await RunAsync("--help");
+        var (code, output, _) = await KedgeCommandLine.RunAsync("--help");
 
         Assert.Equal(0, code);
         Assert.Contains("Bool flags: --name alone means true; a value goes after '=': --name=false", output, StringComparison.Ordinal);

@@ -20,14 +20,6 @@ public sealed partial class KedgeCommandLineTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await KedgeProgram.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private string Write(string name, string content)
     {
         var path = _dir.Combine(name);
@@ -45,7 +37,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
     [Fact]
     public async Task Run_Version_PrintsVersionAndRuntimeAndExitsZero()
     {
-        var (code, output, _) = await RunAsync("--version");
+        var (code, output, _) = await KedgeCommandLine.RunAsync("--version");
 
         Assert.Equal(0, code);
         Assert.Matches(@"^kedge \d+\.\d+\.\d+\S* \(\.NET \d+", output);
@@ -58,7 +50,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        var (code, _, error) = await RunAsync("--server_bind_address=127.0.0.1", "--server_http_tls_port=0", "--server_grpc_tls_port=0", $"--server_http_port={port}",
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_bind_address=127.0.0.1", "--server_http_tls_port=0", "--server_grpc_tls_port=0", $"--server_http_port={port}",
             "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool);
 
         Assert.Equal(1, code);
@@ -110,7 +102,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
                 "HttpBackends": [ { "Name": "orders", "Static": { "Addresses": [ "127.0.0.1:9" ] } } ] } }
             """);
 
-        var (code, output, error) = await RunAsync($"--config={native}", "--print-config", "--server_metrics_path=metrics");
+        var (code, output, error) = await KedgeCommandLine.RunAsync($"--config={native}", "--print-config", "--server_metrics_path=metrics");
 
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, output);
@@ -122,7 +114,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
     [Fact]
     public async Task Run_PrintConfigWithSecretSetting_LeavesTheSecretOutAndSaysHowToGiveIt()
     {
-        var (code, printed, winners) = await RunAsync(
+        var (code, printed, winners) = await KedgeCommandLine.RunAsync(
             "--kedge_config_director_config_path=" + Write("director.json", Director), "--kedge_config_backendpool_config_path=" + Write("backendpool.json", BackendPool),
             "--unsafe_bearer_token_proxy_auth=s3cret-token", "--server_http_max_read_timeout=30s", "--print-config");
 
@@ -137,7 +129,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
     public async Task Run_PrintConfigRoundTrip_PrintedFileStartsTheSameKedgeAndDebugConfigShowsWinners()
     {
         var admin = FreePort();
-        var (code, printed, winners) = await RunAsync(
+        var (code, printed, winners) = await KedgeCommandLine.RunAsync(
             "--kedge_config_director_config_path=" + Write("director.json", Director), "--kedge_config_backendpool_config_path=" + Write("backendpool.json", BackendPool),
             "--server_bind_address=127.0.0.1", "--server_http_tls_port=0", "--server_grpc_tls_port=0", $"--server_http_port={admin}", "--server_http_max_read_timeout=30s", "--print-config");
         Assert.True(code == 0, winners);
@@ -145,7 +137,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
         var file = Write("printed.json", printed);
 
         // Printed again from its own output: the same file, each setting now won by the file.
-        var (again, reprinted, rewinners) = await RunAsync($"--config={file}", "--print-config");
+        var (again, reprinted, rewinners) = await KedgeCommandLine.RunAsync($"--config={file}", "--print-config");
         Assert.True(again == 0, rewinners);
         Assert.Equal(printed, reprinted);
         Assert.Matches(@"Kedge:Server:HttpMaxReadTimeout\s+--server_http_max_read_timeout\s+30s\s+" + Regex.Escape(file), rewinners);
@@ -176,7 +168,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
     [Fact]
     public async Task Run_Help_EveryFlagListedIsBoundAndSaysWhatTheModelSays()
     {
-        var (code, help, _) = await RunAsync("--help");
+        var (code, help, _) = await KedgeCommandLine.RunAsync("--help");
         Assert.Equal(0, code);
         Assert.Contains("the command line wins, then the environment, then the native file, then the default", help.ReplaceLineEndings(" "), StringComparison.Ordinal);
 
@@ -259,7 +251,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
     [Fact]
     public async Task Run_AdminBindAddressNotAnAddress_FailsNamingTheFlag()
     {
-        var (code, _, error) = await RunAsync("--server_admin_bind_address=localhost", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_admin_bind_address=localhost", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
             "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool);
 
         Assert.Equal(2, code);
@@ -271,7 +263,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
     {
         // 192.0.2.1 (TEST-NET-1) is an address no interface here has: the bind fails locally, nothing is sent.
         var admin = FreePort();
-        var (code, _, error) = await RunAsync("--server_admin_bind_address=192.0.2.1", $"--server_http_port={admin}", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_admin_bind_address=192.0.2.1", $"--server_http_port={admin}", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
             "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool);
 
         Assert.True(code == 1, error);
@@ -283,7 +275,7 @@ public sealed partial class KedgeCommandLineTests : IDisposable
     [Fact]
     public async Task Run_EveryListenerDisabled_RefusedRatherThanKestrelsDefaultPort()
     {
-        var (code, _, error) = await RunAsync("--server_http_port=0", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_port=0", "--server_http_tls_port=0", "--server_grpc_tls_port=0",
             "--kedge_config_director_config=" + Director, "--kedge_config_backendpool_config=" + BackendPool);
 
         Assert.Equal(2, code);

@@ -12,14 +12,6 @@ public sealed class KedgeProgramTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await KedgeProgram.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private string Write(string name, string content)
     {
         var path = _dir.Combine(name);
@@ -30,7 +22,7 @@ public sealed class KedgeProgramTests : IDisposable
     [Fact]
     public async Task Run_UnknownFlag_FailsNamingItAndSuggesting()
     {
-        var (code, _, error) = await RunAsync("--server_http_tls_prot=8443");
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_tls_prot=8443");
 
         Assert.Equal(2, code);
         Assert.Contains("server_http_tls_prot", error, StringComparison.Ordinal);
@@ -40,7 +32,7 @@ public sealed class KedgeProgramTests : IDisposable
     [Fact]
     public async Task Run_Help_PrintsFlagsAndExitsZero()
     {
-        var (code, output, _) = await RunAsync("--help");
+        var (code, output, _) = await KedgeCommandLine.RunAsync("--help");
 
         Assert.Equal(0, code);
         Assert.Contains("--kedge_config_director_config_path", output, StringComparison.Ordinal);
@@ -50,7 +42,7 @@ public sealed class KedgeProgramTests : IDisposable
     [Fact]
     public async Task Run_NoConfiguration_FailsWithHowToFix()
     {
-        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0");
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0");
 
         Assert.Equal(2, code);
         Assert.Contains("No routing configuration", error, StringComparison.Ordinal);
@@ -62,7 +54,7 @@ public sealed class KedgeProgramTests : IDisposable
         var director = Write("director.json", """{"http":{"routes":[{"backend_name":"Bad-Name","colour":"red"}]},"grpc":{}}""");
         var backendPool = Write("backendpool.json", """{"http":{},"grpc":{}}""");
 
-        var (code, _, error) = await RunAsync(
+        var (code, _, error) = await KedgeCommandLine.RunAsync(
             $"--kedge_config_director_config_path={director}",
             "--kedge_config_backendpool_config_path", backendPool,
             "--server_tls_cert_file=" + _dir.Combine("missing.crt"));
@@ -83,7 +75,7 @@ public sealed class KedgeProgramTests : IDisposable
         var director = Write("director.json", Director);
         var backendPool = Write("backendpool.json", BackendPool);
 
-        var (code, _, error) = await RunAsync($"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--server_tls_client_ca_files={emptyCa}",
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--server_tls_client_ca_files={emptyCa}",
             $"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}");
 
         Assert.Equal(2, code);
@@ -98,7 +90,7 @@ public sealed class KedgeProgramTests : IDisposable
         using var ca = TestCertificateAuthority.Create();
         var (cert, key) = TestCertificateAuthority.WritePem(ca.IssueServerCertificate("kedge.test"), _dir.Combine("tls"));
 
-        var (code, _, error) = await RunAsync($"--config={native}", $"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--config={native}", $"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
 
         Assert.Equal(2, code);
         Assert.Contains($"{native}: $.Kedge.HttpBackends[0].Tls: the certificate files could not be loaded as PEM", error, StringComparison.Ordinal);
@@ -110,7 +102,7 @@ public sealed class KedgeProgramTests : IDisposable
         var director = Write("director.json", """{"http":{"routes":[""");
         var backendPool = Write("backendpool.json", BackendPool);
 
-        var (code, _, error) = await RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
 
         Assert.Equal(2, code);
         Assert.Contains("director config", error, StringComparison.OrdinalIgnoreCase);
@@ -122,7 +114,7 @@ public sealed class KedgeProgramTests : IDisposable
         var director = Write("director.json", Director);
         var backendPool = Write("backendpool.json", BackendPool);
 
-        var (code, output, error) = await RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
+        var (code, output, error) = await KedgeCommandLine.RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
 
         Assert.True(code == 0, error);
         Assert.Contains("\"Kedge\"", output, StringComparison.Ordinal);
@@ -136,10 +128,10 @@ public sealed class KedgeProgramTests : IDisposable
     {
         var director = Write("director.json", Director);
         var backendPool = Write("backendpool.json", BackendPool);
-        var (_, native, _) = await RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
+        var (_, native, _) = await KedgeCommandLine.RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}", "--print-config");
         var nativeFile = Write("kedge.json", native);
 
-        var (code, again, error) = await RunAsync($"--config={nativeFile}", "--print-config");
+        var (code, again, error) = await KedgeCommandLine.RunAsync($"--config={nativeFile}", "--print-config");
 
         Assert.True(code == 0, error);
         Assert.Equal(native, again);
@@ -162,7 +154,7 @@ public sealed class KedgeProgramTests : IDisposable
                 Environment.SetEnvironmentVariable(name, value);
             }
 
-            var (code, output, error) = await RunAsync("--print-config");
+            var (code, output, error) = await KedgeCommandLine.RunAsync("--print-config");
 
             Assert.True(code == 0, error);
             Assert.Contains("orders.from-env.kedge", output, StringComparison.Ordinal);
@@ -182,7 +174,7 @@ public sealed class KedgeProgramTests : IDisposable
     {
         var native = Write("kedge.json", """{"Kedge":{"HttpRoutes":[{"Backend":"a","Hots":"typo"}]}}""");
 
-        var (code, _, error) = await RunAsync($"--config={native}", "--print-config");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--config={native}", "--print-config");
 
         Assert.Equal(2, code);
         Assert.Contains("Hots", error, StringComparison.Ordinal);
@@ -233,7 +225,7 @@ public sealed class KedgeProgramTests : IDisposable
     {
         var native = Write("kedge.json", """{"Kedge":{"Server":{"HttpTlsPrt":1},"HttpRoutes":[],"HttpBackends":[]}}""");
 
-        var (code, _, error) = await RunAsync($"--config={native}");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--config={native}");
 
         Assert.Equal(2, code);
         Assert.Contains("HttpTlsPrt", error, StringComparison.Ordinal);
@@ -252,7 +244,7 @@ public sealed class KedgeProgramTests : IDisposable
         var director = Write("director.json", Director);
         var native = Write("kedge.json", """{"Kedge":{}}""");
 
-        var (code, _, error) = await RunAsync($"--kedge_config_director_config_path={director}", $"--config={native}", "--print-config");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--kedge_config_director_config_path={director}", $"--config={native}", "--print-config");
 
         Assert.Equal(2, code);
         Assert.Contains("not both", error, StringComparison.Ordinal);
@@ -268,7 +260,7 @@ public sealed class KedgeProgramTests : IDisposable
     [Fact]
     public async Task Run_StaticTokenAndOidcFlags_RefusedAsMutuallyExclusive()
     {
-        var (code, _, error) = await RunAsync([.. GoConfigArgs(), "--unsafe_bearer_token_proxy_auth=t", "--server_oidc_provider_url=https://issuer.example"]);
+        var (code, _, error) = await KedgeCommandLine.RunAsync([.. GoConfigArgs(), "--unsafe_bearer_token_proxy_auth=t", "--server_oidc_provider_url=https://issuer.example"]);
 
         Assert.Equal(2, code);
         Assert.Contains("cannot enable both", error, StringComparison.Ordinal);
@@ -277,7 +269,7 @@ public sealed class KedgeProgramTests : IDisposable
     [Fact]
     public async Task Run_OidcWithDocumentedAliasButNoClientId_NamesOnlyWhatIsMissing()
     {
-        var (code, _, error) = await RunAsync([.. GoConfigArgs(), "--server_oidc_provider_url=https://issuer.example", "--server_oidc_required_perm=proxy", "--server_oidc_perms_claim=perms"]);
+        var (code, _, error) = await KedgeCommandLine.RunAsync([.. GoConfigArgs(), "--server_oidc_provider_url=https://issuer.example", "--server_oidc_required_perm=proxy", "--server_oidc_perms_claim=perms"]);
 
         Assert.Equal(2, code);
         Assert.Contains("server_oidc_client_id", error, StringComparison.Ordinal);
@@ -290,7 +282,7 @@ public sealed class KedgeProgramTests : IDisposable
     {
         var config = Write("kedge.json", """{"Kedge":{"Auth":{"OidcProviderUrl":"https://issuer.example","OidcClientID":"kedge","OidcPermClaim":"perms"}}}""");
 
-        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
 
         Assert.Equal(2, code);
         Assert.Contains("Kedge:Auth", error, StringComparison.Ordinal);
@@ -300,7 +292,7 @@ public sealed class KedgeProgramTests : IDisposable
     [Fact]
     public async Task Run_DiscoveryWithoutSuffix_FailsWithGoMessage()
     {
-        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config={\"grpc\":{},\"http\":{}}", "--kedge_config_backendpool_config={\"grpc\":{},\"http\":{}}", "--kedge_dynamic_routings_enabled");
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config={\"grpc\":{},\"http\":{}}", "--kedge_config_backendpool_config={\"grpc\":{},\"http\":{}}", "--kedge_dynamic_routings_enabled");
 
         Assert.Equal(2, code);
         Assert.Contains("required flag 'discovery_external_domain_suffix' is not specified.", error, StringComparison.Ordinal);
@@ -313,7 +305,7 @@ public sealed class KedgeProgramTests : IDisposable
     {
         var backendPool = """{"grpc":{},"http":{"backends":[{"name":"orders","k8s":{"dns_port_name":"orders.shop:http"}}]}}""";
 
-        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config=" + OrdersOnly, "--kedge_config_backendpool_config=" + backendPool, "--k8sclient_kubeconfig_path=" + _dir.Combine("missing-kubeconfig"));
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config=" + OrdersOnly, "--kedge_config_backendpool_config=" + backendPool, "--k8sclient_kubeconfig_path=" + _dir.Combine("missing-kubeconfig"));
 
         Assert.Equal(2, code);
         Assert.Contains("Kubernetes: the kubeconfig", error, StringComparison.Ordinal);
@@ -325,7 +317,7 @@ public sealed class KedgeProgramTests : IDisposable
     {
         var backendPool = """{"grpc":{},"http":{"backends":[{"name":"orders","k8s":{"dns_port_name":"http://orders.shop"}}]}}""";
 
-        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config=" + OrdersOnly, "--kedge_config_backendpool_config=" + backendPool, "--k8sclient_kubeapi_url=http://127.0.0.1:1");
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--kedge_config_director_config=" + OrdersOnly, "--kedge_config_backendpool_config=" + backendPool, "--k8sclient_kubeapi_url=http://127.0.0.1:1");
 
         Assert.Equal(2, code);
         Assert.Contains("--kedge_config_backendpool_config (backendpool config): $.http.backends[0].k8s.dns_port_name: Bad targetEntry name. It cannot contain any schema.", error, StringComparison.Ordinal);
@@ -342,13 +334,13 @@ public sealed class KedgeProgramTests : IDisposable
                 "HttpBackends": [ { "Name": "orders", "K8s": { "DnsPortName": "orders.shop:http" } } ] } }
             """);
 
-        var (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
+        var (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
 
         Assert.Equal(2, code);
         Assert.Contains("Kedge:Discovery:", error, StringComparison.Ordinal);
         Assert.Contains("Unknown", error, StringComparison.Ordinal);
         File.WriteAllText(config, File.ReadAllText(config).Replace(", \"Unknown\": 1", string.Empty, StringComparison.Ordinal));
-        (code, _, error) = await RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
+        (code, _, error) = await KedgeCommandLine.RunAsync("--server_http_tls_port=0", "--server_grpc_tls_port=0", "--config=" + config);
         Assert.Equal(2, code);
         Assert.Contains("the API server URL 'not a url' is not an absolute http(s) URL", error, StringComparison.Ordinal);
     }

@@ -49,7 +49,7 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
             }
             """);
 
-        var (code, _, error) = await RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
 
         Assert.Equal(2, code);
         Assert.Contains($"{native}: $.Kedge.HttpRoutes[0].Prot: is not a setting here; remove it or use one of Name, Backend, Host, Port,", error, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
     {
         var native = Write("kedge.json", """{"Kedge":{"HttpAdhocRule":[{"DnsNameMatcher":"*.pods.cluster.local"}]}}""");
 
-        var (code, _, error) = await RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
 
         Assert.Equal(2, code);
         Assert.Contains($"{native}: $.Kedge.HttpAdhocRule: is not a setting here; remove it or use one of HttpRoutes, GrpcRoutes, HttpAdhocRules,", error, StringComparison.Ordinal);
@@ -76,7 +76,7 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
     {
         var native = Write("kedge.json", "{\n  \"Kedge\": {\n    \"HttpRoutes\": [ { \"Backend\": \"b1\" } ]\n    \"HttpBackends\": []\n  }\n}\n");
 
-        var (code, _, error) = await RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
 
         Assert.Equal(2, code);
         Assert.Contains($"{native}:4:5: is not valid JSON", error, StringComparison.Ordinal);
@@ -90,7 +90,7 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
     {
         var native = Write("kedge.json", """{"Kedge":{"HttpRoutes":[{"Backend":"b1","backend":"b2"}]}}""");
 
-        var (code, _, error) = await RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
 
         Assert.Equal(2, code);
         Assert.Contains($"{native}: $.Kedge.HttpRoutes[0].backend: is given twice", error, StringComparison.Ordinal);
@@ -106,7 +106,7 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
             }}
             """);
 
-        var (code, _, error) = await RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--config={native}", "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
 
         Assert.Equal(2, code);
         Assert.Contains($"{native}: $.Kedge.HttpRoutes[0].Backend: names the backend 'missing'", error, StringComparison.Ordinal);
@@ -120,7 +120,7 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
         var director = Write("director.json", """{"http":{"routes":[{"backend_name":"web","path_rules":["api"]}]},"grpc":{}}""");
         var backendPool = Write("backendpool.json", """{"http":{"backends":[{"name":"web","host":{"dns_name":"web","port":80}}]},"grpc":{}}""");
 
-        var (code, _, error) = await RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}",
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}",
             "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
 
         Assert.Equal(2, code);
@@ -191,14 +191,6 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
         var path = _dir.Combine(name);
         File.WriteAllText(path, content);
         return path;
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await KedgeProgram.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 
     /// <summary>Runs the kedge process to its exit (it fails at start); returns the exit code and stdout and stderr together.</summary>

@@ -51,6 +51,9 @@ internal sealed class KedgeSetting
     /// <summary>Whether the value is a secret: reports show that it is set, never the value.</summary>
     public bool Secret { get; private init; }
 
+    /// <summary>Whether the value is a listener's port (0 disables the listener).</summary>
+    public bool IsPort { get; private init; }
+
     /// <summary>The default (a fresh record's value).</summary>
     public object? DefaultValue => _get(new KedgeSettings());
 
@@ -130,6 +133,7 @@ internal sealed class KedgeSetting
             Flags = flags,
             Reload = reload,
             Secret = secret,
+            IsPort = isPort,
         };
     }
 
