@@ -68,6 +68,7 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<KedgeRuntime>();
         builder.Services.AddSingleton<AdhocConnector>();
         builder.Services.AddSingleton<KedgeProxyMiddleware>();
+        builder.Services.AddSingleton<KedgeRequestTelemetry>();
         builder.Services.AddKedgeAuthentication(settings.Auth, TimeProvider.System);
         builder.Services.AddKedgeKubernetes();
         // Kestrel's meter counts what kedge never sees: connections it closed for protocol errors, bad requests or TLS
@@ -142,7 +143,7 @@ public static class KedgeServerApp
         app.Lifetime.ApplicationStarted.Register(() => KedgeServerLog.AuthorizationConfigured(startupLogger, authDescription));
         app.MapWhen(IsAdmin, admin => ConfigureAdmin(admin, settings));
         // Kedge is the end of the pipeline: every request that is not for the admin port is proxied (or answered) here.
-        var proxy = app.Services.GetRequiredService<KedgeProxyMiddleware>();
+        var proxy = app.Services.GetRequiredService<KedgeRequestTelemetry>();
         app.Run(proxy.InvokeAsync);
         return new KedgeServer(app, listeners);
     }

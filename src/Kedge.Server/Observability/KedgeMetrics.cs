@@ -8,6 +8,7 @@ internal sealed class KedgeMetrics : IDisposable
     public const string MeterName = "Kedge.Server";
 
     private readonly Meter _meter;
+    private volatile bool _disposed;
     private readonly Counter<long> _proxyErrors;
     private readonly Counter<long> _configReloadFailures;
     private readonly Counter<long> _httpBackendChanges;
@@ -60,5 +61,20 @@ internal sealed class KedgeMetrics : IDisposable
     public void ObserveEndpoints(Func<IEnumerable<Measurement<int>>> observe)
         => _meter.CreateObservableGauge("kedge_backend_endpoints", observe, description: "Resolved endpoints per backend.");
 
-    public void Dispose() => _meter.Dispose();
+    /// <summary>Records one request kedge answered on a proxy port, once its response is done.</summary>
+    public void RequestCompleted(KedgeRequestFeature request, int statusCode, long elapsedTicks)
+    {
+        if (_disposed)
+        {
+            return; // a request that outlived the host has nothing left to record into
+        }
+
+        request.Stats?.Record(statusCode, elapsedTicks);
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _meter.Dispose();
+    }
 }
