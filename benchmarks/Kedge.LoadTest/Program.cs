@@ -178,8 +178,4 @@ foreach (var (phase, kedgePeak, yarpPeak) in phasePeaks)
 {
     report.AppendLine(CultureInfo.InvariantCulture, $"  - {phase} phase: kedge {kedgePeak:F0} MB, YARP {yarpPeak:F0} MB");
 }
-Console.WriteLine();
-Console.WriteLine(report);
-Directory.CreateDirectory("artifacts/load");
-await File.WriteAllTextAsync("artifacts/load/results.md", report.ToString());
-return results.Any(r => r.Errors > 0) ? 1 : 0;
+return await LoadReport.PublishAsync(report.ToString(), "results.md", results);

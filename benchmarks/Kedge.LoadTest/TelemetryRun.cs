@@ -119,10 +119,6 @@ internal sealed class TelemetryRun(Func<int, string[]> kedgeArgs, X509Certificat
             report.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {process.OutputLines} stdout lines, peak working set (VmHWM) {Processes.PeakWorkingSetMb(process):F0} MB");
         }
 
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Directory.CreateDirectory("artifacts/load");
-        await File.WriteAllTextAsync("artifacts/load/telemetry.md", report.ToString());
-        return results.Any(r => r.Errors > 0) ? 1 : 0;
+        return await LoadReport.PublishAsync(report.ToString(), "telemetry.md", results);
     }
 }

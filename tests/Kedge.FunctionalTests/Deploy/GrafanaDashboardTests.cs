@@ -14,7 +14,7 @@ namespace Kedge.FunctionalTests.Deploy;
 public sealed partial class GrafanaDashboardTests
 {
     private const string Promtool = "/usr/bin/promtool";
-    private static readonly string Root = RepositoryRoot();
+    private static readonly string Root = KubernetesManifestTests.RepositoryRoot();
     private static readonly JsonNode Dashboard = JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "deploy", "grafana", "kedge-dashboard.json")))!;
 
     /// <summary>Every query of the dashboard: panel targets, and the selectors of the template variables' label_values().</summary>
@@ -230,17 +230,6 @@ public sealed partial class GrafanaDashboardTests
         }
 
         return problems;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Kedge.Client.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Kedge.Client.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"^label_values\((?<selector>.+),\s*(?<label>[a-zA-Z_][a-zA-Z0-9_]*)\)$")]

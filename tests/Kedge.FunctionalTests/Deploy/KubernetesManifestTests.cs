@@ -189,7 +189,7 @@ public sealed class KubernetesManifestTests
         return (group, resource, watch ? "watch" : "list");
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Kedge.Client.sln")))
