@@ -136,10 +136,7 @@ public sealed partial class GrafanaDashboardTests
         var rules = new StringBuilder("groups:\n  - name: kedge-dashboard\n    rules:\n");
         for (var i = 0; i < expressions.Count; i++)
         {
-            // Grafana's variables as a user's selection would expand them: a range for the interval, "all" for the rest.
-            var promql = GrafanaInterval().Replace(expressions[i], "5m");
-            promql = GrafanaVariable().Replace(promql, ".*");
-            rules.Append(System.Globalization.CultureInfo.InvariantCulture, $"      - record: kedge_dashboard:query_{i}\n        expr: {JsonSerializer.Serialize(promql)}\n");
+            rules.Append(System.Globalization.CultureInfo.InvariantCulture, $"      - record: kedge_dashboard:query_{i}\n        expr: {JsonSerializer.Serialize(AsPrometheusWouldRunIt(expressions[i], "5m"))}\n");
         }
 
         using var dir = new TempDirectory();
@@ -173,6 +170,10 @@ public sealed partial class GrafanaDashboardTests
             ],
             problems);
     }
+
+    /// <summary>A dashboard query with Grafana's variables expanded as a user's selection would: the interval, and "all" for the rest.</summary>
+    internal static string AsPrometheusWouldRunIt(string expression, string interval)
+        => GrafanaVariable().Replace(GrafanaInterval().Replace(expression, interval), ".*");
 
     private static IEnumerable<string> ContractProblems(string where, string expression, string? legend)
     {
