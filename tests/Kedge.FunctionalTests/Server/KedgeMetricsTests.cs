@@ -171,9 +171,10 @@ public sealed class KedgeMetricsTests : IAsyncLifetime
                 Content = new ByteArrayContent(new byte[5]) { Headers = { ContentType = new MediaTypeHeaderValue("application/grpc") } },
             };
             call.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+            // Whatever the answer (Unimplemented; under this load the backend's Kestrel also resets a few streams), the
+            // call is counted.
             using var response = await http.SendAsync(call, cancellationToken);
             Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         });
 
         // A request is counted once its response is done, which may be just after the caller has it.
@@ -192,7 +193,7 @@ public sealed class KedgeMetricsTests : IAsyncLifetime
         Assert.Equal(Requests, Value(metrics, "kedge_requests_total", "route=\"\"", "protocol=\"http\"", "code_class=\"5xx\""));
         Assert.Equal(Requests, series.Where(line => line.StartsWith("grpc_server_handled_total{", StringComparison.Ordinal)).Sum(ValueOf));
         // The backend answers Unimplemented before reading the call's body; under this load its Kestrel resets a few
-        // streams (ENHANCE_YOUR_CALM), which kedge reports as Unavailable: count every status.
+        // streams (ENHANCE_YOUR_CALM), answered with other codes: count every status.
         var other = series.Where(line => line.StartsWith("grpc_server_handled_total{", StringComparison.Ordinal) && line.Contains("grpc_service=\"other\",grpc_method=\"other\"", StringComparison.Ordinal)).Sum(ValueOf);
         Assert.Equal(Requests - Kedge.Server.Observability.RequestStats.MaxGrpcMethods, other);
         var methods = new HashSet<string>(names.Where(n => n.StartsWith('m')), StringComparer.Ordinal);
