@@ -111,7 +111,7 @@ internal sealed class MeterBridge : IDisposable
                 : generic == typeof(UpDownCounter<>) ? Kind.UpDownCounter
                 : generic == typeof(Histogram<>) ? Kind.Histogram
                 : Kind.Gauge; // ObservableGauge, ObservableUpDownCounter, Gauge: the value is the current value
-            _name = PrometheusNames.For(instrument, _kind is Kind.Counter or Kind.CumulativeCounter);
+            _name = PrometheusNames.For(instrument, _kind is Kind.Counter or Kind.CumulativeCounter, _kind == Kind.Histogram);
         }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -174,7 +174,7 @@ internal sealed class MeterBridge : IDisposable
 
         private Collector Create(string[] labelNames)
         {
-            var help = _instrument.Description ?? _instrument.Name;
+            var help = string.IsNullOrEmpty(_instrument.Description) ? _instrument.Name : _instrument.Description;
             return _kind switch
             {
                 Kind.Counter or Kind.CumulativeCounter => _factory.CreateCounter(_name, help, labelNames),
