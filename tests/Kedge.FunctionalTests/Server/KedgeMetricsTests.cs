@@ -141,6 +141,25 @@ public sealed class KedgeMetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Apply_InvalidConfiguration_CountedAsFailureAndLastSuccessTimeKept()
+    {
+        _logs.ExpectErrors(e => e.EventId.Name == "ConfigurationRejected");
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
+        using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
+        var before = await admin.GetStringAsync("/metrics");
+        var invalid = Routing();
+        invalid.HttpRoutes.Add(new() { Backend = "missing", Host = "broken.kedge" });
+
+        Assert.NotEmpty(await kedge.Server.ApplyAsync(invalid));
+        var after = await admin.GetStringAsync("/metrics");
+
+        Assert.Equal(1, Value(after, "kedge_config_reloads_total", "result=\"success\""));
+        Assert.Equal(1, Value(after, "kedge_config_reloads_total", "result=\"failure\""));
+        Assert.Equal(1, Value(after, "kedge_config_reload_failures_total"));
+        Assert.Equal(Value(before, "kedge_config_last_reload_success_timestamp_seconds"), Value(after, "kedge_config_last_reload_success_timestamp_seconds"));
+    }
+
+    [Fact]
     public async Task Metrics_RandomHostsAndGrpcMethodsOverTls_SeriesCountStaysBounded()
     {
         var routing = Routing();
