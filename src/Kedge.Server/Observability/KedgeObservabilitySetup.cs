@@ -29,6 +29,8 @@ internal static class KedgeObservabilitySetup
                 o.IncludeScopes = true;
                 o.UseUtcTimestamp = true;
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                // Log readers, not browsers: quotes and '+' stay readable (\" instead of \u0022); the output is still valid JSON.
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
             });
             // The scopes of a line logged while a span is current then carry its TraceId and SpanId.
             builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
