@@ -131,6 +131,35 @@ public sealed class KedgeAccessLogTests : IAsyncLifetime
         Assert.InRange(_logs.WithEventName("ProxyError").Count(), 1, Kedge.Server.Observability.RateLimitedLoggerProvider.Burst);
     }
 
+    [Fact]
+    public async Task AccessLog_AdhocRequest_EndpointIsTheRewrittenNameAndPort()
+    {
+        await using var dns = new TestDnsServer();
+        dns.Addresses["orders.pods.test"] = [IPAddress.Loopback];
+        var port = _backend.Port;
+        var routing = new KedgeServerOptions
+        {
+            HttpAdhocRules =
+            [
+                new() { DnsNameMatcher = "*.outer.test", Port = new() { Default = port, Allowed = [port] }, AllowedReservedNetworks = ["127.0.0.0/8"], DnsNameReplace = new() { Pattern = ".outer.test", Substitution = ".pods.test" } },
+            ],
+        };
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, routing, settings =>
+        {
+            settings.AccessLog = true;
+            settings.DnsServers = [dns.EndPoint.ToString()];
+        });
+        using var client = kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.outer.test/");
+        request.Headers.Add("X-Kedge-Request-ID", "adhoc-1");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($" route=_adhoc backend=_adhoc endpoint=orders.pods.test:{port} error=- ", (await SingleAccessLineAsync("adhoc-1")).Message, StringComparison.Ordinal);
+    }
+
     private IEnumerable<LogEntry> AccessLines() => _logs.Entries.Where(e => e.Category == KedgeServerLog.AccessLogCategory);
 
     private async Task<LogEntry> SingleAccessLineAsync(string requestId)
