@@ -184,9 +184,13 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         try
         {
             callerState = CallerRequestState.Redirect(request, target, proxyAuthorization, backendAuthorization);
-            if ((span ?? Activity.Current) is { } context)
+            if (span is not null)
             {
-                traceHeaders = TraceContextHeaders.Inject(request, context, ownSpan: span is not null);
+                traceHeaders = TraceContextHeaders.Inject(request, span, ownSpan: true);
+            }
+            else if (Activity.Current is { } current)
+            {
+                traceHeaders = TraceContextHeaders.Inject(request, KedgeClientTracing.RecordedAncestor(current), ownSpan: false);
             }
 
             if (_client.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))

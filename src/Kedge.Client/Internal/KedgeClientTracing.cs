@@ -12,7 +12,31 @@ internal static class KedgeClientTracing
     public static Activity? Start(HttpRequestMessage request, KedgeTarget target)
     {
         var method = request.Method.Method;
-        var activity = Source.StartActivity("kedge " + method, ActivityKind.Client);
+        Activity? activity;
+        if (Activity.Current is { } current && IsLegacy(current))
+        {
+            // grpc-dotnet (and ASP.NET Core when nothing samples it) keep a bare Activity current that no exporter
+            // records; the span hangs under the nearest one that is recorded, or the remote parent, so the trace stays whole.
+            var ancestor = RecordedAncestor(current);
+            var parent = !IsLegacy(ancestor) ? ancestor.Context
+                : ancestor.ParentSpanId != default ? new ActivityContext(ancestor.TraceId, ancestor.ParentSpanId, ancestor.ActivityTraceFlags, ancestor.TraceStateString, isRemote: true)
+                : default;
+            if (parent == default)
+            {
+                Activity.Current = null;
+            }
+
+            activity = Source.StartActivity("kedge " + method, ActivityKind.Client, parent);
+            if (activity is null)
+            {
+                Activity.Current = current;
+            }
+        }
+        else
+        {
+            activity = Source.StartActivity("kedge " + method, ActivityKind.Client);
+        }
+
         if (activity is null)
         {
             return null;
@@ -31,6 +55,24 @@ internal static class KedgeClientTracing
 
         return activity;
     }
+
+    /// <summary>
+    /// The activity whose context goes to kedge when Kedge.Client has no span of its own: past bare activities (see
+    /// <see cref="Start"/>) to the nearest one an ActivitySource created, or the outermost bare one.
+    /// </summary>
+    public static Activity RecordedAncestor(Activity current)
+    {
+        var activity = current;
+        while (IsLegacy(activity) && activity.Parent is { } parent)
+        {
+            activity = parent;
+        }
+
+        return activity;
+    }
+
+    /// <summary>An activity made with <c>new Activity(name)</c> rather than by an ActivitySource a listener sampled.</summary>
+    private static bool IsLegacy(Activity activity) => activity.Source.Name.Length == 0;
 
     /// <summary>Records kedge's answer: the status and, when kedge refused the call or the status is an error, why.</summary>
     public static void Complete(Activity activity, HttpResponseMessage response)
