@@ -148,6 +148,37 @@ public sealed class WinchTracingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OtlpEndpointFlag_ExportsWithoutAnyOtelVariable()
+    {
+        var exports = new ConcurrentQueue<byte[]>();
+        await using var receiver = await LoopbackServer.StartAsync(
+            new LoopbackServerOptions { Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 },
+            _logs,
+            app => app.MapPost("/opentelemetry.proto.collector.trace.v1.TraceService/Export", async (HttpContext context) =>
+            {
+                // Enough of an OTLP/gRPC receiver for the exporter: read the call, answer OK with an empty message.
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body);
+                exports.Enqueue(body.ToArray());
+                context.Response.ContentType = "application/grpc";
+                context.Response.AppendTrailer("grpc-status", "0");
+                await context.Response.Body.WriteAsync(new byte[5]);
+            }));
+        _env = await WinchTestEnvironment.StartAsync(
+            _logs,
+            Mapper,
+            extraFlags: ["--otlp_endpoint=" + receiver.BaseAddress.ToString().TrimEnd('/')],
+            configureHost: builder => builder.Configuration["OTEL_BSP_SCHEDULE_DELAY"] = "100");
+
+        await SendThroughWinchAsync();
+
+        var traceId = Convert.FromHexString(CallerTraceId);
+        await Eventually.TrueAsync(
+            () => exports.Any(e => e.AsSpan().IndexOf(traceId) >= 0 && e.AsSpan().IndexOf("Kedge.Winch"u8) >= 0),
+            "winch exports over OTLP/gRPC (the default protocol) to --otlp_endpoint");
+    }
+
+    [Fact]
     public async Task OtelTracesSamplerAlwaysOff_KedgeReceivesTheTraceNotSampled()
     {
         _env = await WinchTestEnvironment.StartAsync(_logs, Mapper, configureHost: builder =>
