@@ -42,6 +42,10 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
         {
             var kind = KedgeErrorKind.MalformedRequest;
             metrics.ProxyError(string.Empty, kind.Name);
+            if (context.Features.Get<KedgeRequestFeature>() is { } request)
+            {
+                request.ErrorType ??= kind.Name;
+            }
             var target = Printable(context.Request.Host.Value ?? string.Empty);
             KedgeServerLog.RequestRefused(logger, target, kind.Name, message);
             LogForCaller(context, kind, 400, target, string.Empty, message);
@@ -61,6 +65,10 @@ internal sealed class KedgeErrors(KedgeMetrics metrics, ILogger<KedgeErrors> log
         var status = httpStatus ?? type.HttpStatus;
         var typeName = type.Name;
         metrics.ProxyError(backend, typeName);
+        if (context.Features.Get<KedgeRequestFeature>() is { } request)
+        {
+            request.ErrorType ??= typeName;
+        }
 
         // Messages can carry caller-controlled text (a certificate's names, a token's subject, a host): printable
         // ASCII only, so it can neither break the header nor forge log lines.

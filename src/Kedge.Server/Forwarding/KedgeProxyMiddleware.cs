@@ -47,6 +47,11 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         var snapshot = runtime.Current;
         if (IsGrpc(context.Request))
         {
+            if (context.Features.Get<KedgeRequestFeature>() is { } request)
+            {
+                request.IsGrpc = true;
+            }
+
             return ProxyGrpcAsync(context, snapshot);
         }
 
@@ -111,7 +116,8 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         }
 
         context.Response.Headers["x-kedge-backend-name"] = backend.Name;
-        return ForwardAsync(context, backend, backend.UsesTls ? TlsHttp : PlainHttp, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "http"), isGrpc: false, hostOverride, route.ResendIdempotentOnce);
+        Matched(context, route.MetricName, backend.Name, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "http"));
+        return ForwardAsync(context, backend, backend.UsesTls ? TlsHttp : PlainHttp, isGrpc: false, hostOverride, route.ResendIdempotentOnce);
     }
 
     private Task ProxyGrpcAsync(HttpContext context, KedgeSnapshot snapshot)
@@ -143,7 +149,8 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         }
 
         context.Response.Headers["x-kedge-backend-name"] = backend.Name;
-        return ForwardAsync(context, backend, Grpc, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "grpc"), isGrpc: true, hostOverride: null, resendIdempotentOnce: false);
+        Matched(context, route.MetricName, backend.Name, route.Stats ??= metrics.StatsFor(route.MetricName, backend.Name, "grpc"));
+        return ForwardAsync(context, backend, Grpc, isGrpc: true, hostOverride: null, resendIdempotentOnce: false);
     }
 
     private async Task AuthorizeThenAsync(HttpContext context, AuthorizationPolicy policy, bool isGrpc, Func<Task> proceed)
@@ -155,7 +162,17 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
     }
 
     // Not async: one state machine fewer per request on the path every proxied request takes.
-    private Task ForwardAsync(HttpContext context, Backend backend, ForwarderRequestConfig config, RequestStats stats, bool isGrpc, string? hostOverride, bool resendIdempotentOnce)
+    private static void Matched(HttpContext context, string route, string backend, RequestStats stats)
+    {
+        if (context.Features.Get<KedgeRequestFeature>() is { } request)
+        {
+            request.Route = route;
+            request.Backend = backend;
+            request.Stats = stats;
+        }
+    }
+
+    private Task ForwardAsync(HttpContext context, Backend backend, ForwarderRequestConfig config, bool isGrpc, string? hostOverride, bool resendIdempotentOnce)
     {
         var pick = backend.Pick();
         if (pick.Endpoint is null)
@@ -166,8 +183,13 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             return errors.ReportAsync(context, type, message, backend.Name, isGrpc, writeBody: false);
         }
 
+        if (context.Features.Get<KedgeRequestFeature>() is { } request)
+        {
+            request.Endpoint = pick.Endpoint.Authority;
+        }
+
         var transformer = new KedgeTransformer(hostOverride, pick.Endpoint, adhocRule: null, _forwardedHeaders, resendIdempotentOnce);
-        return SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, transformer, config, backend.Name, stats, isGrpc);
+        return SendAsync(context, backend.PrefixFor(pick.Endpoint), backend.Invoker, transformer, config, backend.Name, isGrpc);
     }
 
     /// <summary>
@@ -219,9 +241,9 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             return;
         }
 
-        var stats = isGrpc ? _adhocGrpcStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "grpc") : _adhocHttpStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "http");
+        Matched(context, AdhocBackendName, AdhocBackendName, isGrpc ? _adhocGrpcStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "grpc") : _adhocHttpStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "http"));
         var transformer = new KedgeTransformer(hostOverride, endpoint: null, rule, _forwardedHeaders);
-        await SendAsync(context, AdhocConnector.DestinationPrefix(name, port), adhoc.Invoker, transformer, isGrpc ? Grpc : PlainHttp, AdhocBackendName, stats, isGrpc);
+        await SendAsync(context, AdhocConnector.DestinationPrefix(name, port), adhoc.Invoker, transformer, isGrpc ? Grpc : PlainHttp, AdhocBackendName, isGrpc);
     }
 
     private async ValueTask<bool> AuthorizeAsync(HttpContext context, AuthorizationPolicy? policy, bool isGrpc)
@@ -241,22 +263,15 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         return false;
     }
 
-    private async Task SendAsync(HttpContext context, string destinationPrefix, HttpMessageInvoker invoker, KedgeTransformer transformer, ForwarderRequestConfig config, string backendName, RequestStats stats, bool isGrpc)
+    // The request is counted by KedgeRequestTelemetry after this returns, so a refused adhoc destination counts as the
+    // 403/400 the caller saw.
+    private async Task SendAsync(HttpContext context, string destinationPrefix, HttpMessageInvoker invoker, KedgeTransformer transformer, ForwarderRequestConfig config, string backendName, bool isGrpc)
     {
-        var started = Stopwatch.GetTimestamp();
         var error = await forwarder.SendAsync(context, destinationPrefix, invoker, config, transformer);
-        try
+        await ReportForwarderErrorAsync(context, error, backendName, isGrpc);
+        if (error == ForwarderError.None)
         {
-            await ReportForwarderErrorAsync(context, error, backendName, isGrpc);
-            if (error == ForwarderError.None)
-            {
-                errors.LogProxiedForCaller(context, backendName);
-            }
-        }
-        finally
-        {
-            // After kedge's own answer, so a refused adhoc destination counts as the 403/400 the caller saw.
-            stats.Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - started);
+            errors.LogProxiedForCaller(context, backendName);
         }
     }
 
