@@ -23,13 +23,12 @@ namespace Kedge.FunctionalTests.Observability;
 /// for the target. Kedge.Client then sends the call with the target as <c>:authority</c>, which is what winch's gRPC
 /// proxy maps; winch's HTTP listener is a forward proxy for absolute-form requests, which Kedge.Client does not send.
 /// </remarks>
-[Collection(ProcessWideTracing.Name)]
+[Collection(ProcessWideListeners.Name)]
 public sealed class EndToEndTraceTests(KedgeWinchProcesses processes) : IClassFixture<KedgeWinchProcesses>
 {
     private const string CallerService = "e2e-caller";
 
-    // Kedge.Client's ActivitySource name (KedgeClientDiagnostics.ActivitySourceName), as an application adds it.
-    private const string KedgeClientSource = "Kedge.Client";
+    private const string KedgeClientSource = KedgeClientDiagnostics.ActivitySourceName;
 
     private static readonly ActivitySource CallerSource = new("Kedge.FunctionalTests.EndToEndCaller");
 
