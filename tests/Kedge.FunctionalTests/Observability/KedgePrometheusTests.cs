@@ -12,6 +12,9 @@ public sealed class KedgePrometheusTests : IAsyncLifetime
 {
     private const string P99 = "histogram_quantile(0.99, sum by (le) (rate(kedge_request_duration_seconds_bucket[30s])))";
 
+    // The dashboard's per-route form: the route label survives into the quantile.
+    private const string P99ByRoute = "histogram_quantile(0.99, sum by (le, route) (rate(kedge_request_duration_seconds_bucket[30s])))";
+
     private readonly TestLogSink _logs = new();
     private LoopbackServer _backend = null!;
     private KedgeServerFixture _kedge = null!;
@@ -44,9 +47,11 @@ public sealed class KedgePrometheusTests : IAsyncLifetime
         try
         {
             var p99 = await QueryUntilAsync(prometheus, P99, s => s.Count == 1 && double.IsFinite(s[0].Value), "p99 over kedge's duration histogram is a number");
+            var byRoute = await QueryUntilAsync(prometheus, P99ByRoute, s => s.Any(r => r.Label("route") == "orders" && double.IsFinite(r.Value)), "p99 of the orders route is a number");
             var requests = await QueryUntilAsync(prometheus, "kedge_requests_total", s => s.Any(r => r.Label("route") == "orders" && r.Value > 0), "kedge_requests_total has the orders route");
 
             Assert.InRange(p99[0].Value, 0, 10);
+            Assert.InRange(Assert.Single(byRoute, r => r.Label("route") == "orders").Value, 0, 10);
             var orders = Assert.Single(requests, r => r.Label("route") == "orders");
             Assert.Equal(("orders", "http", "2xx"), (orders.Label("backend_name"), orders.Label("protocol"), orders.Label("code_class")));
         }
