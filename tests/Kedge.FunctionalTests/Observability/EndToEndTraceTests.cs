@@ -86,6 +86,12 @@ public sealed class EndToEndTraceTests(KedgeWinchProcesses processes) : IClassFi
         Assert.True(winchServer is { Kind: ActivityKind.Server, ScopeName: "Kedge.Winch" }, "winch's topmost span is its server span\n" + why);
         Assert.True(callerOutgoing is { Kind: ActivityKind.Client, ScopeName: KedgeClientSource }, "winch's server span is parented to the caller's Kedge.Client span\n" + why);
         Assert.Equal(rootId, callerOutgoing.ParentSpanId);
+
+        // What each hop knew: the caller's and winch's target, the backend kedge chose and the caller winch proved to be.
+        Assert.Equal(KedgeWinchProcesses.GrpcTarget, callerOutgoing.Attribute("kedge.target"));
+        Assert.Equal(KedgeWinchProcesses.GrpcTarget, winchServer.Attribute("kedge.target"));
+        Assert.Equal("greeter", kedgeServer.Attribute("kedge.backend"));
+        Assert.Equal("CN=winch", kedgeServer.Attribute("kedge.caller.subject"));
     }
 
     [Fact]

@@ -48,6 +48,7 @@ public sealed class OtlpTraceReceiverTests : IAsyncLifetime
             parent.SetTag("http.request.method", "GET");
             parent.SetTag("http.response.status_code", 502);
             parent.SetTag("kedge.retry", true);
+            parent.SetTag("kedge.caller.san", new[] { "caller.shop", "spiffe://cluster-a/caller" });
             parent.AddEvent(new ActivityEvent("retry", tags: new ActivityTagsCollection { ["reason"] = "connect" }));
             parent.SetStatus(ActivityStatusCode.Error, "backend unreachable");
             using (var child = source.StartActivity("backend call", ActivityKind.Client)!)
@@ -74,6 +75,7 @@ public sealed class OtlpTraceReceiverTests : IAsyncLifetime
         Assert.Equal("GET", server.Attribute("http.request.method"));
         Assert.Equal("502", server.Attribute("http.response.status_code"));
         Assert.Equal("true", server.Attribute("kedge.retry"));
+        Assert.Equal("caller.shop,spiffe://cluster-a/caller", server.Attribute("kedge.caller.san"));
         var retry = Assert.Single(server.Events);
         Assert.Equal(("retry", "connect"), (retry.Name, retry.Attributes["reason"]));
         Assert.Equal((ActivityStatusCode.Error, "backend unreachable"), (server.Status, server.StatusMessage));

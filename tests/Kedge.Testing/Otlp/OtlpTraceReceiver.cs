@@ -212,16 +212,20 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var attribute in attributes)
         {
-            result[attribute.Key] = attribute.Value?.ValueCase switch
-            {
-                AnyValue.ValueOneofCase.StringValue => attribute.Value.StringValue,
-                AnyValue.ValueOneofCase.BoolValue => attribute.Value.BoolValue ? "true" : "false",
-                AnyValue.ValueOneofCase.IntValue => attribute.Value.IntValue.ToString(CultureInfo.InvariantCulture),
-                AnyValue.ValueOneofCase.DoubleValue => attribute.Value.DoubleValue.ToString("R", CultureInfo.InvariantCulture),
-                _ => "",
-            };
+            result[attribute.Key] = ToText(attribute.Value);
         }
 
         return result;
     }
+
+    // An array (a string[] tag) as its items joined with commas.
+    private static string ToText(AnyValue? value) => value?.ValueCase switch
+    {
+        AnyValue.ValueOneofCase.StringValue => value.StringValue,
+        AnyValue.ValueOneofCase.BoolValue => value.BoolValue ? "true" : "false",
+        AnyValue.ValueOneofCase.IntValue => value.IntValue.ToString(CultureInfo.InvariantCulture),
+        AnyValue.ValueOneofCase.DoubleValue => value.DoubleValue.ToString("R", CultureInfo.InvariantCulture),
+        AnyValue.ValueOneofCase.ArrayValue => string.Join(",", value.ArrayValue.Values.Select(ToText)),
+        _ => "",
+    };
 }

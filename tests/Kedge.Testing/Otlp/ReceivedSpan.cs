@@ -25,7 +25,7 @@ public sealed record ReceivedSpan
     /// <summary>The instrumentation scope: the <see cref="ActivitySource"/> name.</summary>
     public required string ScopeName { get; init; }
 
-    /// <summary>Attribute values as invariant strings (<c>true</c>, <c>200</c>, <c>0.5</c>).</summary>
+    /// <summary>Attribute values as invariant strings (<c>true</c>, <c>200</c>, <c>0.5</c>; an array as <c>a,b</c>).</summary>
     public required IReadOnlyDictionary<string, string> Attributes { get; init; }
 
     public required IReadOnlyDictionary<string, string> ResourceAttributes { get; init; }
