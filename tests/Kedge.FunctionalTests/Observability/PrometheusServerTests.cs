@@ -2,6 +2,7 @@ using Kedge.Testing;
 using Kedge.Testing.Prometheus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Xunit.Sdk;
 
 namespace Kedge.FunctionalTests.Observability;
 
@@ -43,6 +44,16 @@ public sealed class PrometheusServerTests : IAsyncLifetime
         Assert.Equal($"127.0.0.1:{_target.Port}", rate.Label("instance"));
         var target = Assert.Single(await prometheus.TargetsAsync());
         Assert.Equal("up", target.Health);
+    }
+
+    [Fact]
+    public void Require_MissingBinary_FailsTheTestNamingThePackageAndCi()
+    {
+        // Fails rather than skips: a machine without the package would otherwise report the real-part tests green.
+        var failure = Assert.Throws<XunitException>(() => RealBinary.Require("/usr/bin/prometheus-not-installed"));
+
+        Assert.Contains("Debian package 'prometheus'", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(".ci/run installs it", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
