@@ -20,6 +20,8 @@ internal sealed class MeterBridge : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly IMetricFactory _factory;
+    private readonly ConcurrentBag<Export> _observables = [];
+    private long _round;
     private volatile bool _disposed;
 
     /// <param name="registry">The host's registry.</param>
@@ -32,7 +34,13 @@ internal sealed class MeterBridge : IDisposable
         {
             if (!_disposed && include(instrument))
             {
-                listener.EnableMeasurementEvents(instrument, new Export(instrument, _factory));
+                var export = new Export(instrument, _factory, this);
+                if (instrument.IsObservable)
+                {
+                    _observables.Add(export);
+                }
+
+                listener.EnableMeasurementEvents(instrument, export);
             }
         };
         _listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((Export)state!).Record(value, tags));
@@ -43,12 +51,23 @@ internal sealed class MeterBridge : IDisposable
         _listener.SetMeasurementEventCallback<float>((_, value, tags, state) => ((Export)state!).Record(value, tags));
         _listener.SetMeasurementEventCallback<decimal>((_, value, tags, state) => ((Export)state!).Record((double)value, tags));
         _listener.Start();
-        // Observable instruments are read when Prometheus scrapes, not on a timer.
+        // Observable instruments are read when Prometheus scrapes, not on a timer; a series one no longer reports (a
+        // backend that went away) is removed rather than left at its last value.
         registry.AddBeforeCollectCallback(() =>
         {
-            if (!_disposed)
+            if (_disposed)
             {
+                return;
+            }
+
+            lock (_observables)
+            {
+                var round = Interlocked.Increment(ref _round);
                 _listener.RecordObservableInstruments();
+                foreach (var export in _observables)
+                {
+                    export.RemoveUnreported(round);
+                }
             }
         });
     }
@@ -76,11 +95,14 @@ internal sealed class MeterBridge : IDisposable
         private readonly Kind _kind;
         private readonly string _name;
         private readonly ConcurrentDictionary<string, Collector> _byTagNames = new(StringComparer.Ordinal);
+        private readonly MeterBridge _bridge;
+        private readonly ConcurrentDictionary<string, (Collector Collector, string[] Values, long Round)> _reported = new(StringComparer.Ordinal);
 
-        public Export(Instrument instrument, IMetricFactory factory)
+        public Export(Instrument instrument, IMetricFactory factory, MeterBridge bridge)
         {
             _instrument = instrument;
             _factory = factory;
+            _bridge = bridge;
             var type = instrument.GetType();
             var generic = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
             _kind = generic == typeof(Counter<>) ? Kind.Counter
@@ -103,7 +125,13 @@ internal sealed class MeterBridge : IDisposable
 
             // Instruments record tags in any order; one order per set of names keeps one series per combination.
             Array.Sort(names, values, StringComparer.Ordinal);
-            var collector = _byTagNames.GetOrAdd(string.Join(',', names), static (_, state) => state.Self.Create(state.Names), (Self: this, Names: names));
+            var tagNames = string.Join(',', names);
+            var collector = _byTagNames.GetOrAdd(tagNames, static (_, state) => state.Self.Create(state.Names), (Self: this, Names: names));
+            if (_instrument.IsObservable && values.Length > 0)
+            {
+                _reported[tagNames + "\n" + string.Join('\n', values)] = (collector, values, Volatile.Read(ref _bridge._round));
+            }
+
             switch (collector)
             {
                 case Counter counter when _kind == Kind.CumulativeCounter:
@@ -121,6 +149,25 @@ internal sealed class MeterBridge : IDisposable
                 case Histogram histogram:
                     histogram.WithLabels(values).Observe(value);
                     break;
+            }
+        }
+
+        public void RemoveUnreported(long round)
+        {
+            foreach (var (key, series) in _reported)
+            {
+                if (series.Round < round && _reported.TryRemove(key, out _))
+                {
+                    switch (series.Collector)
+                    {
+                        case Counter counter:
+                            counter.RemoveLabelled(series.Values);
+                            break;
+                        case Gauge gauge:
+                            gauge.RemoveLabelled(series.Values);
+                            break;
+                    }
+                }
             }
         }
 

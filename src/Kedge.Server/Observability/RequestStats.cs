@@ -22,6 +22,7 @@ internal sealed class RequestStats
     private readonly ConcurrentDictionary<RequestShape, ShapeSeries> _byShape = new();
     private readonly ConcurrentDictionary<string, GrpcMethodSeries> _grpcMethods = new(StringComparer.Ordinal);
     private readonly bool _namesGrpcMethods;
+    private volatile bool _grpcMethodsFull;
 
     public RequestStats(KedgeMetrics metrics, string route, string backend, string protocol)
     {
@@ -104,10 +105,28 @@ internal sealed class RequestStats
             return series;
         }
 
-        // Over the cap a racing add may pass it by a few; the bound holds within the number of concurrent requests.
-        return _grpcMethods.Count >= MaxGrpcMethods
-            ? _metrics.OtherGrpcMethod
-            : _grpcMethods.GetOrAdd(path, static (p, metrics) => metrics.GrpcMethod(p), _metrics);
+        if (_grpcMethodsFull)
+        {
+            return _metrics.OtherGrpcMethod; // no lock for the calls past the cap: a flood of made-up names takes this path
+        }
+
+        lock (_grpcMethods)
+        {
+            if (_grpcMethods.TryGetValue(path, out series))
+            {
+                return series;
+            }
+
+            if (_grpcMethods.Count >= MaxGrpcMethods)
+            {
+                _grpcMethodsFull = true;
+                return _metrics.OtherGrpcMethod;
+            }
+
+            series = _metrics.GrpcMethod(path);
+            _grpcMethods[path] = series;
+            return series;
+        }
     }
 
     private readonly record struct RequestShape(int Method, int Version, int StatusCode, string? ErrorType);

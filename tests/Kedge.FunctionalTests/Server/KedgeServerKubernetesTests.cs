@@ -263,7 +263,7 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
         // already worked before the conflicting service arrived, so wait for the count rather than read it once.
         var metrics = await Eventually.ValueAsync(
             () => admin.GetStringAsync("/metrics"),
-            m => m.Contains("kedge_discovery_conflicting_claims{otel_scope_name=\"Kedge.Server\"} 1", StringComparison.Ordinal),
+            m => m.Contains("\nkedge_discovery_conflicting_claims 1\n", StringComparison.Ordinal),
             because: "the conflict gauge did not read 1");
         Assert.Contains("kedge_k8s_endpoints{backend_name=\"first_a_80\"} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("second_b_80", metrics, StringComparison.Ordinal);
