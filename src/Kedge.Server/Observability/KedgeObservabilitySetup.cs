@@ -18,7 +18,6 @@ internal static class KedgeObservabilitySetup
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     private const string OtlpTracesEndpointVariable = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
-    private const string HttpClientSource = "System.Net.Http";
 
     /// <summary><c>log_format</c> and <c>access_log</c>.</summary>
     public static void AddLogging(WebApplicationBuilder builder, KedgeServerSettings settings)
@@ -30,6 +29,8 @@ internal static class KedgeObservabilitySetup
                 o.IncludeScopes = true;
                 o.UseUtcTimestamp = true;
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                // Log readers, not browsers: quotes and '+' stay readable (\" instead of \u0022); the output is still valid JSON.
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
             });
             // The scopes of a line logged while a span is current then carry its TraceId and SpanId.
             builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
@@ -64,11 +65,11 @@ internal static class KedgeObservabilitySetup
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
             // service.name defaults to kedge; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, added after, win over it.
             .ConfigureResource(resource => resource.Clear().AddService("kedge", serviceVersion: version).AddTelemetrySdk().AddEnvironmentVariableDetector())
+            // Kedge.Server only. System.Net.Http's client span would add little (the server span names the endpoint, and
+            // each retry and ejection is an event on it) and cost much: with a listener, every HttpClient call kedge makes
+            // outside a request (Kubernetes watches, OIDC key fetches) gets an activity and an unsampled traceparent even
+            // when the sampler drops it. The backend's span is the child of kedge's server span.
             .AddSource(KedgeTracing.SourceName)
-            // The HTTP client span under kedge's: one per attempt (a retry shows as a second one), with the endpoint's
-            // address, connect errors and the backend's own latency.
-            .AddSource(HttpClientSource)
-            .ConfigureSampler((_, sampler) => new RequestScopedHttpClientSampler(sampler))
             .AddOtlpExporter());
         return endpoint;
     }
@@ -82,7 +83,7 @@ internal static class KedgeObservabilitySetup
         }
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Tracing");
-        app.Lifetime.ApplicationStarted.Register(() => KedgeServerLog.TracingEnabled(logger, $"{KedgeTracing.SourceName}, {HttpClientSource}", endpoint));
+        app.Lifetime.ApplicationStarted.Register(() => KedgeServerLog.TracingEnabled(logger, KedgeTracing.SourceName, endpoint));
     }
 
     private static string? FirstSet(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
