@@ -147,6 +147,22 @@ public sealed class WinchTracingTests : IAsyncLifetime
             "winch exports its span of the caller's trace over OTLP/HTTP");
     }
 
+    [Fact]
+    public async Task OtelTracesSamplerAlwaysOff_KedgeReceivesTheTraceNotSampled()
+    {
+        _env = await WinchTestEnvironment.StartAsync(_logs, Mapper, configureHost: builder =>
+        {
+            // Nothing listens there: a sampled-out trace exports nothing.
+            builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9";
+            builder.Configuration["OTEL_TRACES_SAMPLER"] = "always_off";
+        });
+
+        var echo = await SendThroughWinchAsync();
+
+        // The caller said sampled (-01); the sampler the SDK read from OTEL_TRACES_SAMPLER said no, and kedge is told so.
+        Assert.Matches($"^00-{CallerTraceId}-[0-9a-f]{{16}}-00$", echo.Headers["traceparent"]);
+    }
+
     private async Task<EchoReport> SendThroughWinchAsync()
     {
         using var client = _env!.CreateProxiedClient();
