@@ -17,8 +17,9 @@ namespace Kedge.FunctionalTests.Observability;
 /// The whole path as separate processes: the built winch (a developer's or pod's local proxy) and the built kedge (mTLS
 /// edge) in front of an HTTP echo backend and a gRPC greeter backend, both products exporting traces over OTLP to one
 /// <see cref="OtlpTraceReceiver"/> — kedge over OTLP/gRPC, winch over OTLP/HTTP, so both transports are exercised.
-/// Separate processes because an in-process TracerProvider exports every span of the sources it listens to in the
-/// whole test process (System.Net.Http's included), so in-process products would export each other's spans.
+/// Separate processes because a TracerProvider exports every span of the sources it listens to in its whole process:
+/// in one process, winch's provider and the caller's (both listening to Kedge.Client) would export each other's spans
+/// under the wrong service name.
 /// </summary>
 public sealed partial class KedgeWinchProcesses : IAsyncLifetime
 {
