@@ -131,13 +131,19 @@ public sealed partial class KedgeWinchProcesses : IAsyncLifetime
         WinchGrpcUrl = new Uri($"http://127.0.0.1:{ports.Groups["grpc"].Value}");
     }
 
+    // xunit disposes a class fixture whose InitializeAsync failed too: whatever had started is stopped here.
     public async Task DisposeAsync()
     {
         await StopAsync(_winch);
         await StopAsync(_kedge);
-        await GrpcBackend.DisposeAsync();
-        await HttpBackend.DisposeAsync();
-        await Receiver.DisposeAsync();
+        foreach (var part in new IAsyncDisposable?[] { GrpcBackend, HttpBackend, Receiver })
+        {
+            if (part is not null)
+            {
+                await part.DisposeAsync();
+            }
+        }
+
         _ca.Dispose();
         _dir.Dispose();
         Logs.Dispose();

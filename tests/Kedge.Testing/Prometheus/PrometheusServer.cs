@@ -67,6 +67,12 @@ public sealed class PrometheusServer : IAsyncDisposable
                     break;
                 }
             }
+            catch (XunitException ex)
+            {
+                // Neither ready nor exited in time: say what Prometheus printed.
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw new XunitException($"{ex.Message}\nPrometheus log:\n{server.Output}", ex);
+            }
             catch
             {
                 await server.DisposeAsync().ConfigureAwait(false);
