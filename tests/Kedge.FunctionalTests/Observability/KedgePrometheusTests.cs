@@ -62,7 +62,7 @@ public sealed class KedgePrometheusTests : IAsyncLifetime
         }
     }
 
-    private static async Task SendUntilCancelledAsync(HttpClient http, CancellationToken cancellationToken)
+    internal static async Task SendUntilCancelledAsync(HttpClient http, CancellationToken cancellationToken)
     {
         var sent = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -83,7 +83,7 @@ public sealed class KedgePrometheusTests : IAsyncLifetime
     }
 
     /// <summary>Queries until the result is accepted; the failure names the last result and the scrape targets' health.</summary>
-    private static async Task<IReadOnlyList<PrometheusSample>> QueryUntilAsync(
+    internal static async Task<IReadOnlyList<PrometheusSample>> QueryUntilAsync(
         PrometheusServer prometheus, string promql, Func<IReadOnlyList<PrometheusSample>, bool> accept, string because)
     {
         IReadOnlyList<PrometheusSample> last = [];
