@@ -152,6 +152,25 @@ internal sealed class Backend : IAsyncDisposable
         KedgeServerLog.EndpointEjected(_logger, endpoint.Authority, Name, EjectFor, cause);
     }
 
+    /// <summary>How many of the endpoints are out of rotation now (read when metrics are scraped).</summary>
+    public int EjectedCount()
+    {
+        var now = _timeProvider.GetTimestamp();
+        if (now >= Volatile.Read(ref _ejectionsEnd))
+        {
+            return 0;
+        }
+
+        var endpoints = _endpoints;
+        var ejected = 0;
+        foreach (var endpoint in endpoints)
+        {
+            ejected += IsEjected(endpoint, now) ? 1 : 0;
+        }
+
+        return ejected;
+    }
+
     private bool IsEjected(BackendEndpoint endpoint, long now)
     {
         if (!_ejectedUntil.TryGetValue(endpoint, out var until))

@@ -9,6 +9,7 @@ using Kedge.Server.Hosting.GoFlags;
 using Kedge.Server.Kubernetes;
 using Kedge.Server.Management;
 using Kedge.Server.Observability;
+using Kedge.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -20,7 +21,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Metrics;
+using Prometheus;
 
 namespace Kedge.Server.Hosting;
 
@@ -63,6 +64,7 @@ public static class KedgeServerApp
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpForwarder();
         builder.Services.AddMetrics();
+        builder.Services.AddSingleton(_ => HostRegistry.Create());
         builder.Services.AddSingleton<KedgeMetrics>();
         builder.Services.AddSingleton<KedgeErrors>();
         builder.Services.AddSingleton<KedgeRuntime>();
@@ -73,9 +75,14 @@ public static class KedgeServerApp
         builder.Services.AddKedgeKubernetes();
         // Kestrel's meter counts what kedge never sees: connections it closed for protocol errors, bad requests or TLS
         // failures (kestrel_connection_duration_seconds{error_type}) and rejected connections. Per connection, not per request.
-        // Its one per-request instrument (HTTP/2 streams queued) is dropped: the proxy path records nothing per request.
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(KedgeMetrics.MeterName, KestrelMeterName)
-            .AddView("kestrel.queued_requests", MetricStreamConfiguration.Drop).AddPrometheusExporter());
+        // Its one per-request instrument (HTTP/2 streams queued) is left out: the proxy path records nothing per request
+        // through a MeterListener. Only this host's instruments: the test process runs many kedges.
+        builder.Services.AddSingleton(services =>
+        {
+            var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            return new MeterBridge(services.GetRequiredService<CollectorRegistry>(), instrument => instrument.Name != "kestrel.queued_requests"
+                && HostRegistry.Owns(instrument, meterFactory, KedgeMetrics.MeterName, KestrelMeterName));
+        });
         configure?.Invoke(builder);
         // After the caller's logging setup, so every sink (the console, a test's capture) is protected from floods.
         RateLimitedLoggerProvider.WrapAll(builder.Services);
@@ -94,6 +101,13 @@ public static class KedgeServerApp
                 var tlsLogger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Tls");
                 var certificate = new ServerCertificateSource(settings.TlsCertFile!, settings.TlsKeyFile!, TimeProvider.System, tlsLogger);
                 var clientCas = ClientCaSource.Create(settings.TlsClientCaFiles, TimeProvider.System, tlsLogger);
+                var metrics = kestrel.ApplicationServices.GetRequiredService<KedgeMetrics>();
+                metrics.TrackCertificate("server", () => certificate.Current.NotAfter.ToUniversalTime());
+                if (clientCas is not null)
+                {
+                    metrics.TrackCertificate("client_ca", () => clientCas.GetCurrent().Certificates.Select(ca => (DateTimeOffset?)ca.NotAfter.ToUniversalTime()).Min());
+                }
+
                 foreach (var (port, protocols, name) in TlsListeners(settings))
                 {
                     kestrel.Listen(bind, KestrelPort(port), listen =>
@@ -132,6 +146,7 @@ public static class KedgeServerApp
         });
 
         var app = builder.Build();
+        app.Services.GetRequiredService<MeterBridge>();
         // WebApplication adds UseAuthentication and UseAuthorization on its own when their services exist. Kedge needs
         // neither: KedgeAuthorizer authenticates with exactly the schemes a route's policy names, and no endpoint carries
         // [Authorize] metadata. Marking them as added keeps them (and the per-request service scope they create) off the
@@ -206,7 +221,7 @@ public static class KedgeServerApp
 
             var report = admin.ApplicationServices.GetService<KedgeSettingsReport>() ?? KedgeSettingsReport.FromHost(settings);
             debug.MapGet("/config", (KedgeRuntime runtime) => Results.Text(DebugConfig(runtime.Current, report), "application/json"));
-            endpoints.MapPrometheusScrapingEndpoint(settings.MetricsPath);
+            endpoints.MapMetrics(settings.MetricsPath, admin.ApplicationServices.GetRequiredService<CollectorRegistry>());
         });
     }
 

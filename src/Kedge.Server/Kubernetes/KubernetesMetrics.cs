@@ -25,7 +25,7 @@ internal sealed class KubernetesMetrics
         meter.CreateObservableGauge("kedge_k8s_endpoints", () => _endpointSources.Values.Select(source =>
         {
             var (backend, count) = source();
-            return new Measurement<int>(count, new KeyValuePair<string, object?>("backend", backend));
+            return new Measurement<int>(count, new KeyValuePair<string, object?>("backend_name", backend));
         }), description: "Ready endpoints a Kubernetes-resolved backend routes to.");
         meter.CreateObservableGauge("kedge_discovery_conflicting_claims", () => Volatile.Read(ref _currentConflicts), description: "Route claims of exposed services currently left out because another service holds them.");
     }

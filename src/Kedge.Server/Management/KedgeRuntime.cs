@@ -37,8 +37,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<KedgeRuntime>();
         _backends = new BackendManager(settings, metrics, endpointSlices, kubernetesMetrics, timeProvider, loggerFactory);
-        metrics.ObserveEndpoints(() => _current.HttpBackends.Values.Concat(_current.GrpcBackends.Values)
-            .Select(b => new System.Diagnostics.Metrics.Measurement<int>(b.Endpoints.Count, new KeyValuePair<string, object?>("backend_name", b.Name))));
+        metrics.ObserveBackends(() => _current.HttpBackends.Values.Concat(_current.GrpcBackends.Values));
     }
 
     public KedgeSnapshot Current => _current;
@@ -147,6 +146,9 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
         _current = new KedgeSnapshot(options, routes, http, grpc);
         IsLoaded = true;
+        _metrics.ConfigApplied(
+            [.. routes.HttpRoutes.Select(r => (r.MetricName, r.Backend, "http")), .. routes.GrpcRoutes.Select(r => (r.MetricName, r.Backend, "grpc"))],
+            [.. http.Keys, .. grpc.Keys]);
         // Not disposed: a consumer may still be registering on the fired token.
         Interlocked.Exchange(ref _changed, new CancellationTokenSource()).Cancel();
         KedgeServerLog.ConfigurationApplied(_logger, options.HttpRoutes.Count, options.GrpcRoutes.Count, http.Count + grpc.Count);

@@ -1,50 +1,109 @@
-using System.Diagnostics.Metrics;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Kedge.Server.Backends;
+using Microsoft.AspNetCore.Http;
+using Prometheus;
 
 namespace Kedge.Server.Observability;
 
-/// <summary>Kedge's instruments (meter <c>Kedge.Server</c>), exported as Prometheus text on the admin port.</summary>
-internal sealed class KedgeMetrics : IDisposable
+/// <summary>
+/// kedge's metrics, in the host's own prometheus-net <see cref="CollectorRegistry"/> (served on the admin port). The
+/// names and labels are the metric contract of the server README. Series of backends and routes a reload removed are
+/// evicted (<see cref="ConfigApplied"/>); label values a caller chooses (Host, path, gRPC method) are bounded.
+/// </summary>
+internal sealed class KedgeMetrics
 {
+    /// <summary>The meter of kedge's own System.Diagnostics.Metrics instruments (Kubernetes watches and discovery).</summary>
     public const string MeterName = "Kedge.Server";
 
-    private readonly Meter _meter;
-    private volatile bool _disposed;
-    private readonly Counter<long> _proxyErrors;
-    private readonly Counter<long> _configReloadFailures;
-    private readonly Counter<long> _httpBackendChanges;
-    private readonly Counter<long> _grpcBackendChanges;
-    private readonly Counter<long> _backendRetries;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Route, string Backend, string Protocol), RequestStats> _stats = new();
+    /// <summary>Upper bounds (seconds) of <c>kedge_request_duration_seconds</c> and the semantic-convention histogram.</summary>
+    public static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    public KedgeMetrics(IMeterFactory meterFactory)
+    private readonly TimeProvider _timeProvider;
+    private readonly Counter _proxyErrors;
+    private readonly Counter _configReloadFailures;
+    private readonly Counter.Child _reloadSucceeded;
+    private readonly Counter.Child _reloadFailed;
+    private readonly Gauge _lastReloadSuccess;
+    private readonly Counter _httpBackendChanges;
+    private readonly Counter _grpcBackendChanges;
+    private readonly Counter _backendRetries;
+    private readonly Gauge _backendEndpoints;
+    private readonly Gauge _certificateExpiry;
+    private readonly ConcurrentDictionary<(string Route, string Backend, string Protocol), RequestStats> _stats = new();
+    private readonly ConcurrentDictionary<string, GrpcMethodSeries> _grpcMethods = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<DateTimeOffset?>> _certificates = new(StringComparer.Ordinal);
+    private readonly RequestStats _unroutedHttp;
+    private readonly RequestStats _unroutedGrpc;
+    private Func<IEnumerable<Backend>> _backends = static () => [];
+
+    public KedgeMetrics(CollectorRegistry registry, TimeProvider timeProvider)
     {
-        _meter = meterFactory.Create(MeterName);
-        _proxyErrors = _meter.CreateCounter<long>("kedge_proxy_errors", description: "Requests kedge failed to proxy, by backend and error type.");
-        _configReloadFailures = _meter.CreateCounter<long>("kedge_config_reload_failures", description: "Configuration changes rejected as invalid.");
-        _httpBackendChanges = _meter.CreateCounter<long>("kedge_http_backend_configuration_changes", description: "HTTP backends created, updated or deleted by configuration changes (action: create, update, delete).");
-        _grpcBackendChanges = _meter.CreateCounter<long>("kedge_grpc_backend_configuration_changes", description: "gRPC backends created, updated or deleted by configuration changes (action: create, update, delete).");
-        _backendRetries = _meter.CreateCounter<long>("kedge_backend_retries", description: "Requests sent to another endpoint after a failure, by backend and reason (connect: nothing was sent; resend_idempotent: the route's ResendIdempotentOnce).");
-        _meter.CreateObservableCounter("kedge_requests", () => _stats.Values.SelectMany(st => st.Counts().Select(c =>
-            new Measurement<long>(c.Count, new("route", st.Route), new("backend_name", st.Backend), new("protocol", st.Protocol), new("code_class", c.CodeClass)))),
-            description: "Proxied requests by route, backend, protocol and status class.");
-        _meter.CreateObservableCounter("kedge_request_duration_seconds", () => _stats.Values.Select(st =>
-            new Measurement<double>(st.DurationSeconds, new("route", st.Route), new("backend_name", st.Backend), new("protocol", st.Protocol))),
-            description: "Total time spent proxying requests, by route, backend and protocol (divide by kedge_requests_total for the mean).");
-        _meter.CreateObservableCounter("kedge_request_duration_bucket", () => _stats.Values.SelectMany(st => st.Buckets().Select(b =>
-            new Measurement<long>(b.Count, new("route", st.Route), new("backend_name", st.Backend), new("protocol", st.Protocol), new("le", b.Le)))),
-            description: "Proxied requests that took at most 'le' seconds (cumulative; use with histogram_quantile).");
+        _timeProvider = timeProvider;
+        var factory = Metrics.WithCustomRegistry(registry);
+        // No exemplars: prometheus-net asks for one from the trace context on every observation, which measured at about
+        // half the cost of recording a request (~100 ns), traced or not.
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+        _proxyErrors = factory.CreateCounter("kedge_proxy_errors_total", "Requests kedge failed to proxy, by backend and error type.", "backend_name", "type");
+        _configReloadFailures = factory.CreateCounter("kedge_config_reload_failures_total", "Configuration changes rejected as invalid (kept from earlier releases; kedge_config_reloads_total{result=\"failure\"} counts the same).");
+        var reloads = factory.CreateCounter("kedge_config_reloads_total", "Configuration changes applied (success) or rejected (failure).", "result");
+        _reloadSucceeded = reloads.WithLabels("success");
+        _reloadFailed = reloads.WithLabels("failure");
+        _lastReloadSuccess = factory.CreateGauge("kedge_config_last_reload_success_timestamp_seconds", "When the configuration in force was applied (Unix time).",
+            new GaugeConfiguration { SuppressInitialValue = true });
+        _httpBackendChanges = factory.CreateCounter("kedge_http_backend_configuration_changes_total", "HTTP backends created, updated or deleted by configuration changes (action: create, update, delete).", "backend_name", "action");
+        _grpcBackendChanges = factory.CreateCounter("kedge_grpc_backend_configuration_changes_total", "gRPC backends created, updated or deleted by configuration changes (action: create, update, delete).", "backend_name", "action");
+        _backendRetries = factory.CreateCounter("kedge_backend_retries_total", "Requests sent to another endpoint after a failure, by backend and reason (connect: nothing was sent; resend_idempotent: the route's ResendIdempotentOnce).", "backend_name", "reason");
+        _backendEndpoints = factory.CreateGauge("kedge_backend_endpoints", "Resolved endpoints per backend: healthy (in rotation) or ejected after a connect failure.", "backend_name", "state");
+        _certificateExpiry = factory.CreateGauge("kedge_certificate_expiry_timestamp_seconds", "When a certificate kedge serves or trusts expires (Unix time): server (its TLS certificate), client_ca (the earliest of the client CA bundle).", "certificate");
+        RequestDuration = factory.CreateHistogram("kedge_request_duration_seconds", "Time from a request's arrival until its response is done, by route, backend and protocol.",
+            ["route", "backend_name", "protocol"], new HistogramConfiguration { Buckets = DurationBuckets });
+        Requests = factory.CreateCounter("kedge_requests_total", "Requests kedge answered on its proxy ports, by route, backend, protocol and status class.", "route", "backend_name", "protocol", "code_class");
+        HandlerStarted = factory.CreateCounter("http_handler_started_requests_total", "Go kedge compatible (go-httpwares): HTTP requests, by backend (handler) and method. Counted when the request ends.", "name", "handler", "host", "path", "method");
+        HandlerCompleted = factory.CreateCounter("http_handler_completed_requests_total", "Go kedge compatible (go-httpwares): HTTP requests completed, by backend (handler), method and status.", "name", "handler", "host", "path", "method", "status");
+        GrpcStarted = factory.CreateCounter("grpc_server_started_total", "Go kedge compatible (go-grpc-prometheus): gRPC calls started, by service and method (bounded per route; 'other' beyond).", "grpc_type", "grpc_service", "grpc_method");
+        GrpcHandled = factory.CreateCounter("grpc_server_handled_total", "Go kedge compatible (go-grpc-prometheus): gRPC calls completed, by service, method and status code.", "grpc_type", "grpc_service", "grpc_method", "grpc_code");
+        SemconvDuration = factory.CreateHistogram("http_server_request_duration_seconds", "OpenTelemetry semantic conventions (http.server.request.duration) for the proxy ports; http_route is the kedge route.",
+            ["http_request_method", "http_response_status_code", "network_protocol_version", "http_route", "error_type"], new HistogramConfiguration { Buckets = DurationBuckets });
+        UnroutedGrpcMethod = new GrpcMethodSeries(GrpcStarted, GrpcHandled, string.Empty, string.Empty);
+        OtherGrpcMethod = new GrpcMethodSeries(GrpcStarted, GrpcHandled, "other", "other");
+        _unroutedHttp = StatsFor(string.Empty, string.Empty, "http");
+        _unroutedGrpc = StatsFor(string.Empty, string.Empty, "grpc");
+        registry.AddBeforeCollectCallback(UpdateGauges);
     }
 
-    public void ProxyError(string backend, string type)
-        => _proxyErrors.Add(1, new KeyValuePair<string, object?>("backend_name", backend), new KeyValuePair<string, object?>("type", type));
+    internal Histogram RequestDuration { get; }
 
-    public void ConfigReloadFailed() => _configReloadFailures.Add(1);
+    internal Counter Requests { get; }
 
-    public void BackendRetried(string backend, string reason)
-        => _backendRetries.Add(1, new KeyValuePair<string, object?>("backend_name", backend), new KeyValuePair<string, object?>("reason", reason));
+    internal Counter HandlerStarted { get; }
+
+    internal Counter HandlerCompleted { get; }
+
+    internal Counter GrpcStarted { get; }
+
+    internal Counter GrpcHandled { get; }
+
+    internal Histogram SemconvDuration { get; }
+
+    /// <summary>The gRPC calls no route claimed: their method is the caller's choice, so it is not a label value.</summary>
+    internal GrpcMethodSeries UnroutedGrpcMethod { get; }
+
+    /// <summary>The gRPC methods of a route beyond <see cref="RequestStats.MaxGrpcMethods"/>.</summary>
+    internal GrpcMethodSeries OtherGrpcMethod { get; }
+
+    public void ProxyError(string backend, string type) => _proxyErrors.WithLabels(backend, type).Inc();
+
+    public void ConfigReloadFailed()
+    {
+        _configReloadFailures.Inc();
+        _reloadFailed.Inc();
+    }
+
+    public void BackendRetried(string backend, string reason) => _backendRetries.WithLabels(backend, reason).Inc();
 
     public void BackendChanged(string backend, bool isGrpc, BackendChange change)
-        => (isGrpc ? _grpcBackendChanges : _httpBackendChanges).Add(1, new("backend_name", backend), new("action", ActionLabel(change)));
+        => (isGrpc ? _grpcBackendChanges : _httpBackendChanges).WithLabels(backend, ActionLabel(change)).Inc();
 
     /// <summary>Go kedge's label values (reference: pkg/metrics/backend_configuration.go).</summary>
     internal static string ActionLabel(BackendChange change) => change switch
@@ -54,27 +113,98 @@ internal sealed class KedgeMetrics : IDisposable
         _ => "delete",
     };
 
-    /// <summary>The request statistics of one route, backend and protocol (created once, then shared across reloads).</summary>
+    /// <summary>The request series of one route, backend and protocol (created once, then shared across reloads that keep them).</summary>
     public RequestStats StatsFor(string route, string backend, string protocol)
-        => _stats.GetOrAdd((route, backend, protocol), static key => new RequestStats(key.Route, key.Backend, key.Protocol));
+        => _stats.GetOrAdd((route, backend, protocol), static (key, metrics) => new RequestStats(metrics, key.Route, key.Backend, key.Protocol), this);
 
-    public void ObserveEndpoints(Func<IEnumerable<Measurement<int>>> observe)
-        => _meter.CreateObservableGauge("kedge_backend_endpoints", observe, description: "Resolved endpoints per backend.");
+    /// <summary>The backends whose endpoints <c>kedge_backend_endpoints</c> reports, read at each scrape.</summary>
+    public void ObserveBackends(Func<IEnumerable<Backend>> backends) => _backends = backends;
+
+    /// <summary>Reports the expiry of a certificate kedge serves or trusts (read at each scrape: it follows file reloads).</summary>
+    public void TrackCertificate(string certificate, Func<DateTimeOffset?> notAfter) => _certificates[certificate] = notAfter;
+
+    internal GrpcMethodSeries GrpcMethod(string path) => _grpcMethods.GetOrAdd(path, static (p, metrics) =>
+    {
+        var (service, method) = GrpcLabels.Split(p);
+        return new GrpcMethodSeries(metrics.GrpcStarted, metrics.GrpcHandled, service, method);
+    }, this);
 
     /// <summary>Records one request kedge answered on a proxy port, once its response is done.</summary>
-    public void RequestCompleted(KedgeRequestFeature request, int statusCode, long elapsedTicks)
+    public void RequestCompleted(HttpContext context, KedgeRequestFeature request, long elapsedTicks)
     {
-        if (_disposed)
-        {
-            return; // a request that outlived the host has nothing left to record into
-        }
-
-        request.Stats?.Record(statusCode, elapsedTicks);
+        var stats = request.Stats ?? (request.IsGrpc ? _unroutedGrpc : _unroutedHttp);
+        stats.Record(context, request.ErrorType, context.Response.StatusCode, (double)elapsedTicks / Stopwatch.Frequency);
     }
 
-    public void Dispose()
+    /// <summary>
+    /// A configuration was applied: counts it and evicts the series of the routes and backends it no longer has (a
+    /// backend's configuration-change counts stay: they record that it was deleted).
+    /// </summary>
+    public void ConfigApplied(IReadOnlyCollection<(string Route, string Backend, string Protocol)> routes, IReadOnlyCollection<string> backends)
     {
-        _disposed = true;
-        _meter.Dispose();
+        _reloadSucceeded.Inc();
+        _lastReloadSuccess.Set(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+
+        var adhoc = Forwarding.KedgeProxyMiddleware.AdhocBackendName;
+        var liveStats = new HashSet<(string, string, string)>(routes)
+        {
+            (string.Empty, string.Empty, "http"), (string.Empty, string.Empty, "grpc"), (adhoc, adhoc, "http"), (adhoc, adhoc, "grpc"),
+        };
+        var liveRoutes = new HashSet<string>(liveStats.Select(r => r.Item1), StringComparer.Ordinal);
+        var liveBackends = new HashSet<string>(backends, StringComparer.Ordinal) { string.Empty, adhoc };
+        var dead = _stats.Where(s => !liveStats.Contains(s.Key)).ToList();
+        foreach (var (key, _) in dead)
+        {
+            _stats.TryRemove(key, out _);
+        }
+
+        RemoveWhere(RequestDuration, labels => !liveStats.Contains((labels[0], labels[1], labels[2])));
+        RemoveWhere(Requests, labels => !liveStats.Contains((labels[0], labels[1], labels[2])));
+        RemoveWhere(SemconvDuration, labels => !liveRoutes.Contains(labels[3]));
+        RemoveWhere(HandlerStarted, labels => !liveBackends.Contains(labels[1]));
+        RemoveWhere(HandlerCompleted, labels => !liveBackends.Contains(labels[1]));
+        RemoveWhere(_proxyErrors, labels => !liveBackends.Contains(labels[0]));
+        RemoveWhere(_backendRetries, labels => !liveBackends.Contains(labels[0]));
+
+        // A gRPC method's series have no route label: they go when no remaining route has named the method.
+        var named = new HashSet<string>(_stats.Values.SelectMany(s => s.GrpcMethods), StringComparer.Ordinal);
+        foreach (var path in dead.SelectMany(d => d.Value.GrpcMethods).Where(p => !named.Contains(p)).Distinct(StringComparer.Ordinal))
+        {
+            if (_grpcMethods.TryRemove(path, out var series))
+            {
+                RemoveWhere(GrpcStarted, labels => labels[1] == series.Service && labels[2] == series.Method);
+                RemoveWhere(GrpcHandled, labels => labels[1] == series.Service && labels[2] == series.Method);
+            }
+        }
+    }
+
+    private void UpdateGauges()
+    {
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var backend in _backends())
+        {
+            present.Add(backend.Name);
+            var ejected = backend.EjectedCount();
+            _backendEndpoints.WithLabels(backend.Name, "healthy").Set(Math.Max(0, backend.Endpoints.Count - ejected));
+            _backendEndpoints.WithLabels(backend.Name, "ejected").Set(ejected);
+        }
+
+        RemoveWhere(_backendEndpoints, labels => !present.Contains(labels[0]));
+        foreach (var (certificate, notAfter) in _certificates)
+        {
+            if (notAfter() is { } expiry)
+            {
+                _certificateExpiry.WithLabels(certificate).Set(expiry.ToUnixTimeSeconds());
+            }
+        }
+    }
+
+    private static void RemoveWhere<TChild>(Collector<TChild> collector, Func<string[], bool> remove)
+        where TChild : ChildBase
+    {
+        foreach (var labels in collector.GetAllLabelValues().Where(remove).ToList())
+        {
+            collector.RemoveLabelled(labels);
+        }
     }
 }

@@ -48,5 +48,5 @@ internal sealed class KedgeRequestTelemetry(KedgeProxyMiddleware proxy, KedgeMet
     }
 
     private void Complete(HttpContext context, KedgeRequestFeature feature)
-        => metrics.RequestCompleted(feature, context.Response.StatusCode, Stopwatch.GetTimestamp() - feature.StartTimestamp);
+        => metrics.RequestCompleted(context, feature, Stopwatch.GetTimestamp() - feature.StartTimestamp);
 }

@@ -2,6 +2,7 @@ using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Pac;
+using Prometheus;
 
 namespace Kedge.Winch.Hosting;
 
@@ -70,7 +71,7 @@ internal static class WinchLocalEndpoints
     {
         endpoints.MapGet("/healthz", () => Results.Text("winch isok", "text/plain"));
         endpoints.MapGet("/version", () => Results.Json(new { build_version = Version }));
-        endpoints.MapPrometheusScrapingEndpoint(settings.MetricsPath);
+        endpoints.MapMetrics(settings.MetricsPath, endpoints.ServiceProvider.GetRequiredService<CollectorRegistry>());
     }
 
     public static string Version => typeof(WinchLocalEndpoints).Assembly.GetName().Version?.ToString(3) ?? "unknown";

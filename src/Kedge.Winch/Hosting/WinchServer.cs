@@ -11,7 +11,8 @@ using Kedge.Winch.Routing;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OpenTelemetry.Metrics;
+using Kedge.Telemetry;
+using Prometheus;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Kedge.Winch.Hosting;
@@ -72,8 +73,13 @@ internal sealed class WinchServer : IAsyncDisposable
         builder.Services.AddHttpForwarder();
         builder.Services.AddRouting();
         builder.Services.AddMetrics();
+        builder.Services.AddSingleton(_ => HostRegistry.Create());
         builder.Services.AddSingleton<WinchMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(WinchMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddSingleton(services =>
+        {
+            var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            return new MeterBridge(services.GetRequiredService<CollectorRegistry>(), instrument => HostRegistry.Owns(instrument, meterFactory, WinchMetrics.ClientMeterName));
+        });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         configure?.Invoke(builder);
 
@@ -105,6 +111,7 @@ internal sealed class WinchServer : IAsyncDisposable
         });
 
         var app = builder.Build();
+        app.Services.GetRequiredService<MeterBridge>();
         var services = app.Services;
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
         var clock = services.GetRequiredService<TimeProvider>();

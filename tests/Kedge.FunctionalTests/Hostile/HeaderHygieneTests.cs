@@ -13,7 +13,6 @@ namespace Kedge.FunctionalTests.Hostile;
 /// Hostile HTTP/1.1 headers, sent byte for byte over mTLS: hop-by-hop headers, request IDs, forwarding headers and
 /// request-smuggling forms. Each test asserts kedge's answer and what the echo backend received.
 /// </summary>
-[Collection(ExactMetricCounts.Name)]
 public sealed class HeaderHygieneTests : IAsyncLifetime
 {
     private const string Host = "hygiene.shop.svc.cluster-b.kedge";

@@ -155,7 +155,7 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
         var metrics = await admin.GetStringAsync("/metrics");
         Assert.Matches("kedge_k8s_watch_errors_total\\{[^}]*watch=\"endpointslices/shop\"\\} [1-9]", metrics);
         Assert.Matches("kedge_k8s_watch_reconnects_total\\{[^}]*watch=\"endpointslices/shop\"\\} [1-9]", metrics);
-        Assert.Matches("kedge_k8s_endpoints\\{[^}]*backend=\"orders\"\\} 1", metrics);
+        Assert.Matches("kedge_k8s_endpoints\\{[^}]*backend_name=\"orders\"\\} 1", metrics);
     }
 
     [Fact]
@@ -263,9 +263,9 @@ public sealed class KedgeServerKubernetesTests : IAsyncLifetime
         // already worked before the conflicting service arrived, so wait for the count rather than read it once.
         var metrics = await Eventually.ValueAsync(
             () => admin.GetStringAsync("/metrics"),
-            m => m.Contains("kedge_discovery_conflicting_claims{otel_scope_name=\"Kedge.Server\"} 1", StringComparison.Ordinal),
+            m => m.Contains("\nkedge_discovery_conflicting_claims 1\n", StringComparison.Ordinal),
             because: "the conflict gauge did not read 1");
-        Assert.Contains("kedge_k8s_endpoints{otel_scope_name=\"Kedge.Server\",backend=\"first_a_80\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("kedge_k8s_endpoints{backend_name=\"first_a_80\"} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("second_b_80", metrics, StringComparison.Ordinal);
     }
 

@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Kedge.FunctionalTests.Server;
 
-[Collection(ExactMetricCounts.Name)]
 public sealed class KedgeServerLifecycleTests : IAsyncLifetime
 {
     private readonly TestLogSink _logs = new();
