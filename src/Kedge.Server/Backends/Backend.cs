@@ -252,6 +252,12 @@ internal sealed class Backend : IAsyncDisposable
                 catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
                 {
                     backend.Eject(endpoint, ex);
+                    request.Options.TryGetValue(KedgeRequestFeature.Option, out var observed);
+                    if (observed is not null && backend.EjectFor > TimeSpan.Zero)
+                    {
+                        KedgeTracing.Ejected(observed, backend.Name, endpoint, backend.EjectFor, ex);
+                    }
+
                     (tried ??= []).Add(endpoint);
                     var next = backend.PickOther(tried).Endpoint;
                     if (next is null)
@@ -260,6 +266,7 @@ internal sealed class Backend : IAsyncDisposable
                     }
 
                     backend._metrics?.BackendRetried(backend.Name, "connect");
+                    Retried(request, endpoint, next, "connect", ex);
                     endpoint = Redirect(request, next);
                 }
                 catch (Exception ex) when (mayResend && IsDroppedUnanswered(ex, cancellationToken))
@@ -273,8 +280,20 @@ internal sealed class Backend : IAsyncDisposable
 
                     KedgeServerLog.RequestResent(backend._logger, request.Method.Method, backend.Name, endpoint.Authority, next.Authority, ex);
                     backend._metrics?.BackendRetried(backend.Name, "resend_idempotent");
+                    Retried(request, endpoint, next, "resend_idempotent", ex);
                     endpoint = Redirect(request, next);
                 }
+            }
+        }
+
+        // The request's record follows the endpoint that answers: the span and the access log name the one last tried.
+        private void Retried(HttpRequestMessage request, BackendEndpoint failed, BackendEndpoint next, string reason, Exception cause)
+        {
+            if (request.Options.TryGetValue(KedgeRequestFeature.Option, out var observed))
+            {
+                observed.Endpoint = next.Authority;
+                observed.Retries++;
+                KedgeTracing.Retried(observed, backend.Name, failed, next, reason, cause);
             }
         }
 

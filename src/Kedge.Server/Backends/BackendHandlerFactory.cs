@@ -8,7 +8,7 @@ namespace Kedge.Server.Backends;
 /// <summary>
 /// Builds kedge's connection handlers to backends and adhoc targets: the shared outgoing recipe
 /// (<see cref="OutgoingHandlerFactory"/>), plus what a proxy needs: never a resend of a request the backend may have
-/// read (<see cref="UnansweredCloseGuardStream"/>), the caller's header encoding, no tracing headers of kedge's own.
+/// read (<see cref="UnansweredCloseGuardStream"/>), the caller's header encoding, kedge's trace context only when it records a span.
 /// Backend TLS files are re-read when their content changes (a Kubernetes secret update), without a restart: new
 /// connections use the new files.
 /// </summary>
@@ -45,7 +45,8 @@ internal static class BackendHandlerFactory
     public static SocketsHttpHandler CreateProxyHandler(TimeSpan? connectTimeout, TimeSpan? pooledConnectionLifetime)
     {
         var handler = OutgoingHandlerFactory.Create(connectTimeout, pooledConnectionLifetime);
-        handler.ActivityHeadersPropagator = null;
+        // Trace headers are kedge's only within a kedge span (tracing on); otherwise the caller's pass through untouched.
+        handler.ActivityHeadersPropagator = new Observability.KedgeTracePropagator(System.Diagnostics.DistributedContextPropagator.Current);
         handler.PlaintextStreamFilter = UnansweredCloseGuardStream.Filter;
         handler.RequestHeaderEncodingSelector = Forwarding.KedgeTransformer.RequestHeaderEncoding;
         return handler;

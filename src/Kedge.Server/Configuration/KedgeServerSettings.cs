@@ -48,6 +48,18 @@ public sealed class KedgeServerSettings
     /// <summary>Log level: panic, fatal, error, warn (or warning), info, debug or trace (logrus names). Default <c>info</c>.</summary>
     public string LogLevel { get; set; } = "info";
 
+    /// <summary>Console log format: <c>text</c> (the default) or <c>json</c> (one JSON object per line, with trace and span ids).</summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>Whether kedge writes one access log line per request it answers on its proxy ports. Default false.</summary>
+    public bool AccessLog { get; set; }
+
+    /// <summary>
+    /// Where traces are exported over OTLP, as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> would say (which it overrides). Unset
+    /// (and no <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>): no traces are recorded.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
     /// <summary>How long an endpoint that failed to connect is left out of rotation. Default 2 s; 0 disables ejection.</summary>
     public TimeSpan FailedTargetBackoff { get; set; } = TimeSpan.FromSeconds(2);
 

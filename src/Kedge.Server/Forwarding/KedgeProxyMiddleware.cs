@@ -241,6 +241,12 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             return;
         }
 
+        if (context.Features.Get<KedgeRequestFeature>() is { } request)
+        {
+            // The name and port kedge connects to; which of the name's addresses answers is decided per connection.
+            request.Endpoint = $"{name}:{port}";
+        }
+
         Matched(context, AdhocBackendName, AdhocBackendName, isGrpc ? _adhocGrpcStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "grpc") : _adhocHttpStats ??= metrics.StatsFor(AdhocBackendName, AdhocBackendName, "http"));
         var transformer = new KedgeTransformer(hostOverride, endpoint: null, rule, _forwardedHeaders);
         await SendAsync(context, AdhocConnector.DestinationPrefix(name, port), adhoc.Invoker, transformer, isGrpc ? Grpc : PlainHttp, AdhocBackendName, isGrpc);

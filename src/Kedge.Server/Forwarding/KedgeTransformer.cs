@@ -46,6 +46,11 @@ internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEnd
         if (endpoint is not null)
         {
             proxyRequest.Options.Set(Backends.Backend.EndpointOption, endpoint);
+            if (httpContext.Features.Get<Observability.KedgeRequestFeature>() is { } request)
+            {
+                proxyRequest.Options.Set(Observability.KedgeRequestFeature.Option, request);
+            }
+
             if (resendIdempotentOnce)
             {
                 proxyRequest.Options.Set(Backends.Backend.ResendIdempotentOnceOption, true);

@@ -59,6 +59,8 @@ public static class KedgeServerApp
         // Hosting starts an Activity and a log scope for every request whenever its category is enabled at any level.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.SetMinimumLevel(GoLogLevel.ToLogLevel(settings.LogLevel));
+        KedgeObservabilitySetup.AddLogging(builder, settings);
+        var tracesEndpoint = KedgeObservabilitySetup.AddTracing(builder, settings);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -147,6 +149,7 @@ public static class KedgeServerApp
 
         var app = builder.Build();
         app.Services.GetRequiredService<MeterBridge>();
+        KedgeObservabilitySetup.LogTracing(app, tracesEndpoint);
         // WebApplication adds UseAuthentication and UseAuthorization on its own when their services exist. Kedge needs
         // neither: KedgeAuthorizer authenticates with exactly the schemes a route's policy names, and no endpoint carries
         // [Authorize] metadata. Marking them as added keeps them (and the per-request service scope they create) off the

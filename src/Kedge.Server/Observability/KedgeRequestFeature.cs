@@ -22,7 +22,7 @@ internal sealed class KedgeRequestFeature(long startTimestamp)
     /// <summary>The backend the request was sent to (<c>_adhoc</c> for adhoc rules); empty when there was none.</summary>
     public string Backend { get; set; } = string.Empty;
 
-    /// <summary>The endpoint (host:port) kedge chose, or null when it chose none.</summary>
+    /// <summary>The endpoint (host:port) kedge sent the request to last (after retries), or null when it chose none.</summary>
     public string? Endpoint { get; set; }
 
     /// <summary>The error type of kedge's own answer (the first one reported, as in Go), or null when there was none.</summary>
@@ -30,4 +30,16 @@ internal sealed class KedgeRequestFeature(long startTimestamp)
 
     /// <summary>The request statistics of the route and backend, when the request reached one.</summary>
     public RequestStats? Stats { get; set; }
+
+    /// <summary>How often the request was sent again to another endpoint (connect failures, an opted-in resend).</summary>
+    public int Retries { get; set; }
+
+    /// <summary>The request's server span, when one is recorded (see <see cref="KedgeTracing"/>).</summary>
+    public System.Diagnostics.Activity? Span { get; set; }
+
+    /// <summary>
+    /// Carries the feature on the request sent to the backend, so the backend's client handler (retries on another
+    /// endpoint) updates <see cref="Endpoint"/> and records its events on the request's span.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<KedgeRequestFeature> Option = new("Kedge.RequestFeature");
 }

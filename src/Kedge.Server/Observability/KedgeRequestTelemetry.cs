@@ -1,24 +1,57 @@
 using System.Diagnostics;
+using System.Globalization;
+using Kedge.Server.Configuration;
 using Kedge.Server.Forwarding;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 
 namespace Kedge.Server.Observability;
 
 /// <summary>
 /// The one place every request kedge answers on its proxy ports is observed: it starts the clock, hands the request to
-/// the proxy with a <see cref="KedgeRequestFeature"/> to fill in, and records the outcome once the response is done.
+/// the proxy with a <see cref="KedgeRequestFeature"/> to fill in, and records the outcome once the response is done:
+/// metrics always; the server span when tracing is on (<see cref="KedgeTracing"/>); the access log line when it is on.
 /// </summary>
-internal sealed class KedgeRequestTelemetry(KedgeProxyMiddleware proxy, KedgeMetrics metrics)
+internal sealed class KedgeRequestTelemetry
 {
+    private const string GrpcStatusHeader = "grpc-status";
+    private const string TraceParentHeader = "traceparent";
+
+    private static readonly DistributedContextPropagator.PropagatorGetterCallback HeaderGetter = static (object? carrier, string name, out string? value, out IEnumerable<string>? values) =>
+    {
+        values = null;
+        value = ((IHeaderDictionary)carrier!)[name];
+    };
+
+    private readonly KedgeProxyMiddleware _proxy;
+    private readonly KedgeMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger? _accessLog;
+
+    public KedgeRequestTelemetry(KedgeProxyMiddleware proxy, KedgeMetrics metrics, KedgeServerSettings settings, ILoggerFactory loggers, TimeProvider time)
+    {
+        _proxy = proxy;
+        _metrics = metrics;
+        _time = time;
+        _accessLog = settings.AccessLog ? loggers.CreateLogger(KedgeServerLog.AccessLogCategory) : null;
+    }
+
     // Not async on the common path: a request the proxy finishes synchronously (a refusal) costs no state machine.
     public Task InvokeAsync(HttpContext context)
     {
         var feature = new KedgeRequestFeature(Stopwatch.GetTimestamp());
         context.Features.Set(feature);
+        if (_accessLog is not null || KedgeTracing.Source.HasListeners())
+        {
+            return InvokeObservedAsync(context, feature);
+        }
+
         Task proxied;
         try
         {
-            proxied = proxy.InvokeAsync(context);
+            proxied = _proxy.InvokeAsync(context);
         }
         catch
         {
@@ -48,5 +81,247 @@ internal sealed class KedgeRequestTelemetry(KedgeProxyMiddleware proxy, KedgeMet
     }
 
     private void Complete(HttpContext context, KedgeRequestFeature feature)
-        => metrics.RequestCompleted(context, feature, Stopwatch.GetTimestamp() - feature.StartTimestamp);
+        => _metrics.RequestCompleted(context, feature, Stopwatch.GetTimestamp() - feature.StartTimestamp);
+
+    // An async method on purpose: the span it makes current (Activity.Current) stays in this request's execution context
+    // and cannot leak into the next request Kestrel serves on the same connection.
+    private async Task InvokeObservedAsync(HttpContext context, KedgeRequestFeature feature)
+    {
+        using var span = StartSpan(context);
+        feature.Span = span;
+        ByteCountingStream? bytesIn = null;
+        ByteCountingStream? bytesOut = null;
+        if (_accessLog is not null)
+        {
+            context.Request.Body = bytesIn = new ByteCountingStream(context.Request.Body);
+            context.Response.Body = bytesOut = new ByteCountingStream(context.Response.Body);
+        }
+
+        Exception? failure = null;
+        try
+        {
+            await _proxy.InvokeAsync(context);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            Complete(context, feature);
+            var grpcStatus = feature.IsGrpc ? GrpcStatus(context) : null;
+            if (_accessLog is not null)
+            {
+                WriteAccessLog(_accessLog, context, feature, span, grpcStatus, bytesIn!.Count, bytesOut!.Count);
+            }
+
+            if (span is not null)
+            {
+                EndSpan(span, context, feature, grpcStatus, failure);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the request's Server span, continuing the caller's W3C context (<c>traceparent</c>, <c>tracestate</c>,
+    /// <c>baggage</c>) or starting a trace when there is none. Null when no one listens or the sampler drops it entirely.
+    /// </summary>
+    private static Activity? StartSpan(HttpContext context)
+    {
+        if (!KedgeTracing.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var headers = context.Request.Headers;
+        var propagator = DistributedContextPropagator.Current;
+        propagator.ExtractTraceIdAndState(headers, HeaderGetter, out var traceParent, out var traceState);
+        ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
+        var span = KedgeTracing.Source.CreateActivity(KedgeTracing.ServerSpanName, ActivityKind.Server, parent);
+        if (span is null)
+        {
+            return null;
+        }
+
+        // The propagator gives the items in the order AddBaggage needs to keep the caller's order.
+        if (propagator.ExtractBaggage(headers, HeaderGetter) is { } baggage)
+        {
+            foreach (var (key, value) in baggage)
+            {
+                span.AddBaggage(key, value);
+            }
+        }
+
+        if (span.IsAllDataRequested)
+        {
+            var request = context.Request;
+            var method = MethodTag(request.Method);
+            span.DisplayName = method;
+            span.SetTag("http.request.method", method);
+            span.SetTag("url.scheme", request.Scheme);
+            span.SetTag("url.path", KedgeErrors.Printable(request.Path.Value ?? "/"));
+            span.SetTag("server.address", KedgeErrors.Printable(request.Host.Host));
+            if (request.Host.Port is { } port)
+            {
+                span.SetTag("server.port", port);
+            }
+
+            span.SetTag("network.protocol.version", ProtocolVersion(request.Protocol));
+            span.SetTag("client.address", context.Connection.RemoteIpAddress?.ToString());
+            var caller = CallerIdentity.Of(context);
+            if (caller.Subject.Length > 0)
+            {
+                span.SetTag("kedge.caller.subject", caller.Subject);
+            }
+
+            if (caller.AlternativeNames.Length > 0)
+            {
+                span.SetTag("kedge.caller.san", caller.AlternativeNames);
+            }
+        }
+
+        span.Start();
+        return span;
+    }
+
+    private static void EndSpan(Activity span, HttpContext context, KedgeRequestFeature feature, int? grpcStatus, Exception? failure)
+    {
+        var status = context.Response.StatusCode;
+        var errorType = feature.ErrorType
+            ?? failure?.GetType().FullName
+            ?? (status >= 500 ? status.ToString(CultureInfo.InvariantCulture) : null)
+            ?? (grpcStatus is { } code && IsGrpcServerError(code) ? GrpcStatusName(code) : null);
+        if (span.IsAllDataRequested)
+        {
+            span.SetTag("http.response.status_code", status);
+            if (feature.Route.Length > 0)
+            {
+                span.SetTag("kedge.route", feature.Route);
+                span.DisplayName = span.DisplayName + " " + feature.Route;
+            }
+
+            if (feature.Backend.Length > 0)
+            {
+                span.SetTag("kedge.backend", feature.Backend);
+            }
+
+            if (feature.Endpoint is { } endpoint)
+            {
+                span.SetTag("kedge.endpoint", endpoint);
+            }
+
+            if (feature.Retries > 0)
+            {
+                span.SetTag("kedge.retries", feature.Retries);
+            }
+
+            if (feature.IsGrpc)
+            {
+                span.SetTag("rpc.system", "grpc");
+                var path = context.Request.Path.Value ?? string.Empty;
+                var slash = path.LastIndexOf('/');
+                if (slash > 0)
+                {
+                    span.SetTag("rpc.service", KedgeErrors.Printable(path[1..slash]));
+                    span.SetTag("rpc.method", KedgeErrors.Printable(path[(slash + 1)..]));
+                }
+
+                if (grpcStatus is { } grpc)
+                {
+                    span.SetTag("rpc.grpc.status_code", grpc);
+                }
+            }
+
+            if (errorType is not null)
+            {
+                span.SetTag("error.type", errorType);
+            }
+        }
+
+        if (errorType is not null)
+        {
+            span.SetStatus(ActivityStatusCode.Error, errorType);
+        }
+    }
+
+    private void WriteAccessLog(ILogger logger, HttpContext context, KedgeRequestFeature feature, Activity? span, int? grpcStatus, long bytesIn, long bytesOut)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(feature.StartTimestamp);
+        var request = context.Request;
+        var caller = CallerIdentity.Of(context);
+        var method = KedgeErrors.Printable(request.Method);
+        var authority = OrDash(KedgeErrors.Printable(request.Host.Value ?? string.Empty));
+        var path = KedgeErrors.Printable(request.Path.Value ?? string.Empty);
+        var grpc = grpcStatus?.ToString(CultureInfo.InvariantCulture) ?? "-";
+        var route = OrDash(feature.Route);
+        var backend = OrDash(feature.Backend);
+        var subject = OrDash(caller.Subject);
+        var names = caller.AlternativeNames.Length == 0 ? "-" : string.Join(",", caller.AlternativeNames);
+        var requestId = RequestId(context);
+        var traceId = TraceId(context, span);
+        var durationMs = Math.Round(elapsed.TotalMilliseconds, 3);
+        var time = (_time.GetUtcNow() - elapsed).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        KedgeServerLog.AccessLog(logger, method, authority, path, feature.Protocol, context.Response.StatusCode, grpc, route, backend, feature.Endpoint ?? "-",
+            feature.ErrorType ?? "-", feature.Retries, bytesIn, bytesOut, durationMs, subject, names, requestId, traceId, time);
+    }
+
+    /// <summary>The request id kedge used (echoed to the caller when it proxied), else the caller's valid one, else the connection's.</summary>
+    private static string RequestId(HttpContext context)
+    {
+        if (context.Response.Headers[KedgeTransformer.RequestIdHeader] is { Count: 1 } used && used[0] is { } id)
+        {
+            return id;
+        }
+
+        var incoming = context.Request.Headers[KedgeTransformer.RequestIdHeader];
+        return incoming.Count == 1 && RequestIds.IsValid(incoming[0]) ? incoming[0]! : context.TraceIdentifier;
+    }
+
+    /// <summary>kedge's span's trace id, else (tracing off) the caller's from a valid <c>traceparent</c>, else "-".</summary>
+    private static string TraceId(HttpContext context, Activity? span)
+    {
+        if (span is not null)
+        {
+            return span.TraceId.ToHexString();
+        }
+
+        var traceParent = context.Request.Headers[TraceParentHeader];
+        return traceParent.Count == 1 && ActivityContext.TryParse(traceParent[0], null, out var caller) ? caller.TraceId.ToHexString() : "-";
+    }
+
+    /// <summary>The gRPC status from the trailers, or from the headers of a trailers-only answer; null when there is none.</summary>
+    private static int? GrpcStatus(HttpContext context)
+    {
+        var value = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers?[GrpcStatusHeader] ?? StringValues.Empty;
+        if (StringValues.IsNullOrEmpty(value))
+        {
+            value = context.Response.Headers[GrpcStatusHeader];
+        }
+
+        return int.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : null;
+    }
+
+    // The gRPC codes OpenTelemetry's RPC conventions count as a server's error.
+    private static bool IsGrpcServerError(int code) => code is 2 or 4 or 12 or 13 or 14 or 15;
+
+    private static string GrpcStatusName(int code) => ((Grpc.Core.StatusCode)code).ToString();
+
+    private static string OrDash(string value) => value.Length == 0 ? "-" : value;
+
+    // OpenTelemetry's HTTP conventions: the known methods as they are, anything else as _OTHER (a caller could invent many).
+    private static string MethodTag(string method) => method switch
+    {
+        "GET" or "POST" or "PUT" or "DELETE" or "HEAD" or "OPTIONS" or "PATCH" or "TRACE" or "CONNECT" => method,
+        _ => "_OTHER",
+    };
+
+    private static string ProtocolVersion(string protocol) => protocol switch
+    {
+        "HTTP/1.1" => "1.1",
+        "HTTP/2" => "2",
+        "HTTP/1.0" => "1.0",
+        "HTTP/3" => "3",
+        _ => KedgeErrors.Printable(protocol),
+    };
 }

@@ -17,6 +17,9 @@ internal static class KedgeSettingCatalog
     private const string Discovery = "Discovery";
     private const string ReReadWhenChanged = "re-read when the file changes";
 
+    /// <summary>The console log formats.</summary>
+    public static readonly IReadOnlyList<string> LogFormats = ["text", "json"];
+
     /// <summary>cmd/kedge/main.go and tls.go: listeners, TLS, timeouts, logging; then kedge's own listener settings.</summary>
     public static IReadOnlyList<KedgeSetting> Listeners { get; } =
     [
@@ -38,6 +41,12 @@ internal static class KedgeSettingCatalog
             s => s.Server.HttpMaxWriteTimeout, (s, v) => s.Server.HttpMaxWriteTimeout = v),
         Define(Server, "LogLevel", KedgeFlags.LogLevel, "Log level: panic, fatal, error, warn (or warning), info, debug or trace.",
             s => s.Server.LogLevel, (s, v) => s.Server.LogLevel = v, OneOf(KedgeFlags.LogLevels), allowedValues: KedgeFlags.LogLevels),
+        Define(Server, "LogFormat", "log_format", "Console log format: text, or json (one JSON object per line; lines logged during a traced request carry its TraceId and SpanId).",
+            s => s.Server.LogFormat, (s, v) => s.Server.LogFormat = v, OneOf(LogFormats), allowedValues: LogFormats),
+        Define(Server, "AccessLog", "access_log", "Log one line per request on the proxy ports (category Kedge.Server.AccessLog, event 1500), whatever the log level.",
+            s => s.Server.AccessLog, (s, v) => s.Server.AccessLog = v),
+        Define(Server, "OtlpEndpoint", "otlp_endpoint", "Export traces over OTLP to this endpoint (as OTEL_EXPORTER_OTLP_ENDPOINT, which it overrides). Unset and no OTEL_EXPORTER_OTLP_ENDPOINT: no traces.",
+            s => s.Server.OtlpEndpoint, (s, v) => s.Server.OtlpEndpoint = v, (v, origin, errors) => HttpUrl(v, origin, errors)),
         Define(Server, "ShutdownTimeout", null, "How long shutdown (SIGTERM) waits for in-flight requests.",
             s => s.Server.ShutdownTimeout, (s, v) => s.Server.ShutdownTimeout = v, NotNegative),
     ];
@@ -150,6 +159,14 @@ internal static class KedgeSettingCatalog
         if (!IPAddress.TryParse(value, out _))
         {
             errors.Add($"{origin}: '{value}' is not an IP address; give one such as 0.0.0.0 (every IPv4 address), :: or 127.0.0.1.");
+        }
+    }
+
+    private static void HttpUrl(string? value, string origin, List<string> errors)
+    {
+        if (value is not null && (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add($"{origin}: '{value}' is not an http(s) URL; give the collector's OTLP endpoint, for example http://otel-collector:4317.");
         }
     }
 
