@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Kedge.Client.Configuration;
 using Kedge.Client.Http;
@@ -36,9 +37,10 @@ public sealed class KedgeClient : IDisposable
     private KeyValuePair<string, string?>[]? _appliedSection;
     private bool _disposed;
 
-    private KedgeClient(State state, ILogger logger, TimeProvider timeProvider, KeyValuePair<string, string?>[]? appliedSection = null)
+    private KedgeClient(State state, ILogger logger, TimeProvider timeProvider, KedgeClientMetrics metrics, KeyValuePair<string, string?>[]? appliedSection = null)
     {
         _state = state;
+        Metrics = metrics;
         _appliedSection = appliedSection;
         Logger = logger;
         _timeProvider = timeProvider;
@@ -49,6 +51,8 @@ public sealed class KedgeClient : IDisposable
 
     internal ILogger Logger { get; }
 
+    internal KedgeClientMetrics Metrics { get; }
+
     /// <summary>Creates a client from options, checking them first.</summary>
     /// <param name="options">The options.</param>
     /// <param name="loggerFactory">Where logs go; default none.</param>
@@ -57,20 +61,21 @@ public sealed class KedgeClient : IDisposable
     public static KedgeClient Create(KedgeClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
         => Create(options, KedgeClientSection.Code, loggerFactory, timeProvider);
 
-    internal static KedgeClient Create(KedgeClientOptions options, KedgeClientSection section, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
+    internal static KedgeClient Create(KedgeClientOptions options, KedgeClientSection section, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Kedge.Client");
         timeProvider ??= TimeProvider.System;
         var errors = new List<string>();
-        var state = Compile(options, section, logger, timeProvider, errors)
+        var metrics = KedgeClientMetrics.Create(meterFactory);
+        var state = Compile(options, section, logger, timeProvider, metrics, errors)
             ?? throw new OptionsValidationException(Options.DefaultName, typeof(KedgeClientOptions), errors);
-        return new KedgeClient(state, logger, timeProvider, Flatten(section));
+        return new KedgeClient(state, logger, timeProvider, metrics, Flatten(section));
     }
 
     /// <summary>For benchmarks: a client whose kedge requests go to <paramref name="transport"/> instead of the network.</summary>
     internal static KedgeClient CreateWithTransport(KedgeMapper mapper, HttpMessageHandler transport)
-        => new(new State(mapper, new KedgeConnectionFactory(transport, transport, NullLogger.Instance), options: null), NullLogger.Instance, TimeProvider.System);
+        => new(new State(mapper, new KedgeConnectionFactory(transport, transport, NullLogger.Instance), options: null), NullLogger.Instance, TimeProvider.System, KedgeClientMetrics.Static);
 
     /// <summary>
     /// Follows <paramref name="sources"/> (the change tokens <c>IOptionsMonitor</c> follows): on each change the options
@@ -143,7 +148,7 @@ public sealed class KedgeClient : IDisposable
                 return;
             }
 
-            if (Compile(options, section, Logger, _timeProvider, errors) is not { } next)
+            if (Compile(options, section, Logger, _timeProvider, Metrics, errors) is not { } next)
             {
                 KedgeClientConfigurationLog.Rejected(Logger, section.Path, errors.Count, string.Join('\n', errors));
                 return;
@@ -213,10 +218,10 @@ public sealed class KedgeClient : IDisposable
 
         // Mappers see the port kedge will see in the authority: none for http on port 80, 443 for https on its default.
         var host = uri.IdnHost;
-        var route = state.Mapper.Map(host, kind == PortKind.HttpDefault ? null : port);
+        var route = state.Mapper.Map(host, kind == PortKind.HttpDefault ? null : port, out var rule);
         var target = route is null
             ? new KedgeTarget(uri.Host, port, kind == PortKind.Explicit, isHttps, null, string.Empty, string.Empty, state.Connections)
-            : CreateTarget(state.Connections, route, uri.Host, host, port, kind, isHttps);
+            : CreateTarget(state.Connections, route, rule, uri.Host, host, port, kind, isHttps);
         state.Targets.Set(key, target);
         return target;
     }
@@ -224,9 +229,9 @@ public sealed class KedgeClient : IDisposable
     /// <summary>Whether <paramref name="target"/> was mapped by the configuration in use (not one a reload replaced).</summary>
     internal bool IsCurrent(KedgeTarget target) => ReferenceEquals(target.Connections, _state.Connections);
 
-    private static State? Compile(KedgeClientOptions options, KedgeClientSection section, ILogger logger, TimeProvider timeProvider, List<string> errors)
+    private static State? Compile(KedgeClientOptions options, KedgeClientSection section, ILogger logger, TimeProvider timeProvider, KedgeClientMetrics metrics, List<string> errors)
     {
-        if (KedgeClientOptionsCompiler.Compile(options, section, timeProvider, logger, errors) is not { } compiled)
+        if (KedgeClientOptionsCompiler.Compile(options, section, timeProvider, logger, errors, metrics) is not { } compiled)
         {
             return null;
         }
@@ -255,7 +260,7 @@ public sealed class KedgeClient : IDisposable
         retired.Connections.Dispose();
     }
 
-    private static KedgeTarget CreateTarget(KedgeConnectionFactory connections, KedgeRoute route, string uriHost, string host, int port, PortKind kind, bool isHttps)
+    private static KedgeTarget CreateTarget(KedgeConnectionFactory connections, KedgeRoute route, string rule, string uriHost, string host, int port, PortKind kind, bool isHttps)
     {
         var shownHost = host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host;
 
@@ -287,7 +292,7 @@ public sealed class KedgeClient : IDisposable
             connections.SetTlsServerName(kedgeHost, route.KedgeUrl.Port, route.EffectiveTlsServerName);
         }
 
-        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, isHttps, route, authority, prefix, connections);
+        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, isHttps, route, authority, prefix, connections, rule);
     }
 
     private enum PortKind : byte

@@ -17,8 +17,9 @@ internal static class KedgeClientOptionsCompiler
 {
     public const string DefaultSectionName = "Kedge";
 
-    public static CompiledKedgeClient? Compile(KedgeClientOptions options, KedgeClientSection source, TimeProvider timeProvider, ILogger? logger, List<string> errors)
+    public static CompiledKedgeClient? Compile(KedgeClientOptions options, KedgeClientSection source, TimeProvider timeProvider, ILogger? logger, List<string> errors, KedgeClientMetrics? metrics = null)
     {
+        metrics ??= KedgeClientMetrics.Static;
         logger ??= NullLogger.Instance;
         var before = errors.Count;
         var section = source.Path;
@@ -33,8 +34,16 @@ internal static class KedgeClientOptionsCompiler
 
         var tokenSources = CompileTokenSources(options, section, timeProvider, errors);
         var mapper = options.Mapper ?? CompileRoutes(options, section, tokenSources, errors);
-        var certificate = CompileClientCertificate(options, section, timeProvider, logger, errors);
-        var trust = CompileTrust(options, section, timeProvider, logger, errors);
+        var certificate = CompileClientCertificate(options, section, timeProvider, logger, metrics, errors);
+        var trust = CompileTrust(options, section, timeProvider, logger, metrics, errors);
+        if (errors.Count == before && mapper is not null)
+        {
+            // A source made in code may serve several clients; its refreshes count in the meter of the latest.
+            foreach (var tokenSource in mapper.TokenSources.Concat(tokenSources.Values))
+            {
+                tokenSource.Metrics = metrics;
+            }
+        }
 
         return errors.Count == before && mapper is not null ? new CompiledKedgeClient(mapper, certificate, trust) : null;
     }
@@ -217,7 +226,7 @@ internal static class KedgeClientOptionsCompiler
         return null;
     }
 
-    private static FileSnapshot<TlsCertificate>? CompileClientCertificate(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
+    private static FileSnapshot<TlsCertificate>? CompileClientCertificate(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, KedgeClientMetrics metrics, List<string> errors)
     {
         if (options.ClientCertificate is not { } cert)
         {
@@ -262,8 +271,8 @@ internal static class KedgeClientOptionsCompiler
                 cert.KeyFile!,
                 forServer: false,
                 timeProvider,
-                onChanged: c => LogCertificateReloaded(logger, joinedPaths, c),
-                onReloadFailed: ex => KedgeClientLog.ClientCertificateReloadFailed(logger, joinedPaths, ex),
+                onChanged: c => LogCertificateReloaded(logger, metrics, joinedPaths, c),
+                onReloadFailed: ex => CertificateReloadFailed(logger, metrics, joinedPaths, ex),
                 interval);
         }
         else
@@ -273,8 +282,8 @@ internal static class KedgeClientOptionsCompiler
                 cert.PfxFile!,
                 cert.Password,
                 timeProvider,
-                onChanged: c => LogCertificateReloaded(logger, joinedPaths, c),
-                onReloadFailed: ex => KedgeClientLog.ClientCertificateReloadFailed(logger, joinedPaths, ex),
+                onChanged: c => LogCertificateReloaded(logger, metrics, joinedPaths, c),
+                onReloadFailed: ex => CertificateReloadFailed(logger, metrics, joinedPaths, ex),
                 interval);
         }
 
@@ -291,7 +300,7 @@ internal static class KedgeClientOptionsCompiler
         return snapshot;
     }
 
-    private static FileSnapshot<TrustBundle>? CompileTrust(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, List<string> errors)
+    private static FileSnapshot<TrustBundle>? CompileTrust(KedgeClientOptions options, string section, TimeProvider timeProvider, ILogger logger, KedgeClientMetrics metrics, List<string> errors)
     {
         if (options.KedgeCaFiles.Count == 0)
         {
@@ -302,8 +311,16 @@ internal static class KedgeClientOptionsCompiler
         var snapshot = TlsFiles.WatchTrustBundle(
             [.. options.KedgeCaFiles],
             timeProvider,
-            onChanged: _ => KedgeClientLog.TrustBundleReloaded(logger, joined),
-            onReloadFailed: ex => KedgeClientLog.TrustBundleReloadFailed(logger, joined, ex),
+            onChanged: _ =>
+            {
+                metrics.CertificateReload("kedge-ca", succeeded: true);
+                KedgeClientLog.TrustBundleReloaded(logger, joined);
+            },
+            onReloadFailed: ex =>
+            {
+                metrics.CertificateReload("kedge-ca", succeeded: false);
+                KedgeClientLog.TrustBundleReloadFailed(logger, joined, ex);
+            },
             options.FileRefreshInterval > TimeSpan.Zero ? options.FileRefreshInterval : TimeSpan.FromSeconds(5));
         try
         {
@@ -318,8 +335,15 @@ internal static class KedgeClientOptionsCompiler
         return snapshot;
     }
 
-    private static void LogCertificateReloaded(ILogger logger, string paths, TlsCertificate certificate)
+    private static void CertificateReloadFailed(ILogger logger, KedgeClientMetrics metrics, string paths, Exception exception)
     {
+        metrics.CertificateReload("client", succeeded: false);
+        KedgeClientLog.ClientCertificateReloadFailed(logger, paths, exception);
+    }
+
+    private static void LogCertificateReloaded(ILogger logger, KedgeClientMetrics metrics, string paths, TlsCertificate certificate)
+    {
+        metrics.CertificateReload("client", succeeded: true);
         if (logger.IsEnabled(LogLevel.Information))
         {
             KedgeClientLog.ClientCertificateReloaded(logger, paths, certificate.Leaf.Subject, certificate.Leaf.NotAfter);

@@ -70,7 +70,8 @@ public static class KedgeClientServiceCollectionExtensions
         var sources = services.GetServices<IOptionsChangeTokenSource<KedgeClientOptions>>().ToList();
         var before = sources.Select(s => s.GetChangeToken()).ToList();
         KedgeClientOptions Read() => factory.Create(Microsoft.Extensions.Options.Options.DefaultName);
-        var client = KedgeClient.Create(Read(), section, services.GetService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>());
+        // The application's meter factory when it has one (hosts register it), so its metrics pipeline sees the client's.
+        var client = KedgeClient.Create(Read(), section, services.GetService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>(), services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
         client.FollowChanges(sources, Read, section);
         if (before.Any(token => token.HasChanged))
         {

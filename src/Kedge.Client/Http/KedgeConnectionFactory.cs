@@ -95,6 +95,9 @@ internal sealed class KedgeConnectionFactory : IDisposable
     {
         // Old connections retire within the lifetime, so a rotated client certificate is in use everywhere soon after.
         var handler = OutgoingHandlerFactory.Create(_connectTimeout, pooledConnectionLifetime);
+        // KedgeHttpMessageHandler injects the trace context itself (see TraceContextHeaders): kedge's parent is then
+        // Kedge.Client's span, not a System.Net.Http span below it that nothing may record.
+        handler.ActivityHeadersPropagator = null;
         handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
         handler.KeepAlivePingDelay = TimeSpan.FromSeconds(60);
         handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.ExceptionServices;
@@ -75,20 +76,50 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         catch (Exception ex)
         {
             var shown = uri.Authority;
+            _client.Metrics.MappingFailure();
             KedgeClientLog.MappingFailed(_client.Logger, shown, _client.Mapper.Description, ex);
             return Task.FromException<HttpResponseMessage>(
                 new HttpRequestException($"Kedge could not map '{shown}' with the {_client.Mapper.Description}: {ex.Message}", ex));
         }
 
-        if (target.Route is not { } route)
+        if (target.Route is null)
         {
             KedgeClientLog.NotKedgeDestination(_client.Logger, uri.Authority);
             return base.SendAsync(request, cancellationToken);
         }
 
+        return KedgeClientTracing.Source.HasListeners()
+            ? SendTracedAsync(request, target, cancellationToken)
+            : SendThroughKedgeAsync(request, target, span: null, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendTracedAsync(HttpRequestMessage request, KedgeTarget target, CancellationToken cancellationToken)
+    {
+        using var span = KedgeClientTracing.Start(request, target);
+        if (span is null)
+        {
+            return await SendThroughKedgeAsync(request, target, span: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var response = await SendThroughKedgeAsync(request, target, span, cancellationToken).ConfigureAwait(false);
+            KedgeClientTracing.Complete(span, response);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            KedgeClientTracing.Fail(span, ex);
+            throw;
+        }
+    }
+
+    private Task<HttpResponseMessage> SendThroughKedgeAsync(HttpRequestMessage request, KedgeTarget target, Activity? span, CancellationToken cancellationToken)
+    {
+        var route = target.Route!;
         if (route.ProxyAuth is null && route.BackendAuth is null)
         {
-            return SendToKedgeAsync(request, target, proxyAuthorization: null, backendAuthorization: null, cancellationToken);
+            return SendToKedgeAsync(request, target, proxyAuthorization: null, backendAuthorization: null, span, cancellationToken);
         }
 
         // Cached tokens are ready at once: send without another async layer (and its Task) in between.
@@ -98,31 +129,31 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         {
             string? proxyAuthorization = null;
             string? backendAuthorization = null;
-            if ((route.ProxyAuth is { } proxyAuth && !TryBearer(proxyAuth, proxyToken.Result, target.Authority, out proxyAuthorization, out var failure))
-                || (route.BackendAuth is { } backendAuth && !TryBearer(backendAuth, backendToken.Result, target.Authority, out backendAuthorization, out failure)))
+            if ((route.ProxyAuth is { } proxyAuth && !TryBearer(proxyAuth, proxyToken.Result, target, out proxyAuthorization, out var failure))
+                || (route.BackendAuth is { } backendAuth && !TryBearer(backendAuth, backendToken.Result, target, out backendAuthorization, out failure)))
             {
                 return Task.FromException<HttpResponseMessage>(failure);
             }
 
-            return SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, cancellationToken);
+            return SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, span, cancellationToken);
         }
 
-        return SendWithTokensAsync(request, target, proxyToken, backendToken, cancellationToken);
+        return SendWithTokensAsync(request, target, proxyToken, backendToken, span, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendWithTokensAsync(HttpRequestMessage request, KedgeTarget target, ValueTask<string> proxyToken, ValueTask<string> backendToken, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendWithTokensAsync(HttpRequestMessage request, KedgeTarget target, ValueTask<string> proxyToken, ValueTask<string> backendToken, Activity? span, CancellationToken cancellationToken)
     {
         var route = target.Route!;
         var proxyAuthorization = route.ProxyAuth is { } proxyAuth
-            ? await GetBearerAsync(proxyToken, proxyAuth, target.Authority, cancellationToken).ConfigureAwait(false)
+            ? await GetBearerAsync(proxyToken, proxyAuth, target, cancellationToken).ConfigureAwait(false)
             : null;
         var backendAuthorization = route.BackendAuth is { } backendAuth
-            ? await GetBearerAsync(backendToken, backendAuth, target.Authority, cancellationToken).ConfigureAwait(false)
+            ? await GetBearerAsync(backendToken, backendAuth, target, cancellationToken).ConfigureAwait(false)
             : null;
-        return await SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, cancellationToken).ConfigureAwait(false);
+        return await SendToKedgeAsync(request, target, proxyAuthorization, backendAuthorization, span, cancellationToken).ConfigureAwait(false);
     }
 
-    private bool TryBearer(KedgeTokenSource source, string token, string target, out string? headerValue, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HttpRequestException? failure)
+    private bool TryBearer(KedgeTokenSource source, string token, KedgeTarget target, out string? headerValue, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HttpRequestException? failure)
     {
         try
         {
@@ -138,19 +169,30 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         }
     }
 
-    private KedgeTokenSourceException TokenFailure(KedgeTokenSource source, string target, Exception ex)
+    private KedgeTokenSourceException TokenFailure(KedgeTokenSource source, KedgeTarget target, Exception ex)
     {
-        KedgeClientLog.TokenSourceFailed(_client.Logger, source.Name, target, ex);
-        return new KedgeTokenSourceException(source.Name, $"Kedge could not get a token from token source '{source.Name}' for '{target}': {ex.Message}", ex);
+        _client.Metrics.Request(target.KedgeUrl, KedgeClientMetrics.TokenError);
+        KedgeClientLog.TokenSourceFailed(_client.Logger, source.Name, target.Authority, ex);
+        return new KedgeTokenSourceException(source.Name, $"Kedge could not get a token from token source '{source.Name}' for '{target.Authority}': {ex.Message}", ex);
     }
 
-    private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
     {
         var callerState = default(CallerRequestState);
+        TraceContextHeaders? traceHeaders = null;
         HttpResponseMessage response;
         try
         {
             callerState = CallerRequestState.Redirect(request, target, proxyAuthorization, backendAuthorization);
+            if (span is not null)
+            {
+                traceHeaders = TraceContextHeaders.Inject(request, span, ownSpan: true);
+            }
+            else if (Activity.Current is { } current)
+            {
+                traceHeaders = TraceContextHeaders.Inject(request, KedgeClientTracing.RecordedAncestor(current), ownSpan: false);
+            }
+
             if (_client.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
             {
                 KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, target.Route!.KedgeUrl);
@@ -158,21 +200,33 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
             response = await target.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex) when (ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls)
+        catch (Exception ex)
         {
+            _client.Metrics.Request(target.KedgeUrl, ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? KedgeClientMetrics.Cancelled : KedgeClientMetrics.TransportError);
+
             // SocketsHttpHandler reports a failed ConnectCallback as a generic connection error; the TLS failure
             // inside says what is wrong (untrusted kedge, wrong name, refused client certificate).
-            ExceptionDispatchInfo.Throw(tls);
+            if (ex is HttpRequestException { InnerException: HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls })
+            {
+                ExceptionDispatchInfo.Throw(tls);
+            }
+
             throw;
         }
         finally
         {
+            traceHeaders?.Restore();
             callerState.Restore(request);
         }
 
-        return response.Headers.NonValidated.Contains(KedgeError.ErrorHeader) && KedgeError.TryRead(response, out var kedgeError)
-            ? OnKedgeError(request, response, target.Route!, target.Authority, kedgeError)
-            : response;
+        if (response.Headers.NonValidated.Contains(KedgeError.ErrorHeader) && KedgeError.TryRead(response, out var kedgeError))
+        {
+            _client.Metrics.Request(target.KedgeUrl, KedgeClientMetrics.KedgeError);
+            return OnKedgeError(request, response, target.Route!, target.Authority, kedgeError);
+        }
+
+        _client.Metrics.Request(target.KedgeUrl, KedgeClientMetrics.Ok);
+        return response;
     }
 
     private static ValueTask<string> StartToken(KedgeTokenSource? source, CancellationToken cancellationToken)
@@ -193,7 +247,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         }
     }
 
-    private async ValueTask<string> GetBearerAsync(ValueTask<string> pending, KedgeTokenSource source, string target, CancellationToken cancellationToken)
+    private async ValueTask<string> GetBearerAsync(ValueTask<string> pending, KedgeTokenSource source, KedgeTarget target, CancellationToken cancellationToken)
     {
         try
         {

@@ -6,8 +6,10 @@ namespace Kedge.Client.Http;
 /// </summary>
 internal sealed class KedgeTarget
 {
-    public KedgeTarget(string host, int port, bool explicitPort, bool isHttps, KedgeRoute? route, string authority, string requestPrefix, KedgeConnectionFactory connections)
+    public KedgeTarget(string host, int port, bool explicitPort, bool isHttps, KedgeRoute? route, string authority, string requestPrefix, KedgeConnectionFactory connections, string mappingRule = "")
     {
+        MappingRule = mappingRule;
+        KedgeUrl = route?.KedgeUrl.GetLeftPart(UriPartial.Authority) ?? string.Empty;
         Connections = connections;
         Host = host;
         Port = port;
@@ -37,6 +39,12 @@ internal sealed class KedgeTarget
     /// A configuration reload brings new ones; a target with old ones is mapped again.
     /// </summary>
     public KedgeConnectionFactory Connections { get; }
+
+    /// <summary>The rule that mapped the target (for traces), for example <c>suffix mapper '*.kedge'</c>.</summary>
+    public string MappingRule { get; }
+
+    /// <summary>The kedge's <c>scheme://host:port</c> (for traces and metrics): from the configuration, never the target.</summary>
+    public string KedgeUrl { get; }
 
     /// <summary>The target's authority as kedge sees it in Host / :authority.</summary>
     public string Authority { get; }

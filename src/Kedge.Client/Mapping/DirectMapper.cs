@@ -1,16 +1,19 @@
 using System.Globalization;
+using Kedge.Client.Tokens;
 
 namespace Kedge.Client.Mapping;
 
 internal sealed class DirectMapper : KedgeMapper
 {
     private readonly Dictionary<TargetKey, KedgeRoute> _routes;
+    private readonly Dictionary<TargetKey, string> _rules;
 
     public DirectMapper(IEnumerable<KeyValuePair<string, KedgeRoute>> routes)
         : base("direct mapper")
     {
         ArgumentNullException.ThrowIfNull(routes);
         _routes = new Dictionary<TargetKey, KedgeRoute>(TargetKey.Comparer);
+        _rules = new Dictionary<TargetKey, string>(TargetKey.Comparer);
         foreach (var (key, route) in routes)
         {
             ArgumentNullException.ThrowIfNull(route);
@@ -19,6 +22,8 @@ internal sealed class DirectMapper : KedgeMapper
             {
                 throw new ArgumentException($"The direct mapper key '{key}' is given twice; keep one.", nameof(routes));
             }
+
+            _rules[parsed] = $"direct mapper '{key}'";
         }
     }
 
@@ -44,6 +49,8 @@ internal sealed class DirectMapper : KedgeMapper
         return new TargetKey(key[..colon], port);
     }
 
+    internal override IEnumerable<KedgeTokenSource> TokenSources => _routes.Values.SelectMany(RouteTokenSources);
+
     protected override KedgeRoute? MapCore(string host, int? port)
     {
         if (port is not null && _routes.TryGetValue(new TargetKey(host, port), out var withPort))
@@ -52,6 +59,25 @@ internal sealed class DirectMapper : KedgeMapper
         }
 
         return _routes.TryGetValue(new TargetKey(host, null), out var hostOnly) ? hostOnly : null;
+    }
+
+    internal override KedgeRoute? Map(string host, int? port, out string rule)
+    {
+        CheckTarget(host, port);
+        if (port is not null && _routes.TryGetValue(new TargetKey(host, port), out var withPort))
+        {
+            rule = _rules[new TargetKey(host, port)];
+            return withPort;
+        }
+
+        if (_routes.TryGetValue(new TargetKey(host, null), out var hostOnly))
+        {
+            rule = _rules[new TargetKey(host, null)];
+            return hostOnly;
+        }
+
+        rule = Description;
+        return null;
     }
 
     internal readonly record struct TargetKey(string Host, int? Port)

@@ -1,3 +1,5 @@
+using Kedge.Client.Tokens;
+
 namespace Kedge.Client.Mapping;
 
 internal sealed class FirstMatchMapper : KedgeMapper
@@ -17,6 +19,8 @@ internal sealed class FirstMatchMapper : KedgeMapper
 
     internal IReadOnlyList<KedgeMapper> Mappers => _mappers;
 
+    internal override IEnumerable<KedgeTokenSource> TokenSources => _mappers.SelectMany(m => m.TokenSources);
+
     protected override KedgeRoute? MapCore(string host, int? port)
     {
         foreach (var mapper in _mappers)
@@ -27,6 +31,21 @@ internal sealed class FirstMatchMapper : KedgeMapper
             }
         }
 
+        return null;
+    }
+
+    internal override KedgeRoute? Map(string host, int? port, out string rule)
+    {
+        CheckTarget(host, port);
+        foreach (var mapper in _mappers)
+        {
+            if (mapper.Map(host, port, out rule) is { } route)
+            {
+                return route;
+            }
+        }
+
+        rule = Description;
         return null;
     }
 }

@@ -31,6 +31,29 @@ public abstract class KedgeMapper
     /// <exception cref="KedgeMappingException">The target is an IP literal: kedge routes by name.</exception>
     public KedgeRoute? Map(string host, int? port)
     {
+        CheckTarget(host, port);
+        return MapCore(host, port);
+    }
+
+    /// <summary>
+    /// Maps a target and names the rule that matched, for traces: this mapper's <see cref="Description"/>, the matching
+    /// mapper's for a first-match mapper, the matching key's for a direct mapper.
+    /// </summary>
+    internal virtual KedgeRoute? Map(string host, int? port, out string rule)
+    {
+        rule = Description;
+        return Map(host, port);
+    }
+
+    /// <summary>The token sources this mapper's routes send (for metrics); none for a mapper derived outside Kedge.Client.</summary>
+    internal virtual IEnumerable<KedgeTokenSource> TokenSources => [];
+
+    internal static IEnumerable<KedgeTokenSource> RouteTokenSources(KedgeRoute route)
+        => new[] { route.ProxyAuth, route.BackendAuth }.OfType<KedgeTokenSource>();
+
+    /// <summary>Checks a target before any mapping: a host name (not an IP literal) and a valid port.</summary>
+    private protected static void CheckTarget(string host, int? port)
+    {
         ArgumentException.ThrowIfNullOrEmpty(host);
         if (port is < 0 or > 65535)
         {
@@ -43,8 +66,6 @@ public abstract class KedgeMapper
                 $"kedge requires a host name to route by, but was given the IP address {FormatTarget(host, port)}. " +
                 "Call the service by its DNS name, for example 'orders.shop.svc.cluster-b.kedge'.");
         }
-
-        return MapCore(host, port);
     }
 
     /// <summary>Maps a target that is known not to be an IP literal.</summary>

@@ -66,6 +66,8 @@ internal sealed class RegexMapper : KedgeMapper
         return regex;
     }
 
+    internal override IEnumerable<KedgeTokenSource> TokenSources => new[] { _proxyAuth, _backendAuth }.OfType<KedgeTokenSource>();
+
     protected override KedgeRoute? MapCore(string host, int? port)
     {
         if (_cache.TryGetValue((host, port), out var cached))

@@ -1,3 +1,5 @@
+using Kedge.Client.Tokens;
+
 namespace Kedge.Client.Mapping;
 
 internal sealed class SingleMapper : KedgeMapper
@@ -11,4 +13,6 @@ internal sealed class SingleMapper : KedgeMapper
     }
 
     protected override KedgeRoute? MapCore(string host, int? port) => _route;
+
+    internal override IEnumerable<KedgeTokenSource> TokenSources => RouteTokenSources(_route);
 }

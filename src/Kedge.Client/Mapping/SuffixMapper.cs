@@ -52,6 +52,8 @@ internal sealed class SuffixMapper : KedgeMapper
         }
     }
 
+    internal override IEnumerable<KedgeTokenSource> TokenSources => new[] { _proxyAuth, _backendAuth }.OfType<KedgeTokenSource>();
+
     protected override KedgeRoute? MapCore(string host, int? port)
     {
         if (_cache.TryGetValue(host, out var cached))

@@ -31,7 +31,18 @@ internal sealed class DelegateTokenSource : KedgeTokenSource
     private async ValueTask<string> FetchAsync(CancellationToken cancellationToken)
     {
         var fetchedAt = _timeProvider.GetTimestamp();
-        var token = CheckToken(await _getToken(cancellationToken).ConfigureAwait(false), Name);
+        string token;
+        try
+        {
+            token = CheckToken(await _getToken(cancellationToken).ConfigureAwait(false), Name);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ReportRefresh(succeeded: false);
+            throw;
+        }
+
+        ReportRefresh(succeeded: true);
         if (_cacheDuration > TimeSpan.Zero)
         {
             _cached = new CachedToken(token, fetchedAt);

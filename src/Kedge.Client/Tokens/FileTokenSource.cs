@@ -16,7 +16,9 @@ internal sealed class FileTokenSource : KedgeTokenSource
             [path],
             contents => CheckToken(Encoding.UTF8.GetString(contents[0]).Trim(), name),
             refreshInterval,
-            timeProvider);
+            timeProvider,
+            onChanged: _ => ReportRefresh(succeeded: true),
+            onReloadFailed: _ => ReportRefresh(succeeded: false));
     }
 
     public string Path { get; }

@@ -24,6 +24,17 @@ public abstract class KedgeTokenSource
     // delegate) then cost no allocation per request.
     private volatile BearerValue? _lastBearer;
 
+    /// <summary>The meter this source's refreshes count in: the client's that uses it, the static one before any does.</summary>
+    internal Internal.KedgeClientMetrics? Metrics { get; set; }
+
+    /// <summary>
+    /// Counts a token fetch or re-read in the <c>kedge.client.token_refreshes</c> counter (meter
+    /// <see cref="KedgeClientDiagnostics.MeterName"/>) with this source's <see cref="Name"/>. Sources that fetch tokens
+    /// (from an issuer, a file, a plugin) call it once per fetch; not per request served from their cache.
+    /// </summary>
+    /// <param name="succeeded">Whether a usable token came back.</param>
+    protected void ReportRefresh(bool succeeded) => (Metrics ?? Internal.KedgeClientMetrics.Static).TokenRefresh(Name, succeeded);
+
     /// <summary>Returns <c>Bearer &lt;token&gt;</c>, reusing the previous string when the token is the same instance.</summary>
     internal string GetBearerHeaderValue(string token)
     {

@@ -26,7 +26,7 @@ internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTo
     public ExecCredentialTokenSource(string name, string user, string kubeconfigPath, YamlMappingNode exec, WinchAuthContext context)
         : base(name)
     {
-        _flight = new SingleFlight<string>(RunAsync);
+        _flight = new SingleFlight<string>(RunAsync, succeeded => ReportRefresh(succeeded));
         _user = user;
         _context = context;
         var command = KubeConfig.Scalar(exec, "command");

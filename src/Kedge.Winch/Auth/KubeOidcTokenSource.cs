@@ -22,7 +22,7 @@ internal sealed class KubeOidcTokenSource : KedgeTokenSource, IClearableTokenSou
     public KubeOidcTokenSource(string name, string user, string path, YamlMappingNode config, WinchAuthContext context)
         : base(name)
     {
-        _flight = new SingleFlight<string>(RefreshAsync);
+        _flight = new SingleFlight<string>(RefreshAsync, succeeded => ReportRefresh(succeeded));
         _user = user;
         _path = path;
         _context = context;

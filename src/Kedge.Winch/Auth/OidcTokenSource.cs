@@ -35,7 +35,7 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
     public OidcTokenSource(string name, OidcProviderClient provider, string cacheDirectory, string callbackPath, WinchAuthContext context)
         : base(name)
     {
-        _flight = new SingleFlight<string>(RefreshAsync);
+        _flight = new SingleFlight<string>(RefreshAsync, succeeded => ReportRefresh(succeeded));
         _provider = provider;
         _context = context;
         CallbackPath = callbackPath;

@@ -38,7 +38,7 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
         _tokenUri = tokenUri;
         _audience = audience;
         _context = context;
-        _flight = new SingleFlight<string>(FetchAsync);
+        _flight = new SingleFlight<string>(FetchAsync, succeeded => ReportRefresh(succeeded));
     }
 
     /// <summary>Reads the service account key file; the exception message names the file and what is wrong.</summary>

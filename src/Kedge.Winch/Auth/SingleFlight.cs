@@ -2,9 +2,10 @@ namespace Kedge.Winch.Auth;
 
 /// <summary>
 /// One run of an asynchronous operation at a time, shared by every caller that asks while it runs (a token refresh, an
-/// exec plugin); a caller that gives up does not cancel it for the others.
+/// exec plugin); a caller that gives up does not cancel it for the others. <c>completed</c> hears how each run ended
+/// (a token source counts its refreshes with it).
 /// </summary>
-internal sealed class SingleFlight<T>(Func<Task<T>> run)
+internal sealed class SingleFlight<T>(Func<Task<T>> run, Action<bool>? completed = null)
 {
     private readonly Lock _gate = new();
     private Task<T>? _current;
@@ -16,6 +17,10 @@ internal sealed class SingleFlight<T>(Func<Task<T>> run)
             if (_current is null || _current.IsCompleted)
             {
                 _current = run();
+                if (completed is not null)
+                {
+                    _current.ContinueWith(static (task, state) => ((Action<bool>)state!)(task.IsCompletedSuccessfully), completed, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
             }
 
             return _current;

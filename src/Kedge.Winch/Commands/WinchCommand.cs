@@ -145,6 +145,12 @@ internal static class WinchCommand
             errors.Add($"--{WinchFlags.ServerMetricsPath}: \"{metricsPath}\" must start with '/', for example /metrics");
         }
 
+        var otlpEndpoint = parsed.GetString(WinchFlags.OtlpEndpoint);
+        if (otlpEndpoint.Length > 0 && (!Uri.TryCreate(otlpEndpoint, UriKind.Absolute, out var otlpUri) || (otlpUri.Scheme != Uri.UriSchemeHttp && otlpUri.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add($"--{WinchFlags.OtlpEndpoint}: \"{otlpEndpoint}\" is not an http:// or https:// URL; give the collector's OTLP address, for example http://127.0.0.1:4317");
+        }
+
         if (config is not null)
         {
             CheckCallbackPaths(config, metricsPath, errors);
@@ -166,6 +172,8 @@ internal static class WinchCommand
             CorsAllowedOrigins = parsed.GetStringList(WinchFlags.CorsAllowedOrigin),
             LogLevel = parsed.GetString(WinchFlags.LogLevel),
             DebugMode = parsed.GetBool(WinchFlags.DebugMode),
+            LogFormat = parsed.GetString(WinchFlags.LogFormat).ToLowerInvariant(),
+            OtlpEndpoint = otlpEndpoint,
             PacShExpressions = pacExpressions,
             PacFile = pacFile,
             ClientCertFile = certFile,

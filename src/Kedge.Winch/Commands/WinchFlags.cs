@@ -28,6 +28,10 @@ internal static class WinchFlags
     public const string BufferSizeBytes = "winch_reverseproxy_buffer_size_bytes";
     public const string BufferCount = "winch_reverseproxy_buffer_count";
     public const string FlushingInterval = "winch_reverseproxy_flushing_interval";
+    public const string LogFormat = "log_format";
+    public const string OtlpEndpoint = "otlp_endpoint";
+    public const string LogFormatText = "text";
+    public const string LogFormatJson = "json";
 
     public static readonly IReadOnlyList<GoFlag> All =
     [
@@ -44,6 +48,8 @@ internal static class WinchFlags
         GoFlag.Duration(ServerAuthTimeout, TimeSpan.FromSeconds(10), "Time allowed to build an auth source and to fetch one token (refresh, exec plugin)."),
         GoFlag.StringSlice(CorsAllowedOrigin, null, "Origins allowed to call winch from a browser page (CORS). Empty: no cross-origin access (Go winch allowed every origin); '*' allows all."),
         GoFlag.String(LogLevel, "info", "Log level.", ["debug", "info", "warning", "warn", "error", "fatal", "panic", "trace"]),
+        GoFlag.String(LogFormat, LogFormatText, "Log line format: text, or json (one JSON object per line with the trace and span ids of the request in its scopes).", [LogFormatText, LogFormatJson]),
+        GoFlag.String(OtlpEndpoint, string.Empty, "Export traces over OTLP to this URL (for example http://127.0.0.1:4317; with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf give the full path, http://127.0.0.1:4318/v1/traces). Empty: OTEL_EXPORTER_OTLP_ENDPOINT decides; neither set: no traces are exported and a caller's traceparent passes through unchanged."),
         GoFlag.Bool(DebugMode, false, "Log at debug level and ask kedge to log each request (X-Kedge-Info-Logs: winch-$USER)."),
         GoFlag.StringSlice(PacRedirectShExpressions, null, "shExpMatch host patterns the PAC file at /wpad.dat sends through winch; empty: every plain-http host."),
         GoFlag.String(PacFile, string.Empty, "Serve this file at /wpad.dat instead of the generated PAC; cannot be combined with --pac_redirect_sh_expressions."),

@@ -26,6 +26,12 @@ internal sealed record WinchSettings
 
     public bool DebugMode { get; init; }
 
+    /// <summary><c>text</c> or <c>json</c>.</summary>
+    public string LogFormat { get; init; } = WinchFlags.LogFormatText;
+
+    /// <summary>The OTLP endpoint from <c>--otlp_endpoint</c>, or empty (the OTEL_* variables decide).</summary>
+    public string OtlpEndpoint { get; init; } = string.Empty;
+
     public IReadOnlyList<string> PacShExpressions { get; init; } = [];
 
     /// <summary>The PAC file to serve instead of the generated one, or empty.</summary>

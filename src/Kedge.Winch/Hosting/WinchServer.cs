@@ -8,6 +8,7 @@ using Kedge.Winch.Observability;
 using Kedge.Winch.Pac;
 using Kedge.Winch.Proxy;
 using Kedge.Winch.Routing;
+using Kedge.Winch.Tracing;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -82,6 +83,8 @@ internal sealed class WinchServer : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         configure?.Invoke(builder);
+        WinchTelemetrySetup.ConfigureLogging(builder, settings);
+        WinchTelemetrySetup.ConfigureTracing(builder, settings);
 
         var monitoring = settings.MonitoringAddress.Length > 0 ? ParseEndPoint(settings.MonitoringAddress) : null;
         var listeners = new List<(string Name, ListenOptions Options)>();

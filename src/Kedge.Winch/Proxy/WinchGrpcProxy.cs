@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Kedge.Client;
 using Kedge.Client.Http;
@@ -6,6 +7,7 @@ using Kedge.Client.Tokens;
 using Kedge.Common;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
+using Kedge.Winch.Tracing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Kedge.Winch.Proxy;
@@ -45,6 +47,55 @@ internal sealed class WinchGrpcProxy
 
     public async Task ProxyAsync(HttpContext context)
     {
+        var path = context.Request.Path.Value ?? string.Empty;
+
+        // gRPC's span name convention: package.Service/Method.
+        using var span = WinchTracing.StartServerSpan(context, path.TrimStart('/'));
+        if (span is null)
+        {
+            await ProxyCoreAsync(context, span).ConfigureAwait(false);
+            return;
+        }
+
+        span.SetTag("rpc.system", "grpc");
+        var slash = path.LastIndexOf('/');
+        if (slash > 0)
+        {
+            span.SetTag("rpc.service", path[1..slash]);
+            span.SetTag("rpc.method", path[(slash + 1)..]);
+        }
+
+        try
+        {
+            await ProxyCoreAsync(context, span).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            span.SetTag("error.type", ex.GetType().FullName);
+            span.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+
+        // Trailers-only answers (winch's and kedge's refusals) carry the status in the headers, others in the trailers.
+        var grpcStatus = context.Response.Headers[GrpcTrailersOnly.StatusHeader].ToString();
+        if (grpcStatus.Length == 0 && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>()?.Trailers is { } trailers)
+        {
+            grpcStatus = trailers[GrpcTrailersOnly.StatusHeader].ToString();
+        }
+
+        if (int.TryParse(grpcStatus, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code))
+        {
+            span.SetTag("rpc.grpc.status_code", code);
+            if (code != 0)
+            {
+                span.SetTag("error.type", ((StatusCode)code).ToString());
+                span.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+    }
+
+    private async Task ProxyCoreAsync(HttpContext context, Activity? span)
+    {
         var method = context.Request.Path.Value ?? string.Empty;
         var authority = context.Request.Host;
         if (!authority.HasValue)
@@ -53,6 +104,7 @@ internal sealed class WinchGrpcProxy
             return;
         }
 
+        span?.SetTag("kedge.target", authority.Value);
         KedgeRoute? route;
         try
         {
@@ -72,6 +124,7 @@ internal sealed class WinchGrpcProxy
             return;
         }
 
+        span?.SetTag("kedge.url", route.KedgeUrl.GetLeftPart(UriPartial.Authority));
         WinchLog.GrpcProxied(_logger, method, authority.Value, route.KedgeUrl);
         var error = await _forwarder.SendAsync(context, "http://" + authority.Value, _clients.GrpcInvoker, ToKedge, _transformer).ConfigureAwait(false);
         if (error == ForwarderError.None)

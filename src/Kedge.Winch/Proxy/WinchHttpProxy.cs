@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kedge.Client;
 using Kedge.Client.Http;
 using Kedge.Client.Mapping;
@@ -6,6 +7,7 @@ using Kedge.Common;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
+using Kedge.Winch.Tracing;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -79,6 +81,40 @@ internal sealed class WinchHttpProxy
 
     public async Task ProxyAsync(HttpContext context)
     {
+        using var span = WinchTracing.StartServerSpan(context, "winch " + context.Request.Method);
+        if (span is null)
+        {
+            await ProxyCoreAsync(context, span).ConfigureAwait(false);
+            return;
+        }
+
+        span.SetTag("http.request.method", context.Request.Method);
+        try
+        {
+            await ProxyCoreAsync(context, span).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            span.SetTag("error.type", ex.GetType().FullName);
+            span.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+
+        var status = context.Response.StatusCode;
+        span.SetTag("http.response.status_code", status);
+        var errorType = context.Response.Headers[WinchErrorTypes.ErrorTypeHeader].ToString() is { Length: > 0 } winchError ? winchError
+            : context.Response.Headers[KedgeHeaders.ErrorType].ToString() is { Length: > 0 } kedgeError ? kedgeError
+            : status >= 500 ? status.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+        if (errorType is not null)
+        {
+            span.SetTag("error.type", errorType);
+            span.SetStatus(ActivityStatusCode.Error);
+        }
+    }
+
+    private async Task ProxyCoreAsync(HttpContext context, Activity? span)
+    {
         var started = _timeProvider.GetTimestamp();
         if (HttpMethods.IsConnect(context.Request.Method))
         {
@@ -98,6 +134,7 @@ internal sealed class WinchHttpProxy
             return;
         }
 
+        span?.SetTag("kedge.target", uri.Authority);
         KedgeRoute? route;
         try
         {
@@ -109,6 +146,12 @@ internal sealed class WinchHttpProxy
             Fail(context, uri.Authority, WinchErrorTypes.MappingError, ex.Message, ex);
             _metrics.HttpRequest("refused", 502, _timeProvider.GetElapsedTime(started));
             return;
+        }
+
+        span?.SetTag("winch.via", route is null ? "direct" : "kedge");
+        if (route is not null)
+        {
+            span?.SetTag("kedge.url", route.KedgeUrl.GetLeftPart(UriPartial.Authority));
         }
 
         var prefix = uri.GetLeftPart(UriPartial.Authority);

@@ -1,3 +1,4 @@
+using Kedge.Winch.Tracing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Kedge.Winch.Proxy;
@@ -35,6 +36,7 @@ internal sealed class WinchRequestTransformer : HttpTransformer
             proxyRequest.Headers.TryAddWithoutValidation("Proxy-Authorization", (IEnumerable<string>)callers);
         }
 
+        WinchTracing.DropCallerContext(proxyRequest);
         var requestId = "winch-" + Guid.NewGuid().ToString("D");
         httpContext.Items[RequestIdItem] = requestId;
         proxyRequest.Headers.Remove(WinchErrorTypes.RequestIdHeader);

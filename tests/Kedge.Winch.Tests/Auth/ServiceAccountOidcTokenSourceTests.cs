@@ -25,7 +25,7 @@ public sealed class ServiceAccountOidcTokenSourceTests : IDisposable
         _dir.Dispose();
     }
 
-    private ServiceAccountOidcTokenSource Build(TestIssuer issuer, string? keyId = "key-1")
+    private ServiceAccountOidcTokenSource Build(TestIssuer issuer, string? keyId = "key-1", string name = "gsa")
     {
         var fields = new Dictionary<string, string>
         {
@@ -42,7 +42,7 @@ public sealed class ServiceAccountOidcTokenSourceTests : IDisposable
         var file = _dir.Combine("sa.json");
         File.WriteAllText(file, JsonSerializer.Serialize(fields));
         var context = new WinchAuthContext(_clock, _issuerClient, _logs.CreateLogger("test"), TimeSpan.FromSeconds(20));
-        return ServiceAccountOidcTokenSource.Create("gsa", file, "kedge-audience", context);
+        return ServiceAccountOidcTokenSource.Create(name, file, "kedge-audience", context);
     }
 
     [Fact]
@@ -92,5 +92,43 @@ public sealed class ServiceAccountOidcTokenSourceTests : IDisposable
 
         Assert.StartsWith($"{issuer.Url}token gave no ID token for the service account {Email}: 400 ", error.Message, StringComparison.Ordinal);
         Assert.Contains("invalid_grant", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetToken_FetchAndFailedFetch_CountedInKedgeClientTokenRefreshes()
+    {
+        var name = "gsa-" + Guid.NewGuid().ToString("N");
+        var results = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Kedge.Client.KedgeClientDiagnostics.MeterName && instrument.Name == "kedge.client.token_refreshes")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var all = tags.ToArray();
+            if (all.Any(t => t.Key == "source" && (string?)t.Value == name))
+            {
+                results.Enqueue((string)all.Single(t => t.Key == "result").Value!);
+            }
+        });
+        listener.Start();
+        await using var issuer = await TestIssuer.StartAsync(_clock);
+        issuer.ServiceAccountKey = _key;
+        var source = Build(issuer, name: name);
+
+        await source.GetTokenAsync();
+        source.ClearToken();
+        using var other = RSA.Create(2048);
+        issuer.ServiceAccountKey = other;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => source.GetTokenAsync().AsTask());
+
+        await Eventually.TrueAsync(() => results.Count == 2, "both fetches are counted");
+        Assert.Equal(["success", "failure"], results);
     }
 }

@@ -38,6 +38,27 @@ public sealed class WinchCommandTests
     }
 
     [Fact]
+    public void ReadSettings_LogFormatAndOtlpEndpoint_Read()
+    {
+        var (settings, errors) = Read("--server_mapper_config=" + OneRoute, "--log_format=JSON", "--otlp_endpoint=http://127.0.0.1:4317");
+
+        Assert.Empty(errors);
+        Assert.Equal("json", settings!.LogFormat);
+        Assert.Equal("http://127.0.0.1:4317", settings.OtlpEndpoint);
+    }
+
+    [Theory]
+    [InlineData("--log_format=xml", "log_format")]
+    [InlineData("--otlp_endpoint=collector:4317", "--otlp_endpoint: \"collector:4317\" is not an http:// or https:// URL")]
+    public void ReadSettings_BadObservabilityFlag_NamesTheFlag(string flag, string expected)
+    {
+        var (settings, errors) = Read("--server_mapper_config=" + OneRoute, flag);
+
+        Assert.Null(settings);
+        Assert.Contains(expected, Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadSettings_UnknownFlagAndPositional_BothReportedWithSuggestion()
     {
         var (settings, errors) = Read("--server_htp_port=1", "extra");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Kedge.Testing;
 using Kedge.Winch.Commands;
 
 namespace Kedge.Winch.Tests.Commands;
@@ -61,6 +62,53 @@ public sealed partial class WinchProcessTests
 
         Assert.Equal(WinchCommand.ExitBadInput, winch.ExitCode);
         Assert.Contains(_output, line => line.Contains("no winch mapper routes defined", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Process_LogFormatJson_EachLineIsJsonAndRequestLinesCarryTheCallersTraceId()
+    {
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        await using var backend = await Kedge.Testing.LoopbackServer.StartAsync(new Kedge.Testing.LoopbackServerOptions { Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1 });
+        var listening = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var winch = Start(
+            line =>
+            {
+                if (ListeningLine().Match(line) is { Success: true } match)
+                {
+                    listening.TrySetResult(match);
+                }
+            },
+            "--server_http_port=0",
+            "--server_grpc_port=0",
+            """--server_mapper_config={"routes": [{"direct": {"key": "a.internal", "url": "https://kedge.example.com"}}]}""",
+            "--log_format=json",
+            "--debug_mode");
+        try
+        {
+            var match = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            var httpPort = int.Parse(match.Groups["http"].Value, CultureInfo.InvariantCulture);
+            using var client = new HttpClient(new SocketsHttpHandler { Proxy = new System.Net.WebProxy($"http://127.0.0.1:{httpPort}"), UseProxy = true });
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://localhost:{backend.BaseAddress.Port}/direct");
+            request.Headers.TryAddWithoutValidation("traceparent", $"00-{traceId}-00f067aa0ba902b7-01");
+            (await client.SendAsync(request)).Dispose();
+
+            // The debug line for the direct request is written when the response is done; wait for it.
+            var line = await Eventually.ValueAsync(
+                () => Task.FromResult(_output.FirstOrDefault(l => l.Contains("\"EventId\":2011", StringComparison.Ordinal))),
+                l => l is not null,
+                "winch logs the proxied request");
+            using var json = System.Text.Json.JsonDocument.Parse(line!);
+            Assert.Equal("Kedge.Winch.HttpProxy", json.RootElement.GetProperty("Category").GetString());
+            Assert.Contains(json.RootElement.GetProperty("Scopes").EnumerateArray(), scope => scope.TryGetProperty("TraceId", out var id) && id.GetString() == traceId);
+            Assert.All(_output.Where(l => l.StartsWith('{')), l => System.Text.Json.JsonDocument.Parse(l).Dispose());
+        }
+        finally
+        {
+            if (!winch.HasExited)
+            {
+                winch.Kill();
+            }
+        }
     }
 
     private Process Start(Action<string> onLine, params string[] args)

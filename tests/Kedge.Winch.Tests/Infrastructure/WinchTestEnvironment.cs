@@ -46,7 +46,7 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
     public Uri WinchGrpcAddress => new($"http://127.0.0.1:{Winch.GrpcPort}");
 
     /// <summary>Starts everything. <paramref name="mapperConfig"/> may use <c>{KEDGE}</c> for the stand-in's URL.</summary>
-    public static async Task<WinchTestEnvironment> StartAsync(TestLogSink logs, string mapperConfig, string authConfig = "{}", IEnumerable<string>? extraFlags = null, TimeProvider? clock = null, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols kedgeProtocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, bool trustKedgeCa = true)
+    public static async Task<WinchTestEnvironment> StartAsync(TestLogSink logs, string mapperConfig, string authConfig = "{}", IEnumerable<string>? extraFlags = null, TimeProvider? clock = null, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols kedgeProtocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, bool trustKedgeCa = true, Action<WebApplicationBuilder>? configureHost = null)
     {
         var dir = new TempDirectory();
         var ca = TestCertificateAuthority.Create();
@@ -92,6 +92,7 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
                 builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(logs);
                 builder.Logging.SetMinimumLevel(LogLevel.Debug);
+                configureHost?.Invoke(builder);
             },
             clock) ?? throw new InvalidOperationException("winch: " + string.Join("\n", errors));
         await winch.StartAsync();

@@ -1,0 +1,49 @@
+using System.Diagnostics.Metrics;
+
+namespace Kedge.Client.Internal;
+
+/// <summary>
+/// Kedge.Client's instruments (<see cref="KedgeClientDiagnostics.MeterName"/>). Every tag value is bounded by the
+/// configuration (kedge URLs, token source names) or a fixed vocabulary; a caller's target never becomes one.
+/// </summary>
+internal sealed class KedgeClientMetrics
+{
+    public const string Ok = "ok";
+    public const string KedgeError = "kedge-error";
+    public const string TransportError = "transport-error";
+    public const string TokenError = "token-error";
+    public const string Cancelled = "cancelled";
+
+    private static readonly Lazy<KedgeClientMetrics> StaticInstance = new(() => new KedgeClientMetrics(new Meter(KedgeClientDiagnostics.MeterName)));
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _mappingFailures;
+    private readonly Counter<long> _certificateReloads;
+    private readonly Counter<long> _tokenRefreshes;
+
+    private KedgeClientMetrics(Meter meter)
+    {
+        _requests = meter.CreateCounter<long>("kedge.client.requests", "{request}", "Calls sent to a kedge, by the kedge's URL and outcome.");
+        _mappingFailures = meter.CreateCounter<long>("kedge.client.mapping_failures", "{failure}", "Targets the mapper refused (an IP address, a name a rule cannot turn into a kedge URL).");
+        _certificateReloads = meter.CreateCounter<long>("kedge.client.certificate_reloads", "{reload}", "Changed client certificate or kedge CA files, by whether they loaded.");
+        _tokenRefreshes = meter.CreateCounter<long>("kedge.client.token_refreshes", "{refresh}", "Tokens a token source fetched or re-read, by source and result.");
+    }
+
+    /// <summary>The meter for clients made without dependency injection (one per process).</summary>
+    public static KedgeClientMetrics Static => StaticInstance.Value;
+
+    /// <summary>The instruments on <paramref name="meterFactory"/>'s meter, or the static ones without a factory.</summary>
+    public static KedgeClientMetrics Create(IMeterFactory? meterFactory)
+        => meterFactory is null ? Static : new KedgeClientMetrics(meterFactory.Create(KedgeClientDiagnostics.MeterName));
+
+    public void Request(string kedgeUrl, string outcome)
+        => _requests.Add(1, new KeyValuePair<string, object?>("kedge.url", kedgeUrl), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void MappingFailure() => _mappingFailures.Add(1);
+
+    public void CertificateReload(string certificate, bool succeeded)
+        => _certificateReloads.Add(1, new KeyValuePair<string, object?>("certificate", certificate), new KeyValuePair<string, object?>("result", succeeded ? "success" : "failure"));
+
+    public void TokenRefresh(string source, bool succeeded)
+        => _tokenRefreshes.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("result", succeeded ? "success" : "failure"));
+}
