@@ -19,7 +19,7 @@ internal sealed class MeterBridge : IDisposable
     private static readonly double[] DefaultBuckets = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
 
     private readonly MeterListener _listener = new();
-    private readonly IMetricFactory _factory;
+    private readonly MetricFactory _factory;
     private readonly ConcurrentBag<Export> _observables = [];
     private long _round;
     private volatile bool _disposed;
@@ -30,6 +30,7 @@ internal sealed class MeterBridge : IDisposable
     public MeterBridge(CollectorRegistry registry, Func<Instrument, bool> include)
     {
         _factory = Metrics.WithCustomRegistry(registry);
+        _factory.ExemplarBehavior = ExemplarBehavior.NoExemplars(); // as kedge's own metrics: they cost on every observation
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (!_disposed && include(instrument))
@@ -91,14 +92,14 @@ internal sealed class MeterBridge : IDisposable
     private sealed class Export
     {
         private readonly Instrument _instrument;
-        private readonly IMetricFactory _factory;
+        private readonly MetricFactory _factory;
         private readonly Kind _kind;
         private readonly string _name;
         private readonly ConcurrentDictionary<string, Collector> _byTagNames = new(StringComparer.Ordinal);
         private readonly MeterBridge _bridge;
         private readonly ConcurrentDictionary<string, (Collector Collector, string[] Values, long Round)> _reported = new(StringComparer.Ordinal);
 
-        public Export(Instrument instrument, IMetricFactory factory, MeterBridge bridge)
+        public Export(Instrument instrument, MetricFactory factory, MeterBridge bridge)
         {
             _instrument = instrument;
             _factory = factory;
@@ -110,7 +111,7 @@ internal sealed class MeterBridge : IDisposable
                 : generic == typeof(UpDownCounter<>) ? Kind.UpDownCounter
                 : generic == typeof(Histogram<>) ? Kind.Histogram
                 : Kind.Gauge; // ObservableGauge, ObservableUpDownCounter, Gauge: the value is the current value
-            _name = PrometheusNames.For(instrument, _kind is Kind.Counter or Kind.CumulativeCounter);
+            _name = PrometheusNames.For(instrument, _kind is Kind.Counter or Kind.CumulativeCounter, _kind == Kind.Histogram);
         }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -173,7 +174,7 @@ internal sealed class MeterBridge : IDisposable
 
         private Collector Create(string[] labelNames)
         {
-            var help = _instrument.Description ?? _instrument.Name;
+            var help = string.IsNullOrEmpty(_instrument.Description) ? _instrument.Name : _instrument.Description;
             return _kind switch
             {
                 Kind.Counter or Kind.CumulativeCounter => _factory.CreateCounter(_name, help, labelNames),

@@ -7,11 +7,15 @@ namespace Kedge.Telemetry;
 /// The Prometheus name of a <see cref="System.Diagnostics.Metrics"/> instrument, as the OpenTelemetry Prometheus exporter
 /// writes it (so dashboards written against it keep working): invalid characters become <c>_</c>, the unit is a suffix
 /// (<c>s</c> → <c>_seconds</c>, <c>By</c> → <c>_bytes</c>; annotations such as <c>{connection}</c> add nothing), and
-/// counters end in <c>_total</c>.
+/// counters end in <c>_total</c>. One change: a gauge whose name ends in a suffix Prometheus reserves for histograms
+/// and summaries (the runtime's <c>dotnet.assembly.count</c>) gets <c>_current</c> appended, so
+/// <c>promtool check metrics</c> passes.
 /// </summary>
 internal static class PrometheusNames
 {
-    public static string For(Instrument instrument, bool isCounter)
+    private static readonly string[] ReservedSuffixes = ["_count", "_sum", "_bucket"];
+
+    public static string For(Instrument instrument, bool isCounter, bool isHistogram = false)
     {
         var name = Sanitize(instrument.Name);
         var unit = UnitSuffix(instrument.Unit);
@@ -20,7 +24,12 @@ internal static class PrometheusNames
             name += unit;
         }
 
-        return isCounter && !name.EndsWith("_total", StringComparison.Ordinal) ? name + "_total" : name;
+        if (isCounter)
+        {
+            return name.EndsWith("_total", StringComparison.Ordinal) ? name : name + "_total";
+        }
+
+        return !isHistogram && ReservedSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.Ordinal)) ? name + "_current" : name;
     }
 
     /// <summary>A valid Prometheus metric or label name: letters, digits and <c>_</c>, not starting with a digit.</summary>

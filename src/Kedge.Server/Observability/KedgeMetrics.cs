@@ -41,10 +41,9 @@ internal sealed class KedgeMetrics
     {
         _timeProvider = timeProvider;
         var factory = Metrics.WithCustomRegistry(registry);
-        // Exemplars (the trace of one recent request per series, OpenMetrics scrapes only) come from the current trace
-        // context; one per series every few seconds is enough to jump from a latency spike to a trace, and bounds the cost
-        // when every request is traced.
-        factory.ExemplarBehavior = new ExemplarBehavior { DefaultExemplarProvider = (_, _) => Exemplar.FromTraceContext(), NewExemplarMinInterval = TimeSpan.FromSeconds(5) };
+        // No exemplars: prometheus-net asks for one from the trace context on every observation, which measured at about
+        // half the cost of recording a request (~100 ns), traced or not.
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         _proxyErrors = factory.CreateCounter("kedge_proxy_errors_total", "Requests kedge failed to proxy, by backend and error type.", "backend_name", "type");
         _configReloadFailures = factory.CreateCounter("kedge_config_reload_failures_total", "Configuration changes rejected as invalid (kept from earlier releases; kedge_config_reloads_total{result=\"failure\"} counts the same).");
         var reloads = factory.CreateCounter("kedge_config_reloads_total", "Configuration changes applied (success) or rejected (failure).", "result");

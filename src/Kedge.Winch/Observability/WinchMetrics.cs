@@ -19,6 +19,7 @@ internal sealed class WinchMetrics
     public WinchMetrics(CollectorRegistry registry)
     {
         var factory = Metrics.WithCustomRegistry(registry);
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars(); // as kedge's: they cost on every observation
         _httpRequests = factory.CreateCounter("winch_http_requests_total", "HTTP proxy requests by where they went (kedge, direct, local, refused) and status code.", "via", "code");
         var duration = factory.CreateHistogram(
             "winch_http_request_duration_seconds",

@@ -17,6 +17,7 @@ public sealed class MeterBridgeTests
         meter.CreateHistogram<double>("kestrel.connection.duration", unit: "s").Record(0.2, new KeyValuePair<string, object?>("error.type", "tls_handshake_failed"));
         meter.CreateUpDownCounter<long>("kestrel.active_connections", unit: "{connection}").Add(2);
         meter.CreateObservableCounter("dotnet.gc.heap.total_allocated", () => 1024L, unit: "By");
+        meter.CreateObservableUpDownCounter("dotnet.assembly.count", () => 7L, unit: "{assembly}");
 
         var text = await ExportAsync(registry);
 
@@ -25,6 +26,8 @@ public sealed class MeterBridgeTests
         Assert.Contains("kestrel_connection_duration_seconds_count{error_type=\"tls_handshake_failed\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE kestrel_active_connections gauge\nkestrel_active_connections 2\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE dotnet_gc_heap_total_allocated_bytes_total counter\ndotnet_gc_heap_total_allocated_bytes_total 1024\n", text, StringComparison.Ordinal);
+        // A gauge may not end in a histogram's suffix (promtool check metrics).
+        Assert.Contains("# TYPE dotnet_assembly_count_current gauge\ndotnet_assembly_count_current 7\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
