@@ -286,7 +286,7 @@ internal sealed class Backend : IAsyncDisposable
             }
         }
 
-        // The request's record follows the endpoint that answers: metrics, span and access log name the one last tried.
+        // The request's record follows the endpoint that answers: the span and the access log name the one last tried.
         private void Retried(HttpRequestMessage request, BackendEndpoint failed, BackendEndpoint next, string reason, Exception cause)
         {
             if (request.Options.TryGetValue(KedgeRequestFeature.Option, out var observed))

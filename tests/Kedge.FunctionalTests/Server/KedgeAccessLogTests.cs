@@ -99,6 +99,24 @@ public sealed class KedgeAccessLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AccessLog_LogLevelError_StillWritten()
+    {
+        await using var kedge = await StartAsync(accessLog: true, host => host.Logging.SetMinimumLevel(LogLevel.Error));
+        using var client = kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/");
+        request.Headers.Add("X-Kedge-Request-ID", "quiet-1");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await SingleAccessLineAsync("quiet-1");
+        // kedge logs its configuration at Information on every start: not at this level.
+        Assert.DoesNotContain(_logs.Entries, e => e.Level == LogLevel.Information && e.Category.StartsWith("Kedge.Server.", StringComparison.Ordinal) && e.Category != KedgeServerLog.AccessLogCategory);
+        Assert.Contains(_logs.Entries, e => e.Category == KedgeServerLog.AccessLogCategory);
+    }
+
+    [Fact]
     public async Task AccessLog_Off_NoLine()
     {
         await using var kedge = await StartAsync(accessLog: false);
@@ -168,7 +186,7 @@ public sealed class KedgeAccessLogTests : IAsyncLifetime
         return Assert.Single(AccessLines(), e => e.Message.Contains($" request_id={requestId} ", StringComparison.Ordinal));
     }
 
-    private Task<KedgeServerFixture> StartAsync(bool accessLog) => KedgeServerFixture.StartAsync(
+    private Task<KedgeServerFixture> StartAsync(bool accessLog, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureHost = null) => KedgeServerFixture.StartAsync(
         _logs,
         new KedgeServerOptions
         {
@@ -189,5 +207,6 @@ public sealed class KedgeAccessLogTests : IAsyncLifetime
         {
             settings.AccessLog = accessLog;
             settings.FailedTargetBackoff = TimeSpan.Zero; // every request tries the dead endpoint, and warns
-        });
+        },
+        configureHost: configureHost);
 }

@@ -72,6 +72,7 @@ public sealed class KedgeTracingTests : IAsyncLifetime
         Assert.Equal(callerSpan, span.ParentSpanId);
         Assert.Equal(ActivityKind.Server, span.Kind);
         Assert.Equal(KedgeTracing.SourceName, span.Source.Name);
+        Assert.Single(_spans.All, s => s.TraceId == traceId); // one server span: ASP.NET Core's hosting activity stays off
         Assert.Equal("GET orders.shop.svc.cluster-b.kedge", span.DisplayName);
         Assert.Equal("orders.shop.svc.cluster-b.kedge", span.GetTagItem("kedge.route"));
         Assert.Equal("orders", span.GetTagItem("kedge.backend"));
