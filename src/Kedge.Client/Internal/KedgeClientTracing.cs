@@ -79,11 +79,25 @@ internal static class KedgeClientTracing
     {
         var status = (int)response.StatusCode;
         activity.SetTag("http.response.status_code", status);
+
+        // A trailers-only gRPC answer (a refusal) has its status in the headers; a call's own status comes later, in trailers.
+        var grpcStatus = response.Headers.NonValidated.TryGetValues(Kedge.Common.GrpcTrailersOnly.StatusHeader, out var grpc)
+            && int.TryParse(grpc.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) ? code : (int?)null;
+        if (grpcStatus is not null)
+        {
+            activity.SetTag("rpc.grpc.status_code", grpcStatus);
+        }
+
         var kedgeErrorType = response.Headers.NonValidated.TryGetValues(Kedge.Common.KedgeHeaders.ErrorType, out var types) ? types.ToString() : null;
         if (kedgeErrorType is { Length: > 0 })
         {
             activity.SetTag("error.type", kedgeErrorType);
             activity.SetStatus(ActivityStatusCode.Error, response.Headers.NonValidated.TryGetValues(Kedge.Common.KedgeHeaders.Error, out var message) ? message.ToString() : null);
+        }
+        else if (grpcStatus is > 0)
+        {
+            activity.SetTag("error.type", ((global::Grpc.Core.StatusCode)grpcStatus.Value).ToString());
+            activity.SetStatus(ActivityStatusCode.Error);
         }
         else if (status >= 400)
         {

@@ -23,12 +23,23 @@ public sealed class KedgeClientTracingTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _kedge = await KedgeStandIn.StartAsync(_logs, app => app.Map("/kedge-error", (HttpContext context) =>
+        _kedge = await KedgeStandIn.StartAsync(_logs, app =>
         {
-            context.Response.Headers["X-Kedge-Error"] = "unknown route to service";
-            context.Response.Headers["X-Kedge-Error-Type"] = "no-route";
-            return Results.Text("unknown route to service", statusCode: 502);
-        }));
+            // Answers as Go kedge does for an unknown gRPC route over HTTPS: plain HTTP 502 with the error headers.
+            app.Use(async (context, next) =>
+            {
+                if (context.Request.Host.Host != "refused.shop.svc.cluster-b.kedge")
+                {
+                    await next(context);
+                    return;
+                }
+
+                context.Response.StatusCode = 502;
+                context.Response.Headers["X-Kedge-Error"] = "unknown route to service";
+                context.Response.Headers["X-Kedge-Error-Type"] = "no-route";
+                await context.Response.WriteAsync("unknown route to service");
+            });
+        });
         _client = _kedge.CreateClient(_logs);
     }
 
@@ -66,7 +77,7 @@ public sealed class KedgeClientTracingTests : IAsyncLifetime
         Assert.Null(span.GetTagItem("error.type"));
 
         // kedge's parent is the client span itself: one traceparent, no System.Net.Http span in between.
-        Assert.StartsWith($"00-{parent.TraceId}-{span.SpanId}-", echo!.Headers["traceparent"]);
+        Assert.Matches($"^00-{parent.TraceId}-{span.SpanId}-[0-9a-f]{{2}}$", echo!.Headers["traceparent"]);
         Assert.False(request.Headers.Contains("traceparent"));
     }
 
@@ -83,7 +94,7 @@ public sealed class KedgeClientTracingTests : IAsyncLifetime
         var echo = await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions);
 
         var span = Assert.Single(_stopped, a => a.Source.Name == KedgeClientDiagnostics.ActivitySourceName && a.GetTagItem("kedge.target") as string == "orders.shop.svc.cluster-b.kedge");
-        Assert.StartsWith($"00-{span.TraceId}-{span.SpanId}-", echo!.Headers["traceparent"]);
+        Assert.Matches($"^00-{span.TraceId}-{span.SpanId}-[0-9a-f]{{2}}$", echo!.Headers["traceparent"]);
         Assert.Equal(callers, Assert.Single(request.Headers.GetValues("traceparent")));
     }
 
@@ -160,6 +171,19 @@ public sealed class KedgeClientTracingTests : IAsyncLifetime
             Assert.Equal("greeter.shop.svc.cluster-b.kedge:8081", span.GetTagItem("kedge.target"));
             Assert.Equal(200, span.GetTagItem("http.response.status_code"));
         });
+    }
+
+    [Fact]
+    public async Task GrpcCall_KedgeRefusesWithPlainHttpError_SpanCarriesKedgeErrorTypeAndGrpcStatus()
+    {
+        Listen(KedgeClientDiagnostics.ActivitySourceName);
+        using var channel = KedgeChannel.ForService("refused.shop.svc.cluster-b.kedge:8081", _client);
+
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "x" }).ResponseAsync);
+
+        var span = Assert.Single(_stopped, a => a.Source.Name == KedgeClientDiagnostics.ActivitySourceName && a.GetTagItem("kedge.target") as string == "refused.shop.svc.cluster-b.kedge:8081");
+        Assert.Equal("no-route", span.GetTagItem("error.type"));
+        Assert.Equal((int)Grpc.Core.StatusCode.Unimplemented, span.GetTagItem("rpc.grpc.status_code"));
     }
 
     private void Listen(params string[] sources)
