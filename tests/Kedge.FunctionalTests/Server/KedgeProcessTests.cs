@@ -207,6 +207,10 @@ public sealed class KedgeProcessTests : IAsyncLifetime
 
     /// <summary>Starts the built kedge with <paramref name="args"/>; every line of its stdout and stderr goes to <paramref name="line"/>.</summary>
     internal static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment, string? workingDirectory, Action<string?> line)
+        => StartBuilt(typeof(KedgeProgram).Assembly.Location, args, environment, workingDirectory, line);
+
+    /// <summary>Starts a built product (the kedge or winch assembly at <paramref name="assemblyPath"/>) with <c>dotnet</c>, as a user would run it.</summary>
+    internal static Process StartBuilt(string assemblyPath, string[] args, IReadOnlyDictionary<string, string>? environment, string? workingDirectory, Action<string?> line)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory is not null)
@@ -219,7 +223,7 @@ public sealed class KedgeProcessTests : IAsyncLifetime
             start.Environment[name] = value;
         }
 
-        start.ArgumentList.Add(typeof(KedgeProgram).Assembly.Location);
+        start.ArgumentList.Add(assemblyPath);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
