@@ -243,7 +243,16 @@ internal sealed class KedgeConfigSource
     {
         try
         {
-            return File.ReadAllText(path);
+            var text = File.ReadAllText(path);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                // A file caught half-written (truncated, not yet filled) reads as empty; taking that as "no routes" would
+                // drop every route on reload.
+                errors.Add($"{flag}: '{path}' is empty. Write the configuration as JSON ({{\"grpc\": {{}}, \"http\": {{}}}} for none), and replace the file in one step (write a new file, then rename it over the old one) so kedge never reads it half-written.");
+                return null;
+            }
+
+            return text;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

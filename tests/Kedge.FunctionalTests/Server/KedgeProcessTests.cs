@@ -58,7 +58,8 @@ public sealed class KedgeProcessTests : IAsyncLifetime
 
             // An invalid change is rejected: the last good configuration keeps serving.
             await File.WriteAllTextAsync(director, """{"http":{"routes":[{"backend_name":"NOT VALID"}]},"grpc":{}}""");
-            await WaitUntilAsync(async () => (await admin.GetStringAsync("/metrics")).Contains("kedge_config_reload_failures_total", StringComparison.Ordinal), kedge);
+            // The counter is exported at 0 from the start: wait for the rejection itself.
+            await WaitUntilAsync(async () => System.Text.RegularExpressions.Regex.IsMatch(await admin.GetStringAsync("/metrics"), @"(?m)^kedge_config_reload_failures_total [1-9]"), kedge);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("http://orders.shop.svc.cluster-b.kedge/still")).StatusCode);
 
             // A valid change is applied.

@@ -115,6 +115,22 @@ public sealed class KedgeRoutingConfigErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_GoDirectorFileEmpty_RefusedNamingFlagAndFileRatherThanReadAsNoRoutes()
+    {
+        // A file caught half-written (truncated, not yet filled) reads as empty: taking that as "no routes" would drop
+        // every route on reload. It is an error, so a reload keeps the last good configuration.
+        var director = Write("director.json", "  \n");
+        var backendPool = Write("backendpool.json", """{"http":{"backends":[{"name":"web","host":{"dns_name":"web","port":80}}]},"grpc":{}}""");
+
+        var (code, _, error) = await KedgeCommandLine.RunAsync($"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}",
+            "--server_http_tls_port=0", "--server_grpc_tls_port=0", "--server_http_port=0");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--kedge_config_director_config_path: '{director}' is empty", error, StringComparison.Ordinal);
+        Assert.Contains("{\"grpc\": {}, \"http\": {}}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_GoConfigInvalidValue_NamesTheFileAndProtoPath()
     {
         var director = Write("director.json", """{"http":{"routes":[{"backend_name":"web","path_rules":["api"]}]},"grpc":{}}""");
