@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Kedge.Testing.Greeter;
@@ -40,6 +42,16 @@ internal static class GrpcLoad
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return new LoadResult(target, "gRPC unary (.NET)", all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors) { DurationSeconds = elapsed };
     }
+
+    /// <summary>A TLS handler that trusts the harness's CA, with as many HTTP/2 connections as the callers need.</summary>
+    public static HttpMessageHandler TlsHandler(X509Certificate2 ca) => new SocketsHttpHandler
+    {
+        EnableMultipleHttp2Connections = true,
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca }, RevocationMode = X509RevocationMode.NoCheck },
+        },
+    };
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 }

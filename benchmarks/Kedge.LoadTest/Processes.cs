@@ -18,24 +18,45 @@ internal static class Processes
     public static OwnedProcess StartDll(string dll, int port, params string[] args)
         => Start("dotnet", port, [Path.Combine(AppContext.BaseDirectory, dll), .. args]);
 
-    /// <summary>Starts kedge with extra environment from KEDGE_LOAD_KEDGE_ENV ("NAME=value;NAME=value"), for runtime-setting experiments.</summary>
+    /// <summary>Starts kedge with extra environment from KEDGE_LOAD_KEDGE_ENV ("NAME=value;NAME=value"; "NAME=" removes one), for runtime-setting experiments.</summary>
     public static OwnedProcess StartKedge(int port, params string[] args)
+        => StartKedge(Path.Combine(AppContext.BaseDirectory, "kedge.dll"), port, new Dictionary<string, string>(), drainOutput: false, args);
+
+    /// <summary>
+    /// Starts a kedge build (<paramref name="dll"/>) with <paramref name="environment"/> added to KEDGE_LOAD_KEDGE_ENV's.
+    /// With <paramref name="drainOutput"/>, standard output (where an access log goes) is read in blocks and only its
+    /// lines counted, as a container runtime would consume it, instead of being echoed line by line.
+    /// </summary>
+    public static OwnedProcess StartKedge(string dll, int port, IReadOnlyDictionary<string, string> environment, bool drainOutput, params string[] args)
     {
         var extra = (Environment.GetEnvironmentVariable("KEDGE_LOAD_KEDGE_ENV") ?? string.Empty)
             .Split(';', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))
             .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty);
-        return Start("dotnet", port, extra, [Path.Combine(AppContext.BaseDirectory, "kedge.dll"), .. args]);
+        foreach (var (name, value) in environment)
+        {
+            extra[name] = value;
+        }
+
+        return Start("dotnet", port, extra, drainOutput, [dll, .. args]);
     }
 
-    public static OwnedProcess Start(string file, int port, params string[] args) => Start(file, port, new Dictionary<string, string>(), args);
+    public static OwnedProcess Start(string file, int port, params string[] args) => Start(file, port, new Dictionary<string, string>(), drainOutput: false, args);
 
-    public static OwnedProcess Start(string file, int port, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static OwnedProcess Start(string file, int port, IReadOnlyDictionary<string, string> environment, bool drainOutput, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in environment)
         {
-            start.Environment[name] = value;
+            // An empty value removes the variable, so a run is not changed by what the caller's shell exports (OTEL_*).
+            if (value.Length == 0)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         foreach (var arg in args)
@@ -44,11 +65,20 @@ internal static class Processes
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{Path.GetFileName(file)}:{port}] {e.Data}"); } };
+        var owned = new OwnedProcess(process);
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{Path.GetFileName(file)}:{port}] {e.Data}"); } };
-        process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new OwnedProcess(process);
+        if (drainOutput)
+        {
+            _ = Task.Run(() => owned.DrainAsync(process.StandardOutput.BaseStream));
+        }
+        else
+        {
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{Path.GetFileName(file)}:{port}] {e.Data}"); } };
+            process.BeginOutputReadLine();
+        }
+
+        return owned;
     }
 
     public static async Task WaitForPortsAsync(params int[] ports)
@@ -106,7 +136,22 @@ internal static class Processes
 
     internal sealed class OwnedProcess(Process process) : IDisposable
     {
+        private long _outputLines;
+
         public Process Process { get; } = process;
+
+        /// <summary>Lines written to standard output, when it is drained.</summary>
+        public long OutputLines => Interlocked.Read(ref _outputLines);
+
+        public async Task DrainAsync(Stream output)
+        {
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await output.ReadAsync(buffer)) > 0)
+            {
+                Interlocked.Add(ref _outputLines, buffer.AsSpan(0, read).Count((byte)'\n'));
+            }
+        }
 
         public void Dispose()
         {

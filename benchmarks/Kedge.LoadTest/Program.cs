@@ -3,6 +3,8 @@
 // and a .NET gRPC unary client, and prints req/s, p50, p99, the kedge/YARP and kedge/nginx ratios and kedge's peak
 // working set. Everything runs on loopback. Needs the Debian packages wrk, nghttp2-client and nginx-light.
 // Usage: dotnet run -c Release --project benchmarks/Kedge.LoadTest -- [seconds per run (10)] [wrk connections (32)] [rounds (3)]
+// With --telemetry it measures kedge's telemetry modes instead, in one run, against kedge with telemetry off (see
+// TelemetryRun.cs): [--baseline=<kedge.dll built without tracing>] [--access-log-arg=<kedge argument> (--access_log=true)].
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
@@ -15,10 +17,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
-var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
-var connections = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 32;
+string? Option(string name) => args.LastOrDefault(a => a.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
+var telemetry = args.Contains("--telemetry");
+var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+var seconds = positional.Length > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : 10;
+var connections = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 32;
+var rounds = positional.Length > 2 ? int.Parse(positional[2], CultureInfo.InvariantCulture) : 3;
 var duration = TimeSpan.FromSeconds(seconds);
-foreach (var tool in new[] { "wrk", "h2load", "nginx" })
+foreach (var tool in telemetry ? ["wrk", "h2load"] : new[] { "wrk", "h2load", "nginx" })
 {
     if (!File.Exists($"/usr/bin/{tool}") && !File.Exists($"/usr/sbin/{tool}"))
     {
@@ -41,16 +47,29 @@ await backend.StartAsync();
 var backendPort = new Uri(backend.Urls.First()).Port;
 await using var greeter = await LoopbackServer.StartAsync(new LoopbackServerOptions { Protocols = HttpProtocols.Http2 });
 
-var kedgePort = Processes.FreePort();
-var kedgeAdminPort = Processes.FreePort();
 var director = """{"http":{"routes":[{"backend_name":"bench"}]},"grpc":{"routes":[{"backend_name":"greeter"}]}}""";
 var backendPool = $$$"""{"http":{"backends":[{"name":"bench","host":{"dns_name":"127.0.0.1","port":{{{backendPort}}}}}]},"grpc":{"backends":[{"name":"greeter","host":{"dns_name":"127.0.0.1","port":{{{greeter.Port}}}}}]}}""";
 // No client CA files: wrk and h2load cannot present a certificate, and the YARP and nginx baselines request none. (With
 // client certificates merely optional and no token auth, kedge refuses routes that have no rule of their own.)
-using var kedge = Processes.StartKedge(kedgePort,
-    "--server_bind_address=127.0.0.1", $"--server_http_tls_port={kedgePort}", "--server_grpc_tls_port=0", $"--server_http_port={kedgeAdminPort}",
+string[] KedgeArgs(int port) =>
+[
+    "--server_bind_address=127.0.0.1", $"--server_http_tls_port={port}", "--server_grpc_tls_port=0", $"--server_http_port={Processes.FreePort()}",
     $"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}",
-    $"--kedge_config_director_config={director}", $"--kedge_config_backendpool_config={backendPool}", "--log_level=warn");
+    $"--kedge_config_director_config={director}", $"--kedge_config_backendpool_config={backendPool}", "--log_level=warn",
+];
+
+if (telemetry)
+{
+    var run = new TelemetryRun(KedgeArgs, ca.Certificate, duration, connections, rounds)
+    {
+        BaselineDll = Option("--baseline"),
+        AccessLogArgument = Option("--access-log-arg") ?? "--access_log=true",
+    };
+    return await run.RunAsync();
+}
+
+var kedgePort = Processes.FreePort();
+using var kedge = Processes.StartKedge(kedgePort, KedgeArgs(kedgePort));
 
 var yarpPort = Processes.FreePort();
 using var yarp = Processes.StartDll("Kedge.YarpBaseline.dll", yarpPort, yarpPort.ToString(CultureInfo.InvariantCulture), cert, key, $"http://127.0.0.1:{backendPort}", $"http://127.0.0.1:{greeter.Port}");
@@ -90,32 +109,13 @@ using var nginx = Processes.Start("nginx", nginxPort, "-p", nginxDir, "-c", Path
 await Processes.WaitForPortsAsync(kedgePort, yarpPort, nginxPort);
 Console.WriteLine($"backend :{backendPort}  greeter :{greeter.Port}  kedge :{kedgePort}  yarp :{yarpPort}  nginx :{nginxPort}  ({seconds}s per run)");
 
-var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
 var results = new List<LoadResult>();
 
-// Each proxy is measured in several interleaved rounds and the median round is kept: on two shared cores single runs
-// vary by 10% or more, and interleaving spreads any drift evenly over the proxies.
+// Each proxy is measured in several interleaved rounds and the median round is kept (Rounds).
 async Task MeasureRounds(IReadOnlyList<(string Name, Func<Task<LoadResult>> Run)> targets)
 {
-    var runs = targets.ToDictionary(t => t.Name, _ => new List<LoadResult>());
     var pids = new Dictionary<string, int> { ["kedge"] = kedge.Process.Id, ["yarp"] = yarp.Process.Id, ["nginx"] = nginx.Process.Id };
-    for (var round = 0; round < rounds; round++)
-    {
-        foreach (var (name, run) in targets)
-        {
-            var result = await CpuMeter.MeasureAsync(pids.TryGetValue(name, out var pid) ? pid : null, run);
-            runs[name].Add(result);
-            Console.WriteLine($"  round {round + 1}: {result.Target,-8} {result.Protocol,-20} {result.RequestsPerSecond,10:F0} req/s  p50 {result.P50Ms,7:F2} ms  p99 {result.P99Ms,7:F2} ms  cpu {result.CpuMicrosPerRequest,6:F1} us/req  errors {result.Errors}");
-        }
-    }
-
-    foreach (var (name, _) in targets)
-    {
-        var sorted = runs[name].OrderBy(r => r.RequestsPerSecond).ToList();
-        // CPU per request is steadier than req/s; its median is taken on its own.
-        var cpu = runs[name].Select(r => r.CpuMicrosPerRequest).Order().ToList();
-        results.Add(sorted[sorted.Count / 2] with { Errors = runs[name].Sum(r => r.Errors), CpuMicrosPerRequest = cpu[cpu.Count / 2] });
-    }
+    results.AddRange(await Rounds.MeasureAsync(rounds, [.. targets.Select(t => (t.Name, pids.TryGetValue(t.Name, out var pid) ? pid : (int?)null, t.Run))]));
 }
 
 // Warm every path first (tiered JIT, connection pools) so it stays out of the measurements.
@@ -149,18 +149,10 @@ if (only is null or "h2")
     RecordPeaks("HTTP/2");
 }
 
-HttpMessageHandler TlsHandler() => new SocketsHttpHandler
-{
-    EnableMultipleHttp2Connections = true,
-    SslOptions = new SslClientAuthenticationOptions
-    {
-        CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, CustomTrustStore = { ca.Certificate }, RevocationMode = X509RevocationMode.NoCheck },
-    },
-};
 if (only is null or "grpc")
 {
     await MeasureRounds([("direct", () => GrpcLoad.RunAsync("direct", new Uri($"http://127.0.0.1:{greeter.Port}"), new SocketsHttpHandler(), duration, 32)),
-    .. proxies.Select(p => (p.Item1, (Func<Task<LoadResult>>)(() => GrpcLoad.RunAsync(p.Item1, new Uri($"https://localhost:{p.Item2}"), TlsHandler(), duration, 32))))]);
+    .. proxies.Select(p => (p.Item1, (Func<Task<LoadResult>>)(() => GrpcLoad.RunAsync(p.Item1, new Uri($"https://localhost:{p.Item2}"), GrpcLoad.TlsHandler(ca.Certificate), duration, 32))))]);
     RecordPeaks("gRPC");
 }
 
@@ -186,8 +178,4 @@ foreach (var (phase, kedgePeak, yarpPeak) in phasePeaks)
 {
     report.AppendLine(CultureInfo.InvariantCulture, $"  - {phase} phase: kedge {kedgePeak:F0} MB, YARP {yarpPeak:F0} MB");
 }
-Console.WriteLine();
-Console.WriteLine(report);
-Directory.CreateDirectory("artifacts/load");
-await File.WriteAllTextAsync("artifacts/load/results.md", report.ToString());
-return results.Any(r => r.Errors > 0) ? 1 : 0;
+return await LoadReport.PublishAsync(report.ToString(), "results.md", results);

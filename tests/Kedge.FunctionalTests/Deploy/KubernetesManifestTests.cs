@@ -1,11 +1,13 @@
 using k8s;
 using k8s.Models;
 using Kedge.FunctionalTests.Server;
+using Kedge.GoCompat;
 using Kedge.Server.Configuration;
 using Kedge.Server.Discovery;
 using Kedge.Server.Hosting;
 using Kedge.Server.Kubernetes;
 using Kedge.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kedge.FunctionalTests.Deploy;
@@ -88,6 +90,33 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public async Task Deployment_PrometheusAnnotations_NameTheAdminPortAndMetricsPathKedgeServes()
+    {
+        var objects = await LoadAllAsync();
+        var template = objects.OfType<V1Deployment>().Single().Spec.Template;
+        var container = Assert.Single(template.Spec.Containers);
+        var annotations = template.Metadata.Annotations;
+
+        // Read the deployment's args (and the config map they point --config at) the way kedge reads them at start, so
+        // a port or path set in either place, or left at its default, is what the annotations must name.
+        using var dir = new TempDirectory();
+        var configFile = dir.Combine("kedge.json");
+        await File.WriteAllTextAsync(configFile, objects.OfType<V1ConfigMap>().Single().Data["kedge.json"]);
+        var args = container.Args.Select(a => a.StartsWith("--config=", StringComparison.Ordinal) ? "--config=" + configFile : a).ToArray();
+        var errors = new List<string>();
+        var parsed = GoFlagParser.Parse(KedgeProgram.Flags, args, "kedge");
+        var (nativeFile, nativeFileName) = KedgeConfigSource.FromFlags(parsed, errors)!.ReadSettingsFile();
+        var server = KedgeSettingsReader.Read(parsed, nativeFile, nativeFileName, new ConfigurationBuilder().Build(), errors).Settings.Server;
+        Assert.Empty(errors);
+
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal("http", annotations["prometheus.io/scheme"]);
+        Assert.Equal(server.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), annotations["prometheus.io/port"]);
+        Assert.Equal(server.MetricsPath, annotations["prometheus.io/path"]);
+        Assert.Equal(server.HttpPort, container.Ports.Single(p => p.Name == "admin").ContainerPort);
+    }
+
+    [Fact]
     public async Task ConfigMap_KedgeJson_IsAValidNativeConfiguration()
     {
         var objects = await LoadAllAsync();
@@ -160,7 +189,7 @@ public sealed class KubernetesManifestTests
         return (group, resource, watch ? "watch" : "list");
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Kedge.Client.sln")))

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json.Nodes;
+using Kedge.FunctionalTests.Deploy;
 using Kedge.FunctionalTests.Server;
 using Kedge.Server.Configuration;
 using Kedge.Testing;
@@ -54,6 +56,46 @@ public sealed class KedgePrometheusTests : IAsyncLifetime
             Assert.InRange(Assert.Single(byRoute, r => r.Label("route") == "orders").Value, 0, 10);
             var orders = Assert.Single(requests, r => r.Label("route") == "orders");
             Assert.Equal(("orders", "http", "2xx"), (orders.Label("backend_name"), orders.Label("protocol"), orders.Label("code_class")));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await traffic;
+        }
+    }
+
+    /// <summary>
+    /// deploy/grafana/kedge-dashboard.json's panel queries: Prometheus accepts every one, and the panels a healthy kedge
+    /// under traffic must fill (traffic, latency, endpoints, reload age, certificate expiry, process) have data, labelled
+    /// with the route and backend that served it.
+    /// </summary>
+    [Fact]
+    public async Task DashboardPanels_KedgeUnderTraffic_EveryQueryAcceptedAndTheLivePanelsHaveData()
+    {
+        var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(KubernetesManifestTests.RepositoryRoot(), "deploy", "grafana", "kedge-dashboard.json")))!;
+        var targets = dashboard["panels"]!.AsArray()
+            .Where(p => (string?)p!["type"] != "row")
+            .SelectMany(p => p!["targets"]!.AsArray().Select(t => (Panel: (string)p["title"]!, Expression: GrafanaDashboardTests.AsPrometheusWouldRunIt((string)t!["expr"]!, "30s"))))
+            .ToList();
+        string[] filled = ["Request rate", "Latency p50", "Latency p99", "Endpoints healthy / ejected", "Last successful reload age", "Certificate expiry (days left)", "Memory", "CPU"];
+
+        await using var prometheus = await PrometheusServer.StartAsync([_kedge.AdminUrl.Authority]);
+        using var client = _kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+        using var stop = new CancellationTokenSource();
+        var traffic = SendUntilCancelledAsync(http, stop.Token);
+        try
+        {
+            foreach (var (panel, expression) in targets)
+            {
+                // A series without requests in the window is NaN in a quantile (0/0, as PromQL defines it): one finite
+                // sample shows the panel works.
+                var samples = await QueryUntilAsync(prometheus, expression, s => !filled.Contains(panel) || s.Any(x => double.IsFinite(x.Value)), $"panel '{panel}' has data");
+                if (panel is "Request rate" or "Latency p99")
+                {
+                    Assert.Contains(samples, s => (s.Label("route"), s.Label("backend_name")) == ("orders", "orders"));
+                }
+            }
         }
         finally
         {
