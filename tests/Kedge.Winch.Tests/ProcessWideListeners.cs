@@ -1,8 +1,9 @@
 namespace Kedge.Winch.Tests;
 
 /// <summary>
-/// Tests that install an activity listener or an in-process TracerProvider run alone: listeners see every source of a
-/// name in the process, and would turn tracing on for every other winch running at the same time.
+/// Tests that install an activity listener, an in-process TracerProvider or a meter listener run alone: listeners see
+/// every source and meter of a name in the process, so they would turn tracing on for every other winch running at the
+/// same time, and count other tests' measurements.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ProcessWideListeners

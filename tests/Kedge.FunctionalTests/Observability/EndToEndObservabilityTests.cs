@@ -3,6 +3,7 @@ using System.Net;
 using Kedge.Client;
 using Kedge.Client.Grpc;
 using Kedge.Client.Mapping;
+using Kedge.FunctionalTests.Server;
 using Kedge.Testing;
 using Kedge.Testing.Greeter;
 using Kedge.Testing.Otlp;
@@ -101,11 +102,24 @@ public sealed class EndToEndObservabilityTests(KedgeWinchProcesses processes) : 
     [InlineData("winch", "winch_http_requests_total{", "winch_grpc_calls_total{")]
     public async Task Metrics_ProcessAfterHttpGrpcAndErrorTraffic_PromtoolCheckPasses(string product, string family, string otherFamily)
     {
-        await SendTrafficAsync();
+        var rounds = await SendTrafficAsync();
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         var metrics = new Uri(product == "kedge" ? processes.KedgeAdminUrl : processes.WinchHttpUrl, "/metrics");
 
-        var exposition = await client.GetStringAsync(metrics);
+        // Both count a request once its response is done, which may be just after the caller has it: wait until every
+        // request so far is counted. HTTP is only sent here; the trace test may add a gRPC call.
+        var exposition = await Eventually.ValueAsync(
+            () => client.GetStringAsync(metrics),
+            m => product == "kedge"
+                ? KedgeMetricsTests.ValueOrNull(m, "kedge_requests_total", $"route=\"{KedgeWinchProcesses.HttpTarget}\"", "code_class=\"2xx\"") == rounds
+                    && KedgeMetricsTests.ValueOrNull(m, "kedge_request_duration_seconds_count", $"route=\"{KedgeWinchProcesses.HttpTarget}\"") == rounds
+                    && KedgeMetricsTests.ValueOrNull(m, "kedge_requests_total", "route=\"\"", "protocol=\"http\"", "code_class=\"5xx\"") == rounds
+                    && KedgeMetricsTests.ValueOrNull(m, "kedge_requests_total", "protocol=\"grpc\"", "code_class=\"2xx\"") >= rounds
+                : KedgeMetricsTests.ValueOrNull(m, "winch_http_requests_total", "via=\"kedge\"", "code=\"200\"") == rounds
+                    && KedgeMetricsTests.ValueOrNull(m, "winch_http_requests_total", "via=\"kedge\"", "code=\"502\"") == rounds
+                    && KedgeMetricsTests.ValueOrNull(m, "winch_http_request_duration_seconds_count", "via=\"kedge\"") == 2 * rounds
+                    && KedgeMetricsTests.ValueOrNull(m, "winch_grpc_calls_total", "outcome=\"kedge\"") >= rounds,
+            $"{product} has counted the {rounds} round(s) of traffic sent so far");
         var result = await Promtool.CheckMetricsAsync(exposition);
 
         Assert.True(result.Passed, $"{result}\n--- {product} /metrics ---\n{exposition}");
@@ -115,8 +129,11 @@ public sealed class EndToEndObservabilityTests(KedgeWinchProcesses processes) : 
         Assert.Contains(otherFamily, exposition, StringComparison.Ordinal);
     }
 
-    /// <summary>HTTP through winch's proxy (a routed call and one kedge refuses) and a gRPC call through winch, so every family has series.</summary>
-    private async Task SendTrafficAsync()
+    /// <summary>
+    /// HTTP through winch's proxy (a routed call and one kedge refuses) and a gRPC call through winch, so every family
+    /// has series; returns how many rounds of this traffic the processes have had.
+    /// </summary>
+    private async Task<int> SendTrafficAsync()
     {
         using var http = new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy(processes.WinchHttpUrl), UseProxy = true });
         using (var ok = await http.GetAsync($"http://{KedgeWinchProcesses.HttpTarget}/v1/orders"))
@@ -133,6 +150,7 @@ public sealed class EndToEndObservabilityTests(KedgeWinchProcesses processes) : 
         using var channel = KedgeChannel.ForService(KedgeWinchProcesses.GrpcTarget, kedge);
         var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "metrics" });
         Assert.Equal("Hello metrics", reply.Message);
+        return processes.CountTrafficRound();
     }
 
     /// <summary>The span named <paramref name="spanId"/> and its ancestors up to a root; null while a link is missing.</summary>

@@ -32,6 +32,7 @@ public sealed partial class KedgeWinchProcesses : IAsyncLifetime
     private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create();
     private Process? _kedge;
     private Process? _winch;
+    private int _trafficRounds;
 
     public TestLogSink Logs { get; } = new();
 
@@ -52,6 +53,10 @@ public sealed partial class KedgeWinchProcesses : IAsyncLifetime
 
     /// <summary>Path and <c>traceparent</c> of every request the gRPC backend received.</summary>
     public IReadOnlyList<(string Path, string? Traceparent)> GrpcBackendRequests => _grpcBackendRequests.ToArray();
+
+    /// <summary>Counts one more round of a test's traffic and returns how many there have been, so a test can expect
+    /// exact totals from processes its class shares.</summary>
+    public int CountTrafficRound() => Interlocked.Increment(ref _trafficRounds);
 
     /// <summary>The last lines kedge and winch printed, for failure messages.</summary>
     public string Output => string.Join('\n', _output.TakeLast(60));

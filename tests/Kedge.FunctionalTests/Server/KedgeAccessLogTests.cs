@@ -126,6 +126,12 @@ public sealed class KedgeAccessLogTests : IAsyncLifetime
         using var response = await http.GetAsync("http://orders.shop.svc.cluster-b.kedge/");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The access line would be written when the request completes, right after it is counted (KedgeRequestTelemetry),
+        // which may be just after the caller has the response: "no line" means something only once it is counted.
+        using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
+        await Eventually.TrueAsync(
+            async () => KedgeMetricsTests.ValueOrNull(await admin.GetStringAsync("/metrics"), "kedge_requests_total", "route=\"orders.shop.svc.cluster-b.kedge\"", "code_class=\"2xx\"") == 1,
+            "kedge counts the request");
         Assert.DoesNotContain(_logs.Entries, e => e.Category == KedgeServerLog.AccessLogCategory);
     }
 

@@ -20,9 +20,11 @@ namespace Kedge.FunctionalTests.Server;
 /// kedge's server span, in-process, with the real OTLP wiring (exporting to a loopback sink) plus a processor that keeps
 /// the ended spans. A TracerProvider listens to the <c>Kedge.Server</c> source of the whole process, so it also sees the
 /// spans of kedges other tests run at the same time: every test here sends its own trace id (or learns the one kedge
-/// started from the backend) and reads only that trace's spans. The tests of this class run one at a time, so the
-/// pass-through test never runs while this class has a tracing kedge.
+/// started from the backend) and reads only that trace's spans. The class runs alone (<see cref="ProcessWideListeners"/>):
+/// its provider turns spans and traceparent rewriting on for every in-process kedge, and its sampler and pass-through
+/// tests assume nothing else listens to <c>Kedge.Server</c>.
 /// </summary>
+[Collection(ProcessWideListeners.Name)]
 public sealed class KedgeTracingTests : IAsyncLifetime
 {
     private readonly TestLogSink _logs = new();

@@ -3,6 +3,7 @@ using Kedge.Server.Observability;
 
 namespace Kedge.Server.Tests.Observability;
 
+[Collection(ProcessWideListeners.Name)] // one test listens to Kedge.Server
 public sealed class KedgeTracePropagatorTests
 {
     private const string CallerTraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Kedge.Winch.Tests.Auth;
 
+[Collection(ProcessWideListeners.Name)] // one test listens to the process-wide Kedge.Client meter
 public sealed class ServiceAccountOidcTokenSourceTests : IDisposable
 {
     private const string Email = "winch@project.iam.example.com";

@@ -11,6 +11,7 @@ namespace Kedge.Winch.Tests.Commands;
 public sealed partial class WinchProcessTests
 {
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _stdout = new();
 
     [Fact]
     public async Task Process_GoFlags_ListensOnLoopbackServesAndExits0OnSigterm()
@@ -36,13 +37,7 @@ public sealed partial class WinchProcessTests
 
             Assert.Equal("winch isok", await client.GetStringAsync($"http://127.0.0.1:{httpPort}/healthz"));
 
-            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", winch.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!)
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            await winch.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.True(winch.ExitCode == 0, $"exit code {winch.ExitCode}:\n{string.Join('\n', _output)}");
+            await StopAsync(winch);
         }
         finally
         {
@@ -100,7 +95,15 @@ public sealed partial class WinchProcessTests
             using var json = System.Text.Json.JsonDocument.Parse(line!);
             Assert.Equal("Kedge.Winch.HttpProxy", json.RootElement.GetProperty("Category").GetString());
             Assert.Contains(json.RootElement.GetProperty("Scopes").EnumerateArray(), scope => scope.TryGetProperty("TraceId", out var id) && id.GetString() == traceId);
-            Assert.All(_output.Where(l => l.StartsWith('{')), l => System.Text.Json.JsonDocument.Parse(l).Dispose());
+            // Every line, including those of the shutdown: once winch has exited, its output is drained.
+            await StopAsync(winch);
+            var lines = _stdout.Where(l => l.Length > 0).ToList();
+            Assert.NotEmpty(lines);
+            Assert.All(lines, l =>
+            {
+                using var parsed = System.Text.Json.JsonDocument.Parse(l);
+                Assert.Equal(System.Text.Json.JsonValueKind.Object, parsed.RootElement.ValueKind);
+            });
         }
         finally
         {
@@ -109,6 +112,19 @@ public sealed partial class WinchProcessTests
                 winch.Kill();
             }
         }
+    }
+
+    /// <summary>SIGTERM, as a pod's stop; winch drains and exits 0, and its output has been read to the end.</summary>
+    private async Task StopAsync(Process winch)
+    {
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", winch.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        // WaitForExitAsync also waits for the end of the redirected output.
+        await winch.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(winch.ExitCode == 0, $"exit code {winch.ExitCode}:\n{string.Join('\n', _output)}");
     }
 
     private Process Start(Action<string> onLine, params string[] args)
@@ -130,7 +146,15 @@ public sealed partial class WinchProcessTests
             }
         }
 
-        process.OutputDataReceived += Received;
+        process.OutputDataReceived += (sender, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                _stdout.Enqueue(line);
+            }
+
+            Received(sender, e);
+        };
         process.ErrorDataReceived += Received;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -54,7 +54,7 @@ public sealed class WinchTracingTests : IAsyncLifetime
 
         var echo = await SendThroughWinchAsync();
 
-        var span = Assert.Single(_stopped, a => a.Source.Name == WinchTracing.SourceName);
+        var span = await StoppedSpanAsync(WinchTracing.SourceName);
         Assert.Equal(ActivityKind.Server, span.Kind);
         Assert.Equal(CallerTraceId, span.TraceId.ToHexString());
         Assert.Equal(CallerSpanId, span.ParentSpanId.ToHexString());
@@ -72,8 +72,8 @@ public sealed class WinchTracingTests : IAsyncLifetime
 
         var echo = await SendThroughWinchAsync();
 
-        var server = Assert.Single(_stopped, a => a.Source.Name == WinchTracing.SourceName);
-        var client = Assert.Single(_stopped, a => a.Source.Name == KedgeClientDiagnostics.ActivitySourceName);
+        var server = await StoppedSpanAsync(WinchTracing.SourceName);
+        var client = await StoppedSpanAsync(KedgeClientDiagnostics.ActivitySourceName);
         Assert.Equal(server.SpanId, client.ParentSpanId);
         Assert.Equal(CallerTraceId, client.TraceId.ToHexString());
         Assert.Equal("direct mapper 'orders.shop.svc.cluster-b.internal:8080'", client.GetTagItem("kedge.mapping_rule"));
@@ -100,7 +100,7 @@ public sealed class WinchTracingTests : IAsyncLifetime
         var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "t" }, new Metadata { { "traceparent", CallerTraceparent } });
 
         Assert.Equal("Hello t", reply.Message);
-        var span = Assert.Single(_stopped, a => a.Source.Name == WinchTracing.SourceName);
+        var span = await StoppedSpanAsync(WinchTracing.SourceName);
         Assert.Equal(CallerTraceId, span.TraceId.ToHexString());
         Assert.Equal(CallerSpanId, span.ParentSpanId.ToHexString());
         Assert.Equal("kedge.testing.Greeter/SayHello", span.DisplayName);
@@ -202,6 +202,16 @@ public sealed class WinchTracingTests : IAsyncLifetime
         using var response = await client.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions))!;
+    }
+
+    /// <summary>
+    /// The one span of <paramref name="source"/>, once it has ended: winch's server span ends when its proxy method
+    /// returns, which may be just after the caller has the response.
+    /// </summary>
+    private async Task<Activity> StoppedSpanAsync(string source)
+    {
+        await Eventually.TrueAsync(() => _stopped.Any(a => a.Source.Name == source), $"a span of {source} ends");
+        return Assert.Single(_stopped, a => a.Source.Name == source);
     }
 
     private void Listen(params string[] sources)
