@@ -143,7 +143,7 @@ internal sealed class WinchServer : IAsyncDisposable
         WinchKedgeClients clients;
         try
         {
-            clients = WinchKedgeClients.Create(settings, mappers, loggerFactory, clock);
+            clients = WinchKedgeClients.Create(settings, mappers, loggerFactory, clock, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {
