@@ -86,7 +86,7 @@ public sealed class WinchOtlpEndpointTests : IAsyncLifetime
     {
         _env = await WinchTestEnvironment.StartAsync(_logs, Mapper, extraFlags: ["--log_format=json"]);
 
-        var options = _env.Winch.App.Services.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().Get(ConsoleFormatterNames.Json);
+        var options = _env.Winch.App.Services.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().CurrentValue;
 
         Assert.Same(JavaScriptEncoder.UnsafeRelaxedJsonEscaping, options.JsonWriterOptions.Encoder);
     }
