@@ -12,7 +12,7 @@ public static class KedgeClientDiagnostics
 {
     /// <summary>
     /// <c>Kedge.Client</c>: the <see cref="System.Diagnostics.ActivitySource"/> with one client span per call sent through
-    /// kedge (HTTP and gRPC alike), named <c>kedge {METHOD}</c>, with the tags <c>kedge.target</c> (the target's authority),
+    /// kedge (HTTP and gRPC alike), named <c>kedge {METHOD}</c> (<c>_OTHER</c> for a method outside the standard ones), with the tags <c>kedge.target</c> (the target's authority),
     /// <c>kedge.url</c> (the kedge the call went to), <c>kedge.mapping_rule</c> (the mapper or rule that chose it),
     /// <c>http.request.method</c>, <c>server.address</c>, <c>server.port</c>, <c>http.response.status_code</c>,
     /// <c>rpc.grpc.status_code</c> (a trailers-only gRPC answer) and, on

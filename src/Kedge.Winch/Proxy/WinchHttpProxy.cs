@@ -87,14 +87,14 @@ internal sealed class WinchHttpProxy
             return ProxyCoreAsync(context, span: null);
         }
 
-        var span = WinchTracing.StartServerSpan(context, "winch " + context.Request.Method);
+        var span = WinchTracing.StartServerSpan(context, "winch " + WinchTracing.MethodTag(context.Request.Method));
         return span is null ? ProxyCoreAsync(context, span: null) : ProxyTracedAsync(context, span);
     }
 
     private async Task ProxyTracedAsync(HttpContext context, Activity span)
     {
         using var owned = span;
-        span.SetTag("http.request.method", context.Request.Method);
+        span.SetTag("http.request.method", WinchTracing.MethodTag(context.Request.Method));
         try
         {
             await ProxyCoreAsync(context, span).ConfigureAwait(false);
