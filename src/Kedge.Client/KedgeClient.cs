@@ -61,6 +61,18 @@ public sealed class KedgeClient : IDisposable
     public static KedgeClient Create(KedgeClientOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
         => Create(options, KedgeClientSection.Code, loggerFactory, timeProvider);
 
+    /// <summary>Creates a client from options, checking them first, with its instruments on a host's meter factory.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="loggerFactory">Where logs go; <see langword="null"/> for none.</param>
+    /// <param name="timeProvider">The clock for file refreshes and token caching; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="meterFactory">
+    /// The factory the <see cref="KedgeClientDiagnostics.MeterName"/> meter comes from, so that the host's exporters see
+    /// this client's measurements and no other host's; <see langword="null"/> for the one static meter of the process.
+    /// </param>
+    /// <exception cref="OptionsValidationException">The options are invalid; every error is listed with its key.</exception>
+    public static KedgeClient Create(KedgeClientOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, IMeterFactory? meterFactory)
+        => Create(options, KedgeClientSection.Code, loggerFactory, timeProvider, meterFactory);
+
     internal static KedgeClient Create(KedgeClientOptions options, KedgeClientSection section, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);

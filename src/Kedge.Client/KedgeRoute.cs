@@ -12,7 +12,9 @@ public sealed record KedgeRoute
     /// The kedge's address, <c>https://host[:port]</c> (TLS, the normal case) or <c>http://host[:port]</c>.
     /// Only the scheme, host and port are used; the caller's path and query are kept.
     /// </param>
-    /// <exception cref="ArgumentException">The URL is not an absolute http or https URL.</exception>
+    /// <exception cref="ArgumentException">
+    /// The URL is not an absolute http or https URL, or has a path, query or user info (<c>user:password@</c>).
+    /// </exception>
     public KedgeRoute(Uri kedgeUrl)
     {
         ArgumentNullException.ThrowIfNull(kedgeUrl);
@@ -46,6 +48,13 @@ public sealed record KedgeRoute
 
     internal static Uri Validate(Uri kedgeUrl)
     {
+        // User info was never sent to kedge (requests go to scheme://host:port); kept, it would only leak into logs and
+        // traces. The message leaves it out for the same reason.
+        if (kedgeUrl.IsAbsoluteUri && kedgeUrl.UserInfo.Length != 0)
+        {
+            throw new ArgumentException(UserInfoMessage($"{kedgeUrl.Scheme}://{kedgeUrl.Authority}"), nameof(kedgeUrl));
+        }
+
         if (!kedgeUrl.IsAbsoluteUri || (kedgeUrl.Scheme != Uri.UriSchemeHttps && kedgeUrl.Scheme != Uri.UriSchemeHttp))
         {
             throw new ArgumentException(
@@ -62,4 +71,8 @@ public sealed record KedgeRoute
 
         return kedgeUrl;
     }
+
+    internal static string UserInfoMessage(string shownUrl)
+        => $"The kedge URL '{shownUrl}' must not carry user info ('user:password@'): it is never sent to kedge. "
+            + "Remove it, and send credentials to kedge with ProxyAuth (a token source).";
 }

@@ -61,7 +61,7 @@ public static class KedgeMetricContract
         Add("winch_http_requests_total", "via", "code");
         Histogram("winch_http_request_duration_seconds", "via");
         Add("winch_grpc_calls_total", "outcome");
-        Add("kedge_client_requests_total", "kedge_url", "outcome");
+        Add("kedge_client_requests_total", "kedge_mapping_rule", "outcome");
         Add("kedge_client_mapping_failures_total");
         Add("kedge_client_certificate_reloads_total", "result");
         Add("kedge_client_token_refreshes_total", "source", "result");

@@ -171,7 +171,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
     private KedgeTokenSourceException TokenFailure(KedgeTokenSource source, KedgeTarget target, Exception ex)
     {
-        _client.Metrics.Request(target.KedgeUrl, KedgeClientMetrics.TokenError);
+        _client.Metrics.Request(target.MappingRule, KedgeClientMetrics.TokenError);
         KedgeClientLog.TokenSourceFailed(_client.Logger, source.Name, target.Authority, ex);
         return new KedgeTokenSourceException(source.Name, $"Kedge could not get a token from token source '{source.Name}' for '{target.Authority}': {ex.Message}", ex);
     }
@@ -202,7 +202,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         }
         catch (Exception ex)
         {
-            _client.Metrics.Request(target.KedgeUrl, ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? KedgeClientMetrics.Cancelled : KedgeClientMetrics.TransportError);
+            _client.Metrics.Request(target.MappingRule, ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? KedgeClientMetrics.Cancelled : KedgeClientMetrics.TransportError);
 
             // SocketsHttpHandler reports a failed ConnectCallback as a generic connection error; the TLS failure
             // inside says what is wrong (untrusted kedge, wrong name, refused client certificate).
@@ -221,11 +221,11 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
         if (response.Headers.NonValidated.Contains(KedgeError.ErrorHeader) && KedgeError.TryRead(response, out var kedgeError))
         {
-            _client.Metrics.Request(target.KedgeUrl, KedgeClientMetrics.KedgeError);
+            _client.Metrics.Request(target.MappingRule, KedgeClientMetrics.KedgeError);
             return OnKedgeError(request, response, target.Route!, target.Authority, kedgeError);
         }
 
-        _client.Metrics.Request(target.KedgeUrl, KedgeClientMetrics.Ok);
+        _client.Metrics.Request(target.MappingRule, KedgeClientMetrics.Ok);
         return response;
     }
 

@@ -40,10 +40,15 @@ internal sealed class KedgeTarget
     /// </summary>
     public KedgeConnectionFactory Connections { get; }
 
-    /// <summary>The rule that mapped the target (for traces), for example <c>suffix mapper '*.kedge'</c>.</summary>
+    /// <summary>
+    /// The rule that mapped the target (for traces and metrics), for example <c>suffix mapper '*.kedge'</c>: from the
+    /// configuration, never the target.
+    /// </summary>
     public string MappingRule { get; }
 
-    /// <summary>The kedge's <c>scheme://host:port</c> (for traces and metrics): from the configuration, never the target.</summary>
+    /// <summary>
+    /// The kedge's <c>scheme://host:port</c> (for traces only): a suffix or regexp mapper builds it from the target's labels.
+    /// </summary>
     public string KedgeUrl { get; }
 
     /// <summary>The target's authority as kedge sees it in Host / :authority.</summary>

@@ -4,7 +4,7 @@ namespace Kedge.Client.Internal;
 
 /// <summary>
 /// Kedge.Client's instruments (<see cref="KedgeClientDiagnostics.MeterName"/>). Every tag value is bounded by the
-/// configuration (kedge URLs, token source names) or a fixed vocabulary; a caller's target never becomes one.
+/// configuration (mapping rules, token source names) or a fixed vocabulary; a caller's target never becomes one.
 /// </summary>
 internal sealed class KedgeClientMetrics
 {
@@ -23,7 +23,7 @@ internal sealed class KedgeClientMetrics
 
     private KedgeClientMetrics(Meter meter)
     {
-        _requests = meter.CreateCounter<long>("kedge.client.requests", "{request}", "Calls sent to a kedge, by the kedge's URL and outcome.");
+        _requests = meter.CreateCounter<long>("kedge.client.requests", "{request}", "Calls sent to a kedge, by the mapping rule that chose the kedge and the outcome.");
         _mappingFailures = meter.CreateCounter<long>("kedge.client.mapping_failures", "{failure}", "Targets the mapper refused (an IP address, a name a rule cannot turn into a kedge URL).");
         _certificateReloads = meter.CreateCounter<long>("kedge.client.certificate_reloads", "{reload}", "Changed client certificate or kedge CA files, by whether they loaded.");
         _tokenRefreshes = meter.CreateCounter<long>("kedge.client.token_refreshes", "{refresh}", "Tokens a token source fetched or re-read, by source and result.");
@@ -36,8 +36,13 @@ internal sealed class KedgeClientMetrics
     public static KedgeClientMetrics Create(IMeterFactory? meterFactory)
         => meterFactory is null ? Static : new KedgeClientMetrics(meterFactory.Create(KedgeClientDiagnostics.MeterName));
 
-    public void Request(string kedgeUrl, string outcome)
-        => _requests.Add(1, new KeyValuePair<string, object?>("kedge.url", kedgeUrl), new KeyValuePair<string, object?>("outcome", outcome));
+    /// <param name="mappingRule">
+    /// The rule from the configuration, not the kedge URL: a suffix or regexp mapper builds that URL from the target's
+    /// labels, so as a tag it would add a series per target.
+    /// </param>
+    /// <param name="outcome">One of the outcome constants.</param>
+    public void Request(string mappingRule, string outcome)
+        => _requests.Add(1, new KeyValuePair<string, object?>("kedge.mapping_rule", mappingRule), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void MappingFailure() => _mappingFailures.Add(1);
 

@@ -11,7 +11,7 @@ internal static class KedgeClientTracing
     /// <summary>Starts the span for a call to <paramref name="target"/>'s kedge; null when nothing samples it.</summary>
     public static Activity? Start(HttpRequestMessage request, KedgeTarget target)
     {
-        var method = request.Method.Method;
+        var method = MethodTag(request.Method.Method);
         Activity? activity;
         if (Activity.Current is { } current && IsLegacy(current))
         {
@@ -106,6 +106,16 @@ internal static class KedgeClientTracing
             activity.SetStatus(ActivityStatusCode.Error);
         }
     }
+
+    /// <summary>
+    /// The method for span names and <c>http.request.method</c>, as kedge and OpenTelemetry's HTTP conventions have it:
+    /// the known methods as they are, anything else <c>_OTHER</c> (a caller could invent any number).
+    /// </summary>
+    private static string MethodTag(string method) => method switch
+    {
+        "GET" or "POST" or "PUT" or "DELETE" or "HEAD" or "OPTIONS" or "PATCH" or "TRACE" or "CONNECT" => method,
+        _ => "_OTHER",
+    };
 
     /// <summary>Records a call that got no answer from kedge.</summary>
     public static void Fail(Activity activity, Exception exception)

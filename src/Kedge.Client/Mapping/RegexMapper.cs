@@ -63,6 +63,13 @@ internal sealed class RegexMapper : KedgeMapper
             }
         }
 
+        // Checked here rather than per target: the route check would name the mapped URL, user info and all, in errors.
+        var probe = TemplateReference.Replace(urlTemplate, "x");
+        if (Uri.TryCreate(probe, UriKind.Absolute, out var probeUrl) && probeUrl.UserInfo.Length != 0)
+        {
+            throw new ArgumentException(KedgeRoute.UserInfoMessage($"{probeUrl.Scheme}://{probeUrl.Authority}") + " (in the URL template of the regexp mapper)", nameof(urlTemplate));
+        }
+
         return regex;
     }
 

@@ -148,7 +148,7 @@ internal static class WinchCommand
         var otlpEndpoint = parsed.GetString(WinchFlags.OtlpEndpoint);
         if (otlpEndpoint.Length > 0 && (!Uri.TryCreate(otlpEndpoint, UriKind.Absolute, out var otlpUri) || (otlpUri.Scheme != Uri.UriSchemeHttp && otlpUri.Scheme != Uri.UriSchemeHttps)))
         {
-            errors.Add($"--{WinchFlags.OtlpEndpoint}: \"{otlpEndpoint}\" is not an http:// or https:// URL; give the collector's OTLP address, for example http://127.0.0.1:4317");
+            errors.Add($"--{WinchFlags.OtlpEndpoint}: \"{Tracing.WinchTelemetrySetup.Shown(otlpEndpoint)}\" is not an http:// or https:// URL; give the collector's OTLP address, for example http://127.0.0.1:4317");
         }
 
         if (config is not null)

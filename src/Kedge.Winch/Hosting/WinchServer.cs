@@ -84,7 +84,12 @@ internal sealed class WinchServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         configure?.Invoke(builder);
         WinchTelemetrySetup.ConfigureLogging(builder, settings);
-        WinchTelemetrySetup.ConfigureTracing(builder, settings);
+        var errorsBefore = errors.Count;
+        WinchTelemetrySetup.ConfigureTracing(builder, settings, errors);
+        if (errors.Count > errorsBefore)
+        {
+            return null;
+        }
 
         var monitoring = settings.MonitoringAddress.Length > 0 ? ParseEndPoint(settings.MonitoringAddress) : null;
         var listeners = new List<(string Name, ListenOptions Options)>();
@@ -143,7 +148,7 @@ internal sealed class WinchServer : IAsyncDisposable
         WinchKedgeClients clients;
         try
         {
-            clients = WinchKedgeClients.Create(settings, mappers, loggerFactory, clock);
+            clients = WinchKedgeClients.Create(settings, mappers, loggerFactory, clock, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {

@@ -28,7 +28,7 @@ internal sealed class WinchMetrics
             new HistogramConfiguration { Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _kedgeDuration = duration.WithLabels("kedge");
         _directDuration = duration.WithLabels("direct");
-        _grpcCalls = factory.CreateCounter("winch_grpc_calls_total", "gRPC proxy calls by outcome (kedge, not-kedge-destination, error).", "outcome");
+        _grpcCalls = factory.CreateCounter("winch_grpc_calls_total", "gRPC proxy calls by outcome (kedge, not-kedge-destination, cancelled, error).", "outcome");
     }
 
     public void HttpRequest(string via, int statusCode, TimeSpan elapsed)

@@ -45,18 +45,24 @@ internal sealed class WinchGrpcProxy
         _logger = loggerFactory.CreateLogger("Kedge.Winch.GrpcProxy");
     }
 
-    public async Task ProxyAsync(HttpContext context)
+    public Task ProxyAsync(HttpContext context)
     {
+        // Without a span, no async layer (and its state machine) around the proxying.
+        if (!WinchTracing.Source.HasListeners())
+        {
+            return ProxyCoreAsync(context, span: null);
+        }
+
         var path = context.Request.Path.Value ?? string.Empty;
 
         // gRPC's span name convention: package.Service/Method.
-        using var span = WinchTracing.StartServerSpan(context, path.TrimStart('/'));
-        if (span is null)
-        {
-            await ProxyCoreAsync(context, span).ConfigureAwait(false);
-            return;
-        }
+        var span = WinchTracing.StartServerSpan(context, path.TrimStart('/'));
+        return span is null ? ProxyCoreAsync(context, span: null) : ProxyTracedAsync(context, span, path);
+    }
 
+    private async Task ProxyTracedAsync(HttpContext context, Activity span, string path)
+    {
+        using var owned = span;
         span.SetTag("rpc.system", "grpc");
         var slash = path.LastIndexOf('/');
         if (slash > 0)

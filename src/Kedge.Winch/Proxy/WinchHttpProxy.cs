@@ -79,16 +79,22 @@ internal sealed class WinchHttpProxy
         return host is "127.0.0.1" or "localhost" or "[::1]" || host.Length == 0;
     }
 
-    public async Task ProxyAsync(HttpContext context)
+    public Task ProxyAsync(HttpContext context)
     {
-        using var span = WinchTracing.StartServerSpan(context, "winch " + context.Request.Method);
-        if (span is null)
+        // Without a span, no async layer (and its state machine) around the proxying.
+        if (!WinchTracing.Source.HasListeners())
         {
-            await ProxyCoreAsync(context, span).ConfigureAwait(false);
-            return;
+            return ProxyCoreAsync(context, span: null);
         }
 
-        span.SetTag("http.request.method", context.Request.Method);
+        var span = WinchTracing.StartServerSpan(context, "winch " + WinchTracing.MethodTag(context.Request.Method));
+        return span is null ? ProxyCoreAsync(context, span: null) : ProxyTracedAsync(context, span);
+    }
+
+    private async Task ProxyTracedAsync(HttpContext context, Activity span)
+    {
+        using var owned = span;
+        span.SetTag("http.request.method", WinchTracing.MethodTag(context.Request.Method));
         try
         {
             await ProxyCoreAsync(context, span).ConfigureAwait(false);

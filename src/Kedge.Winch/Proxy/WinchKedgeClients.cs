@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Kedge.Client;
 using Kedge.Client.Configuration;
 using Kedge.Client.Http;
@@ -33,7 +34,7 @@ internal sealed class WinchKedgeClients : IDisposable
     /// <summary>Kedge destinations only; the gRPC proxy refuses the rest before sending.</summary>
     public HttpMessageInvoker GrpcInvoker { get; }
 
-    public static WinchKedgeClients Create(WinchSettings settings, WinchMappers mappers, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public static WinchKedgeClients Create(WinchSettings settings, WinchMappers mappers, ILoggerFactory loggerFactory, TimeProvider timeProvider, IMeterFactory meterFactory)
     {
         KedgeClient CreateClient(KedgeMapper mapper)
         {
@@ -53,7 +54,7 @@ internal sealed class WinchKedgeClients : IDisposable
                 options.KedgeCaFiles.Add(file);
             }
 
-            return KedgeClient.Create(options, loggerFactory, timeProvider);
+            return KedgeClient.Create(options, loggerFactory, timeProvider, meterFactory);
         }
 
         var http = CreateClient(mappers.Http);

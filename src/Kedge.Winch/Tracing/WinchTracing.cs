@@ -15,6 +15,16 @@ internal static class WinchTracing
     public static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>
+    /// The method for span names and <c>http.request.method</c>, as kedge and OpenTelemetry's HTTP conventions have it:
+    /// the known methods as they are, anything else <c>_OTHER</c> (a caller could invent any number).
+    /// </summary>
+    public static string MethodTag(string method) => method switch
+    {
+        "GET" or "POST" or "PUT" or "DELETE" or "HEAD" or "OPTIONS" or "PATCH" or "TRACE" or "CONNECT" => method,
+        _ => "_OTHER",
+    };
+
+    /// <summary>
     /// Starts the server span, parented to the caller's <c>traceparent</c> as the current propagator reads it (not to
     /// ASP.NET Core's request activity, which nothing records unless its source is sampled); null when nothing samples it.
     /// </summary>

@@ -101,6 +101,31 @@ public class KedgeMapperTests
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://alice:s3cret@kedge.example.com")]
+    [InlineData("http://alice@kedge.example.com:8080")]
+    public void KedgeRoute_UserInfoInUrl_ThrowsWithoutEchoingIt(string url)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new KedgeRoute(new Uri(url)));
+
+        Assert.Contains("must not carry user info", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ProxyAuth", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("alice", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Single_UserInfoInUrl_ThrowsBeforeItReachesTheDescription()
+        => Assert.Throws<ArgumentException>(() => KedgeMapper.Single(new Uri("https://alice:s3cret@kedge.example.com")));
+
+    [Fact]
+    public void Regex_UserInfoInTemplate_ThrowsAtConfigurationWithoutEchoingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => KedgeMapper.Regex(@"^(?<c>[a-z]+)\.kedge$", "https://alice:s3cret@${c}.kedge.example.com"));
+
+        Assert.Contains("must not carry user info", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void CustomMapper_DerivedClass_GetsIpCheckForFree()
     {

@@ -48,11 +48,11 @@ public sealed class KedgeClientMetricsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Requests_CountedPerKedgeUrlAndOutcome_NeverPerTarget()
+    public async Task Requests_CountedPerMappingRuleAndOutcome_NeverPerTarget()
     {
         using var client = _kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
-        var kedgeUrl = _kedge.KedgeUrl.GetLeftPart(UriPartial.Authority);
+        var rule = client.Mapper.Description;
 
         (await http.GetAsync("http://a.shop.svc.cluster-b.kedge/")).Dispose();
         (await http.GetAsync("http://b.shop.svc.cluster-b.kedge:8080/")).Dispose();
@@ -60,10 +60,38 @@ public sealed class KedgeClientMetricsTests : IAsyncLifetime
 
         var requests = _measurements.Where(m => m.Instrument.Name == "kedge.client.requests").ToList();
         Assert.Equal(3, requests.Count);
-        Assert.All(requests, m => Assert.Equal(kedgeUrl, m.Tags["kedge.url"]));
-        Assert.All(requests, m => Assert.Equal(["kedge.url", "outcome"], m.Tags.Keys.Order()));
+        Assert.All(requests, m => Assert.Equal(rule, m.Tags["kedge.mapping_rule"]));
+        Assert.All(requests, m => Assert.Equal(["kedge.mapping_rule", "outcome"], m.Tags.Keys.Order()));
         Assert.Equal(2, requests.Count(m => (string?)m.Tags["outcome"] == "ok"));
         Assert.Equal(1, requests.Count(m => (string?)m.Tags["outcome"] == "kedge-error"));
+    }
+
+    [Theory]
+    [InlineData("suffix")]
+    [InlineData("regexp")]
+    public async Task Requests_ManyRandomTargetsThroughPatternMapper_TagValuesBoundedByConfiguration(string mapperKind)
+    {
+        var mapper = mapperKind == "suffix"
+            ? KedgeMapper.Suffix("*.kedge", ".kedge.example.test")
+            : KedgeMapper.Regex(@"^(?<cluster>[a-z0-9]+)\.kedge$", "https://${cluster}.kedge.example.test");
+        using var client = KedgeClient.Create(_kedge.ClientOptions(mapper), _logs);
+        using var invoker = new HttpMessageInvoker(client.CreateHandler());
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync(); // every call is counted (as cancelled) without a connection to a made-up kedge
+        var targets = Enumerable.Range(0, 40).Select(i => $"x{i}r{Random.Shared.Next(100000)}").ToList();
+
+        foreach (var target in targets)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{target}.kedge/");
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => invoker.SendAsync(request, cancelled.Token));
+        }
+
+        var requests = _measurements.Where(m => m.Instrument.Name == "kedge.client.requests").ToList();
+        Assert.Equal(targets.Count, requests.Count);
+        Assert.All(requests, m => Assert.Equal(["kedge.mapping_rule", "outcome"], m.Tags.Keys.Order()));
+        Assert.Single(requests.Select(m => m.Tags["kedge.mapping_rule"]).Distinct());
+        Assert.Equal(mapper.Description, requests[0].Tags["kedge.mapping_rule"]);
+        Assert.DoesNotContain(requests, m => m.Tags.Values.OfType<string>().Any(v => targets.Any(t => v.Contains(t, StringComparison.Ordinal))));
     }
 
     [Fact]
