@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Grpc.Core;
+using Kedge.Client.Grpc;
+using Kedge.Server;
+using Kedge.Server.Configuration;
+using Kedge.Testing;
+using Kedge.Testing.Greeter;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Kedge.FunctionalTests.Server;
+
+/// <summary>What the telemetry wrapper around the proxy must not change, and the facts it must get right.</summary>
+public sealed class KedgeRequestTelemetryTests : IAsyncLifetime
+{
+    private const string EarlyService = "kedge.testing.Early";
+
+    private static readonly Marshaller<HelloRequest> RequestMarshaller = Marshallers.Create(m => m.ToByteArray(), HelloRequest.Parser.ParseFrom);
+    private static readonly Marshaller<HelloReply> ReplyMarshaller = Marshallers.Create(m => m.ToByteArray(), HelloReply.Parser.ParseFrom);
+
+    // A bidi call the backend ends (trailers sent) before the caller ends its request stream.
+    private static readonly Method<HelloRequest, HelloReply> EarlyChat = new(MethodType.DuplexStreaming, EarlyService, "Chat", RequestMarshaller, ReplyMarshaller);
+
+    private readonly TestLogSink _logs = new();
+    private LoopbackServer _grpcBackend = null!;
+
+    public async Task InitializeAsync()
+    {
+        _grpcBackend = await LoopbackServer.StartAsync(
+            new LoopbackServerOptions { Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 },
+            _logs,
+            app => app.MapPost($"/{EarlyService}/Chat", AnswerAndEndAsync));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _grpcBackend.DisposeAsync();
+        _logs.Dispose();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BidiGrpc_BackendEndsFirstAndCallerEndsAfterSeeingTheEnd_CallCompletes(bool accessLog)
+    {
+        await using var kedge = await StartAsync(accessLog);
+        using var client = kedge.CreateClient(_logs);
+        using var channel = KedgeChannel.ForService("early.shop.svc.cluster-b.kedge", client);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(EarlyChat, null, new CallOptions(new Metadata { { "X-Kedge-Request-ID", "early-1" } }, cancellationToken: timeout.Token));
+        await call.RequestStream.WriteAsync(new HelloRequest { Name = "a" }, timeout.Token);
+
+        var replies = new List<string>();
+        while (await call.ResponseStream.MoveNext(timeout.Token))
+        {
+            replies.Add(call.ResponseStream.Current.Message);
+        }
+
+        // The caller ends its side only once it saw the backend's end, as a conversation that waits for the other side does.
+        await call.RequestStream.CompleteAsync();
+
+        Assert.Equal(["early"], replies);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.False(timeout.IsCancellationRequested);
+    }
+
+    private static async Task AnswerAndEndAsync(HttpContext context)
+    {
+        context.Response.ContentType = "application/grpc";
+        var message = new HelloReply { Message = "early" }.ToByteArray();
+        var frame = new byte[5 + message.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
+        message.CopyTo(frame, 5);
+        await context.Response.Body.WriteAsync(frame);
+        context.Response.AppendTrailer("grpc-status", "0");
+        await context.Response.CompleteAsync();
+
+        // Still listening after its own end (a peer that drains the caller's stream), so the request stays open.
+        await context.Request.Body.CopyToAsync(Stream.Null);
+    }
+
+    private Task<KedgeServerFixture> StartAsync(bool accessLog) => KedgeServerFixture.StartAsync(
+        _logs,
+        new KedgeServerOptions
+        {
+            GrpcRoutes = [new() { Backend = "early", ServiceName = EarlyService, AuthorityHost = "early.shop.svc.cluster-b.kedge" }],
+            GrpcBackends = [new() { Name = "early", Static = new() { Addresses = [$"127.0.0.1:{_grpcBackend.Port}"] } }],
+        },
+        settings => settings.AccessLog = accessLog);
+}
