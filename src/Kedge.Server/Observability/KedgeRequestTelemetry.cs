@@ -90,11 +90,13 @@ internal sealed class KedgeRequestTelemetry
         using var span = StartSpan(context);
         feature.Span = span;
         ByteCountingStream? bytesIn = null;
-        ByteCountingStream? bytesOut = null;
+        ByteCountingResponseBodyFeature? bytesOut = null;
         if (_accessLog is not null)
         {
             context.Request.Body = bytesIn = new ByteCountingStream(context.Request.Body);
-            context.Response.Body = bytesOut = new ByteCountingStream(context.Response.Body);
+            // The response is counted through its feature, not a replaced Response.Body: see ByteCountingResponseBodyFeature.
+            bytesOut = new ByteCountingResponseBodyFeature(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>());
+            context.Features.Set<IHttpResponseBodyFeature>(bytesOut);
         }
 
         Exception? failure = null;
