@@ -24,6 +24,7 @@ public sealed class KedgeRequestTelemetryTests : IAsyncLifetime
 
     private readonly TestLogSink _logs = new();
     private LoopbackServer _grpcBackend = null!;
+    private LoopbackServer _backend = null!;
 
     public async Task InitializeAsync()
     {
@@ -31,11 +32,17 @@ public sealed class KedgeRequestTelemetryTests : IAsyncLifetime
             new LoopbackServerOptions { Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 },
             _logs,
             app => app.MapPost($"/{EarlyService}/Chat", AnswerAndEndAsync));
+        _backend = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs, app => app.Map("/echo-request-id", context =>
+        {
+            context.Response.Headers["X-Kedge-Request-ID"] = context.Request.Headers["X-Kedge-Request-ID"];
+            return Task.CompletedTask;
+        }));
     }
 
     public async Task DisposeAsync()
     {
         await _grpcBackend.DisposeAsync();
+        await _backend.DisposeAsync();
         _logs.Dispose();
     }
 
@@ -65,6 +72,26 @@ public sealed class KedgeRequestTelemetryTests : IAsyncLifetime
         Assert.False(timeout.IsCancellationRequested);
     }
 
+    [Fact]
+    public async Task AccessLog_BackendEchoesTheRequestId_LineHasKedgesRequestId()
+    {
+        await using var kedge = await StartAsync(accessLog: true);
+        using var client = kedge.CreateClient(_logs);
+        using var http = new HttpClient(client.CreateHandler());
+
+        using var response = await http.GetAsync("http://echo.shop.svc.cluster-b.kedge/echo-request-id");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var ids = response.Headers.GetValues("X-Kedge-Request-ID").ToList();
+        Assert.Equal(2, ids.Count); // kedge's and the backend's copy of it
+        Assert.Equal(ids[0], ids[1]);
+        await Eventually.TrueAsync(() => AccessLines().Any(e => e.Message.Contains(" echo.shop.svc.cluster-b.kedge/echo-request-id ", StringComparison.Ordinal)), "kedge logs the request");
+        var line = Assert.Single(AccessLines(), e => e.Message.Contains(" echo.shop.svc.cluster-b.kedge/echo-request-id ", StringComparison.Ordinal));
+        Assert.Contains($" request_id={ids[0]} ", line.Message, StringComparison.Ordinal);
+    }
+
+    private IEnumerable<LogEntry> AccessLines() => _logs.Entries.Where(e => e.Category == KedgeServerLog.AccessLogCategory);
+
     private static async Task AnswerAndEndAsync(HttpContext context)
     {
         context.Response.ContentType = "application/grpc";
@@ -85,6 +112,8 @@ public sealed class KedgeRequestTelemetryTests : IAsyncLifetime
         new KedgeServerOptions
         {
             GrpcRoutes = [new() { Backend = "early", ServiceName = EarlyService, AuthorityHost = "early.shop.svc.cluster-b.kedge" }],
+            HttpRoutes = [new() { Backend = "echo", Host = "echo.shop.svc.cluster-b.kedge" }],
+            HttpBackends = [new() { Name = "echo", Static = new() { Addresses = [$"127.0.0.1:{_backend.Port}"] } }],
             GrpcBackends = [new() { Name = "early", Static = new() { Addresses = [$"127.0.0.1:{_grpcBackend.Port}"] } }],
         },
         settings => settings.AccessLog = accessLog);
