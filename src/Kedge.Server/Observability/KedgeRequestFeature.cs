@@ -28,6 +28,9 @@ internal sealed class KedgeRequestFeature(long startTimestamp)
     /// <summary>The error type of kedge's own answer (the first one reported, as in Go), or null when there was none.</summary>
     public string? ErrorType { get; set; }
 
+    /// <summary>The request id kedge sent to the backend and echoed to the caller, or null when it proxied nothing.</summary>
+    public string? RequestId { get; set; }
+
     /// <summary>The request statistics of the route and backend, when the request reached one.</summary>
     public RequestStats? Stats { get; set; }
 

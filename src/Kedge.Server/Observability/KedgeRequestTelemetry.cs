@@ -53,8 +53,9 @@ internal sealed class KedgeRequestTelemetry
         {
             proxied = _proxy.InvokeAsync(context);
         }
-        catch
+        catch (Exception ex)
         {
+            Failed(context, feature, ex);
             Complete(context, feature);
             throw;
         }
@@ -74,10 +75,29 @@ internal sealed class KedgeRequestTelemetry
         {
             await proxied;
         }
+        catch (Exception ex)
+        {
+            Failed(context, feature, ex);
+            throw;
+        }
         finally
         {
             Complete(context, feature);
         }
+    }
+
+    /// <summary>
+    /// An exception escaped the proxy: Kestrel answers 500 only after this wrapper recorded the request, so the 500 and
+    /// the exception's type are recorded here, or metrics, span and access log would report the 200 it never sent.
+    /// </summary>
+    private static void Failed(HttpContext context, KedgeRequestFeature feature, Exception exception)
+    {
+        if (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        }
+
+        feature.ErrorType ??= exception.GetType().FullName;
     }
 
     private void Complete(HttpContext context, KedgeRequestFeature feature)
@@ -107,6 +127,7 @@ internal sealed class KedgeRequestTelemetry
         catch (Exception ex)
         {
             failure = ex;
+            Failed(context, feature, ex);
             throw;
         }
         finally
@@ -260,7 +281,7 @@ internal sealed class KedgeRequestTelemetry
         var backend = OrDash(feature.Backend);
         var subject = OrDash(caller.Subject);
         var names = caller.AlternativeNames.Length == 0 ? "-" : string.Join(",", caller.AlternativeNames);
-        var requestId = RequestId(context);
+        var requestId = RequestId(context, feature);
         var traceId = TraceId(context, span);
         var durationMs = Math.Round(elapsed.TotalMilliseconds, 3);
         var time = (_time.GetUtcNow() - elapsed).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
@@ -268,10 +289,13 @@ internal sealed class KedgeRequestTelemetry
             feature.ErrorType ?? "-", feature.Retries, bytesIn, bytesOut, durationMs, subject, names, requestId, traceId, time);
     }
 
-    /// <summary>The request id kedge used (echoed to the caller when it proxied), else the caller's valid one, else the connection's.</summary>
-    private static string RequestId(HttpContext context)
+    /// <summary>
+    /// The request id kedge used (kept on the feature when it proxied: the response header may also carry the backend's
+    /// copy), else the caller's valid one, else the connection's.
+    /// </summary>
+    private static string RequestId(HttpContext context, KedgeRequestFeature feature)
     {
-        if (context.Response.Headers[KedgeTransformer.RequestIdHeader] is { Count: 1 } used && used[0] is { } id)
+        if (feature.RequestId is { } id)
         {
             return id;
         }
