@@ -90,6 +90,32 @@ public sealed class KedgeRequestTelemetryTests : IAsyncLifetime
         Assert.Contains($" request_id={ids[0]} ", line.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Metrics_ManyMadeUpGrpcMethodsAnsweredUnimplemented_RealMethodStillNamed()
+    {
+        await using var kedge = await StartAsync(accessLog: false);
+        using var client = kedge.CreateClient(_logs);
+        using var channel = KedgeChannel.ForService("greeter.shop.svc.cluster-b.kedge", client);
+        using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
+        var invoker = channel.CreateCallInvoker();
+
+        for (var i = 0; i < 100; i++)
+        {
+            var madeUp = new Method<HelloRequest, HelloReply>(MethodType.Unary, "kedge.testing.Greeter", $"MadeUp{i}", RequestMarshaller, ReplyMarshaller);
+            var error = await Assert.ThrowsAsync<RpcException>(() => invoker.AsyncUnaryCall(madeUp, null, default, new HelloRequest()).ResponseAsync);
+            Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+        }
+
+        var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "real" });
+
+        Assert.Equal("Hello real", reply.Message);
+        var metrics = await Eventually.ValueAsync(
+            () => admin.GetStringAsync("/metrics"),
+            m => m.Contains("grpc_method=\"SayHello\",grpc_code=\"OK\"", StringComparison.Ordinal),
+            "the real method is counted by name");
+        Assert.DoesNotContain("grpc_method=\"MadeUp", metrics, StringComparison.Ordinal);
+    }
+
     private IEnumerable<LogEntry> AccessLines() => _logs.Entries.Where(e => e.Category == KedgeServerLog.AccessLogCategory);
 
     private static async Task AnswerAndEndAsync(HttpContext context)
@@ -111,7 +137,11 @@ public sealed class KedgeRequestTelemetryTests : IAsyncLifetime
         _logs,
         new KedgeServerOptions
         {
-            GrpcRoutes = [new() { Backend = "early", ServiceName = EarlyService, AuthorityHost = "early.shop.svc.cluster-b.kedge" }],
+            GrpcRoutes =
+            [
+                new() { Backend = "early", ServiceName = EarlyService, AuthorityHost = "early.shop.svc.cluster-b.kedge" },
+                new() { Backend = "early", ServiceName = "kedge.testing.Greeter", AuthorityHost = "greeter.shop.svc.cluster-b.kedge" },
+            ],
             HttpRoutes = [new() { Backend = "echo", Host = "echo.shop.svc.cluster-b.kedge" }],
             HttpBackends = [new() { Name = "echo", Static = new() { Addresses = [$"127.0.0.1:{_backend.Port}"] } }],
             GrpcBackends = [new() { Name = "early", Static = new() { Addresses = [$"127.0.0.1:{_grpcBackend.Port}"] } }],
