@@ -15,6 +15,8 @@ internal sealed class RequestStats
     /// <summary>The distinct gRPC methods one route reports by name before the rest count as <c>other</c>.</summary>
     public const int MaxGrpcMethods = 64;
 
+    private const int UnimplementedCode = 12;
+
     private static readonly string[] Classes = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
     private readonly KedgeMetrics _metrics;
@@ -65,9 +67,10 @@ internal sealed class RequestStats
         series.SemconvDuration.Observe(seconds);
         if (IsGrpc)
         {
-            var method = MethodSeries(request.Path.Value ?? string.Empty);
+            var status = GrpcLabels.StatusOf(context);
+            var method = MethodSeries(request.Path.Value ?? string.Empty, status != UnimplementedCode);
             method.Started.Inc();
-            method.Handled(GrpcLabels.StatusOf(context)).Inc();
+            method.Handled(status).Inc();
         }
         else
         {
@@ -93,7 +96,8 @@ internal sealed class RequestStats
             _metrics.HandlerCompleted.WithLabels("proxy", Backend, string.Empty, string.Empty, method, status));
     }
 
-    private GrpcMethodSeries MethodSeries(string path)
+    // A method the backend does not know (Unimplemented) takes no name: made-up paths would use up the route's names.
+    private GrpcMethodSeries MethodSeries(string path, bool mayName)
     {
         if (!_namesGrpcMethods)
         {
@@ -105,7 +109,7 @@ internal sealed class RequestStats
             return series;
         }
 
-        if (_grpcMethodsFull)
+        if (_grpcMethodsFull || !mayName)
         {
             return _metrics.OtherGrpcMethod; // no lock for the calls past the cap: a flood of made-up names takes this path
         }
