@@ -25,6 +25,7 @@ internal sealed class RequestStats
     private readonly ConcurrentDictionary<string, GrpcMethodSeries> _grpcMethods = new(StringComparer.Ordinal);
     private readonly bool _namesGrpcMethods;
     private volatile bool _grpcMethodsFull;
+    private volatile bool _removed;
 
     public RequestStats(KedgeMetrics metrics, string route, string backend, string protocol)
     {
@@ -51,26 +52,63 @@ internal sealed class RequestStats
     /// <summary>The gRPC methods this route has named (for eviction: a method no live route names loses its series).</summary>
     public ICollection<string> GrpcMethods => _grpcMethods.Keys;
 
+    /// <summary>A reload removed the route: eviction took its series, and a late request must not bring them back. Called by eviction, under <see cref="KedgeMetrics.SeriesLock"/>.</summary>
+    public void MarkRemoved() => _removed = true;
+
+    /// <summary>
+    /// Records a request. One still running when a reload removed the route is not recorded (its series went with the
+    /// route; counting it as unrouted would report a route miss that never happened). Series are made under the
+    /// metrics' series lock, which eviction holds, so none reappears after it.
+    /// </summary>
     public void Record(HttpContext context, string? errorType, int statusCode, double seconds)
     {
-        Duration.Observe(seconds);
+        if (_removed)
+        {
+            return;
+        }
+
         var codeClass = Math.Clamp((statusCode / 100) - 1, 0, Classes.Length - 1);
-        (_byClass[codeClass] ??= _metrics.Requests.WithLabels(Route, Backend, Protocol, Classes[codeClass])).Inc();
+        var requests = _byClass[codeClass];
+        if (requests is null)
+        {
+            lock (_metrics.SeriesLock)
+            {
+                if (_removed)
+                {
+                    return;
+                }
+
+                requests = _byClass[codeClass] ??= _metrics.Requests.WithLabels(Route, Backend, Protocol, Classes[codeClass]);
+            }
+        }
+
+        Duration.Observe(seconds);
+        requests.Inc();
 
         var request = context.Request;
         var shape = new RequestShape(HttpLabels.MethodIndex(request.Method), HttpLabels.VersionIndex(request.Protocol), statusCode, errorType);
         if (!_byShape.TryGetValue(shape, out var series))
         {
-            series = _byShape.GetOrAdd(shape, static (key, stats) => stats.CreateShape(key), this);
+            lock (_metrics.SeriesLock)
+            {
+                if (_removed)
+                {
+                    return;
+                }
+
+                series = _byShape.GetOrAdd(shape, static (key, stats) => stats.CreateShape(key), this);
+            }
         }
 
         series.SemconvDuration.Observe(seconds);
         if (IsGrpc)
         {
             var status = GrpcLabels.StatusOf(context);
-            var method = MethodSeries(request.Path.Value ?? string.Empty, status != UnimplementedCode);
-            method.Started.Inc();
-            method.Handled(status).Inc();
+            if (MethodSeries(request.Path.Value ?? string.Empty, status != UnimplementedCode) is { } method)
+            {
+                method.Started.Inc();
+                method.Handled(status)?.Inc();
+            }
         }
         else
         {
@@ -97,7 +135,7 @@ internal sealed class RequestStats
     }
 
     // A method the backend does not know (Unimplemented) takes no name: made-up paths would use up the route's names.
-    private GrpcMethodSeries MethodSeries(string path, bool mayName)
+    private GrpcMethodSeries? MethodSeries(string path, bool mayName)
     {
         if (!_namesGrpcMethods)
         {
@@ -114,11 +152,17 @@ internal sealed class RequestStats
             return _metrics.OtherGrpcMethod; // no lock for the calls past the cap: a flood of made-up names takes this path
         }
 
-        lock (_grpcMethods)
+        // The series lock, not one of this route's: eviction decides which methods no route names under it.
+        lock (_metrics.SeriesLock)
         {
             if (_grpcMethods.TryGetValue(path, out series))
             {
                 return series;
+            }
+
+            if (_removed)
+            {
+                return null;
             }
 
             if (_grpcMethods.Count >= MaxGrpcMethods)
