@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Kedge.Server.Backends;
 using Microsoft.AspNetCore.Http;
 using Prometheus;
@@ -137,10 +136,10 @@ internal sealed class KedgeMetrics
     }, this);
 
     /// <summary>Records one request kedge answered on a proxy port, once its response is done.</summary>
-    public void RequestCompleted(HttpContext context, KedgeRequestFeature request, long elapsedTicks)
+    public void RequestCompleted(HttpContext context, KedgeRequestFeature request, TimeSpan elapsed)
     {
         var stats = request.Stats ?? (request.IsGrpc ? _unroutedGrpc : _unroutedHttp);
-        stats.Record(context, request.ErrorType, context.Response.StatusCode, (double)elapsedTicks / Stopwatch.Frequency);
+        stats.Record(context, request.ErrorType, context.Response.StatusCode, elapsed.TotalSeconds);
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Kedge.Server.Observability;
 /// </summary>
 internal sealed class KedgeRequestFeature(long startTimestamp)
 {
-    /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp at which kedge began handling the request.</summary>
+    /// <summary>The timestamp (<see cref="TimeProvider.GetTimestamp"/> of kedge's time provider) at which kedge began handling the request.</summary>
     public long StartTimestamp { get; } = startTimestamp;
 
     /// <summary>Whether the request was handled as gRPC (by content type).</summary>

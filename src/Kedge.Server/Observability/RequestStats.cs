@@ -120,7 +120,7 @@ internal sealed class RequestStats
     private ShapeSeries CreateShape(RequestShape shape)
     {
         var status = HttpLabels.Status(shape.StatusCode);
-        var errorType = shape.ErrorType ?? (shape.StatusCode >= 500 ? status : string.Empty);
+        var errorType = HttpLabels.ErrorType(shape.ErrorType, shape.StatusCode) ?? string.Empty;
         var semconv = _metrics.SemconvDuration.WithLabels(HttpLabels.SemconvMethods[shape.Method], status, HttpLabels.Versions[shape.Version], Route, errorType);
         if (IsGrpc)
         {
