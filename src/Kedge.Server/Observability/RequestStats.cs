@@ -176,8 +176,4 @@ internal sealed class RequestStats
             return series;
         }
     }
-
-    private readonly record struct RequestShape(int Method, int Version, int StatusCode, string? ErrorType);
-
-    private sealed record ShapeSeries(Histogram.Child SemconvDuration, Counter.Child? HandlerStarted, Counter.Child? HandlerCompleted);
 }
