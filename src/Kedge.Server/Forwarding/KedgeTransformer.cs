@@ -1,4 +1,5 @@
 using Kedge.Server.Configuration;
+using Kedge.Server.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -91,6 +92,10 @@ internal sealed class KedgeTransformer(string? hostOverride, Backends.BackendEnd
         }
 
         httpContext.Response.Headers[RequestIdHeader] = requestId;
+        if (httpContext.Features.Get<KedgeRequestFeature>() is { } feature)
+        {
+            feature.RequestId = requestId;
+        }
     }
 
     /// <summary>

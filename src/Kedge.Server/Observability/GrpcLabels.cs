@@ -27,14 +27,17 @@ internal static class GrpcLabels
     /// The call's status: <c>grpc-status</c> from the trailers, or from the headers of a trailers-only answer (kedge's
     /// own refusals). A response without one (the backend broke off, or answered plain HTTP) is <c>Unknown</c>.
     /// </summary>
-    public static int StatusOf(HttpContext context)
+    public static int StatusOf(HttpContext context) => TryStatusOf(context) ?? UnknownCode;
+
+    /// <summary>The call's status as <see cref="StatusOf"/> reads it, or null when the response carries none (or one past 16).</summary>
+    public static int? TryStatusOf(HttpContext context)
     {
         var value = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.TryGetValue("grpc-status", out var fromTrailers)
             ? fromTrailers
             : context.Response.Headers.TryGetValue("grpc-status", out var fromHeaders) ? fromHeaders : StringValues.Empty;
         return int.TryParse(value.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code < Codes.Length
             ? code
-            : UnknownCode;
+            : null;
     }
 
     /// <summary>Splits <c>/package.Service/Method</c> into service and method (an unexpected shape is all method).</summary>

@@ -39,6 +39,12 @@ internal static class HttpLabels
             : HttpProtocol.IsHttp10(protocol) ? 3
             : 4;
 
+    /// <summary>
+    /// The <c>error.type</c> of a request, the same for the metric label and the span: kedge's own error type, else the
+    /// status code of a 5xx answer, else null (no error).
+    /// </summary>
+    public static string? ErrorType(string? kedgeErrorType, int statusCode) => kedgeErrorType ?? (statusCode >= 500 ? Status(statusCode) : null);
+
     /// <summary>The status code as a label value (Kestrel only sends 100–999).</summary>
     public static string Status(int code) => (uint)code < StatusCodes.Length ? StatusCodes[code] : code.ToString(CultureInfo.InvariantCulture);
 }

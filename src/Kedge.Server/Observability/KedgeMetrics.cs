@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Kedge.Server.Backends;
 using Microsoft.AspNetCore.Http;
 using Prometheus;
@@ -65,8 +64,8 @@ internal sealed class KedgeMetrics
         GrpcHandled = factory.CreateCounter("grpc_server_handled_total", "Go kedge compatible (go-grpc-prometheus): gRPC calls completed, by service, method and status code.", "grpc_type", "grpc_service", "grpc_method", "grpc_code");
         SemconvDuration = factory.CreateHistogram("http_server_request_duration_seconds", "OpenTelemetry semantic conventions (http.server.request.duration) for the proxy ports; http_route is the kedge route.",
             ["http_request_method", "http_response_status_code", "network_protocol_version", "http_route", "error_type"], new HistogramConfiguration { Buckets = DurationBuckets });
-        UnroutedGrpcMethod = new GrpcMethodSeries(GrpcStarted, GrpcHandled, string.Empty, string.Empty);
-        OtherGrpcMethod = new GrpcMethodSeries(GrpcStarted, GrpcHandled, "other", "other");
+        UnroutedGrpcMethod = new GrpcMethodSeries(GrpcStarted, GrpcHandled, string.Empty, string.Empty, SeriesLock);
+        OtherGrpcMethod = new GrpcMethodSeries(GrpcStarted, GrpcHandled, "other", "other", SeriesLock);
         _unroutedHttp = StatsFor(string.Empty, string.Empty, "http");
         _unroutedGrpc = StatsFor(string.Empty, string.Empty, "grpc");
         registry.AddBeforeCollectCallback(UpdateGauges);
@@ -88,6 +87,13 @@ internal sealed class KedgeMetrics
 
     /// <summary>The gRPC calls no route claimed: their method is the caller's choice, so it is not a label value.</summary>
     internal GrpcMethodSeries UnroutedGrpcMethod { get; }
+
+    /// <summary>
+    /// Taken to create a series lazily and to evict: a request still running on a removed route's statistics cannot
+    /// recreate what eviction removed, and a route cannot name a gRPC method while eviction decides it is unnamed.
+    /// Recording on series already made takes no lock.
+    /// </summary>
+    internal object SeriesLock { get; } = new();
 
     /// <summary>The gRPC methods of a route beyond <see cref="RequestStats.MaxGrpcMethods"/>.</summary>
     internal GrpcMethodSeries OtherGrpcMethod { get; }
@@ -126,14 +132,14 @@ internal sealed class KedgeMetrics
     internal GrpcMethodSeries GrpcMethod(string path) => _grpcMethods.GetOrAdd(path, static (p, metrics) =>
     {
         var (service, method) = GrpcLabels.Split(p);
-        return new GrpcMethodSeries(metrics.GrpcStarted, metrics.GrpcHandled, service, method);
+        return new GrpcMethodSeries(metrics.GrpcStarted, metrics.GrpcHandled, service, method, metrics.SeriesLock);
     }, this);
 
     /// <summary>Records one request kedge answered on a proxy port, once its response is done.</summary>
-    public void RequestCompleted(HttpContext context, KedgeRequestFeature request, long elapsedTicks)
+    public void RequestCompleted(HttpContext context, KedgeRequestFeature request, TimeSpan elapsed)
     {
         var stats = request.Stats ?? (request.IsGrpc ? _unroutedGrpc : _unroutedHttp);
-        stats.Record(context, request.ErrorType, context.Response.StatusCode, (double)elapsedTicks / Stopwatch.Frequency);
+        stats.Record(context, request.ErrorType, context.Response.StatusCode, elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -152,10 +158,21 @@ internal sealed class KedgeMetrics
         };
         var liveRoutes = new HashSet<string>(liveStats.Select(r => r.Item1), StringComparer.Ordinal);
         var liveBackends = new HashSet<string>(backends, StringComparer.Ordinal) { string.Empty, adhoc };
+        lock (SeriesLock)
+        {
+            Evict(liveStats, liveRoutes, liveBackends);
+        }
+    }
+
+    private void Evict(HashSet<(string, string, string)> liveStats, HashSet<string> liveRoutes, HashSet<string> liveBackends)
+    {
         var dead = _stats.Where(s => !liveStats.Contains(s.Key)).ToList();
         foreach (var (key, _) in dead)
         {
-            _stats.TryRemove(key, out _);
+            if (_stats.TryRemove(key, out var removed))
+            {
+                removed.MarkRemoved();
+            }
         }
 
         RemoveWhere(RequestDuration, labels => !liveStats.Contains((labels[0], labels[1], labels[2])));
@@ -172,6 +189,7 @@ internal sealed class KedgeMetrics
         {
             if (_grpcMethods.TryRemove(path, out var series))
             {
+                series.MarkRemoved();
                 RemoveWhere(GrpcStarted, labels => labels[1] == series.Service && labels[2] == series.Method);
                 RemoveWhere(GrpcHandled, labels => labels[1] == series.Service && labels[2] == series.Method);
             }

@@ -55,6 +55,14 @@ internal static class KedgeObservabilitySetup
             builder.Configuration.AddInMemoryCollection([new(OtlpEndpointVariable, settings.OtlpEndpoint)]);
         }
 
+        // The SDK ignores an endpoint it cannot parse and sends to localhost:4317 instead: refuse to start, as for otlp_endpoint.
+        var errors = EndpointErrors(builder.Configuration);
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid kedge settings:\n  - " + string.Join("\n  - ", errors));
+        }
+
+        // Precedence, the SDK's: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, then otlp_endpoint, then OTEL_EXPORTER_OTLP_ENDPOINT.
         var endpoint = FirstSet(builder.Configuration[OtlpTracesEndpointVariable], builder.Configuration[OtlpEndpointVariable]);
         if (endpoint is null)
         {
@@ -71,7 +79,36 @@ internal static class KedgeObservabilitySetup
             // when the sampler drops it. The backend's span is the child of kedge's server span.
             .AddSource(KedgeTracing.SourceName)
             .AddOtlpExporter());
-        return endpoint;
+        return WithoutUserInfo(endpoint);
+    }
+
+    /// <summary>The OTLP endpoint variables set to something other than an http(s) URL, each named with its fix.</summary>
+    internal static List<string> EndpointErrors(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        foreach (var variable in (string[])[OtlpTracesEndpointVariable, OtlpEndpointVariable])
+        {
+            var value = configuration[variable];
+            if (!string.IsNullOrWhiteSpace(value)
+                && (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+            {
+                errors.Add($"{variable} (environment): '{WithoutUserInfo(value)}' is not an http(s) URL; give the collector's OTLP endpoint, for example http://otel-collector:4317, or unset it.");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>The endpoint as it may be logged: a user name and password in it are left out.</summary>
+    internal static string WithoutUserInfo(string endpoint)
+    {
+        if (Uri.TryCreate(endpoint, UriKind.Absolute, out var url) && url.UserInfo.Length > 0)
+        {
+            return new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri.ToString();
+        }
+
+        var at = endpoint.IndexOf('@', StringComparison.Ordinal);
+        return at < 0 ? endpoint : endpoint[(at + 1)..];
     }
 
     /// <summary>Logs where traces go, once the host has started.</summary>

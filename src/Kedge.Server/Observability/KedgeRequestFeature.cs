@@ -7,7 +7,7 @@ namespace Kedge.Server.Observability;
 /// </summary>
 internal sealed class KedgeRequestFeature(long startTimestamp)
 {
-    /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp at which kedge began handling the request.</summary>
+    /// <summary>The timestamp (<see cref="TimeProvider.GetTimestamp"/> of kedge's time provider) at which kedge began handling the request.</summary>
     public long StartTimestamp { get; } = startTimestamp;
 
     /// <summary>Whether the request was handled as gRPC (by content type).</summary>
@@ -27,6 +27,9 @@ internal sealed class KedgeRequestFeature(long startTimestamp)
 
     /// <summary>The error type of kedge's own answer (the first one reported, as in Go), or null when there was none.</summary>
     public string? ErrorType { get; set; }
+
+    /// <summary>The request id kedge sent to the backend and echoed to the caller, or null when it proxied nothing.</summary>
+    public string? RequestId { get; set; }
 
     /// <summary>The request statistics of the route and backend, when the request reached one.</summary>
     public RequestStats? Stats { get; set; }

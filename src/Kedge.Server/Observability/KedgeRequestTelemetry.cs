@@ -5,7 +5,6 @@ using Kedge.Server.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 
 namespace Kedge.Server.Observability;
 
@@ -16,7 +15,6 @@ namespace Kedge.Server.Observability;
 /// </summary>
 internal sealed class KedgeRequestTelemetry
 {
-    private const string GrpcStatusHeader = "grpc-status";
     private const string TraceParentHeader = "traceparent";
 
     private static readonly DistributedContextPropagator.PropagatorGetterCallback HeaderGetter = static (object? carrier, string name, out string? value, out IEnumerable<string>? values) =>
@@ -41,7 +39,7 @@ internal sealed class KedgeRequestTelemetry
     // Not async on the common path: a request the proxy finishes synchronously (a refusal) costs no state machine.
     public Task InvokeAsync(HttpContext context)
     {
-        var feature = new KedgeRequestFeature(Stopwatch.GetTimestamp());
+        var feature = new KedgeRequestFeature(_time.GetTimestamp());
         context.Features.Set(feature);
         if (_accessLog is not null || KedgeTracing.Source.HasListeners())
         {
@@ -53,8 +51,9 @@ internal sealed class KedgeRequestTelemetry
         {
             proxied = _proxy.InvokeAsync(context);
         }
-        catch
+        catch (Exception ex)
         {
+            Failed(context, feature, ex);
             Complete(context, feature);
             throw;
         }
@@ -74,14 +73,33 @@ internal sealed class KedgeRequestTelemetry
         {
             await proxied;
         }
+        catch (Exception ex)
+        {
+            Failed(context, feature, ex);
+            throw;
+        }
         finally
         {
             Complete(context, feature);
         }
     }
 
+    /// <summary>
+    /// An exception escaped the proxy: Kestrel answers 500 only after this wrapper recorded the request, so the 500 and
+    /// the exception's type are recorded here, or metrics, span and access log would report the 200 it never sent.
+    /// </summary>
+    private static void Failed(HttpContext context, KedgeRequestFeature feature, Exception exception)
+    {
+        if (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        }
+
+        feature.ErrorType ??= exception.GetType().FullName;
+    }
+
     private void Complete(HttpContext context, KedgeRequestFeature feature)
-        => _metrics.RequestCompleted(context, feature, Stopwatch.GetTimestamp() - feature.StartTimestamp);
+        => _metrics.RequestCompleted(context, feature, _time.GetElapsedTime(feature.StartTimestamp));
 
     // An async method on purpose: the span it makes current (Activity.Current) stays in this request's execution context
     // and cannot leak into the next request Kestrel serves on the same connection.
@@ -90,27 +108,28 @@ internal sealed class KedgeRequestTelemetry
         using var span = StartSpan(context);
         feature.Span = span;
         ByteCountingStream? bytesIn = null;
-        ByteCountingStream? bytesOut = null;
+        ByteCountingResponseBodyFeature? bytesOut = null;
         if (_accessLog is not null)
         {
             context.Request.Body = bytesIn = new ByteCountingStream(context.Request.Body);
-            context.Response.Body = bytesOut = new ByteCountingStream(context.Response.Body);
+            // The response is counted through its feature, not a replaced Response.Body: see ByteCountingResponseBodyFeature.
+            bytesOut = new ByteCountingResponseBodyFeature(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>());
+            context.Features.Set<IHttpResponseBodyFeature>(bytesOut);
         }
 
-        Exception? failure = null;
         try
         {
             await _proxy.InvokeAsync(context);
         }
         catch (Exception ex)
         {
-            failure = ex;
+            Failed(context, feature, ex);
             throw;
         }
         finally
         {
             Complete(context, feature);
-            var grpcStatus = feature.IsGrpc ? GrpcStatus(context) : null;
+            var grpcStatus = feature.IsGrpc ? GrpcLabels.TryStatusOf(context) : null;
             if (_accessLog is not null)
             {
                 WriteAccessLog(_accessLog, context, feature, span, grpcStatus, bytesIn!.Count, bytesOut!.Count);
@@ -118,7 +137,7 @@ internal sealed class KedgeRequestTelemetry
 
             if (span is not null)
             {
-                EndSpan(span, context, feature, grpcStatus, failure);
+                EndSpan(span, context, feature, grpcStatus);
             }
         }
     }
@@ -156,7 +175,7 @@ internal sealed class KedgeRequestTelemetry
         if (span.IsAllDataRequested)
         {
             var request = context.Request;
-            var method = MethodTag(request.Method);
+            var method = HttpLabels.SemconvMethods[HttpLabels.MethodIndex(request.Method)];
             span.DisplayName = method;
             span.SetTag("http.request.method", method);
             span.SetTag("url.scheme", request.Scheme);
@@ -167,7 +186,10 @@ internal sealed class KedgeRequestTelemetry
                 span.SetTag("server.port", port);
             }
 
-            span.SetTag("network.protocol.version", ProtocolVersion(request.Protocol));
+            if (HttpLabels.Versions[HttpLabels.VersionIndex(request.Protocol)] is { Length: > 0 } version)
+            {
+                span.SetTag("network.protocol.version", version);
+            }
             span.SetTag("client.address", context.Connection.RemoteIpAddress?.ToString());
             var caller = CallerIdentity.Of(context);
             if (caller.Subject.Length > 0)
@@ -185,13 +207,10 @@ internal sealed class KedgeRequestTelemetry
         return span;
     }
 
-    private static void EndSpan(Activity span, HttpContext context, KedgeRequestFeature feature, int? grpcStatus, Exception? failure)
+    private static void EndSpan(Activity span, HttpContext context, KedgeRequestFeature feature, int? grpcStatus)
     {
         var status = context.Response.StatusCode;
-        var errorType = feature.ErrorType
-            ?? failure?.GetType().FullName
-            ?? (status >= 500 ? status.ToString(CultureInfo.InvariantCulture) : null)
-            ?? (grpcStatus is { } code && IsGrpcServerError(code) ? GrpcStatusName(code) : null);
+        var errorType = HttpLabels.ErrorType(feature.ErrorType, status);
         if (span.IsAllDataRequested)
         {
             span.SetTag("http.response.status_code", status);
@@ -247,7 +266,7 @@ internal sealed class KedgeRequestTelemetry
 
     private void WriteAccessLog(ILogger logger, HttpContext context, KedgeRequestFeature feature, Activity? span, int? grpcStatus, long bytesIn, long bytesOut)
     {
-        var elapsed = Stopwatch.GetElapsedTime(feature.StartTimestamp);
+        var elapsed = _time.GetElapsedTime(feature.StartTimestamp);
         var request = context.Request;
         var caller = CallerIdentity.Of(context);
         var method = KedgeErrors.Printable(request.Method);
@@ -258,7 +277,7 @@ internal sealed class KedgeRequestTelemetry
         var backend = OrDash(feature.Backend);
         var subject = OrDash(caller.Subject);
         var names = caller.AlternativeNames.Length == 0 ? "-" : string.Join(",", caller.AlternativeNames);
-        var requestId = RequestId(context);
+        var requestId = RequestId(context, feature);
         var traceId = TraceId(context, span);
         var durationMs = Math.Round(elapsed.TotalMilliseconds, 3);
         var time = (_time.GetUtcNow() - elapsed).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
@@ -266,10 +285,13 @@ internal sealed class KedgeRequestTelemetry
             feature.ErrorType ?? "-", feature.Retries, bytesIn, bytesOut, durationMs, subject, names, requestId, traceId, time);
     }
 
-    /// <summary>The request id kedge used (echoed to the caller when it proxied), else the caller's valid one, else the connection's.</summary>
-    private static string RequestId(HttpContext context)
+    /// <summary>
+    /// The request id kedge used (kept on the feature when it proxied: the response header may also carry the backend's
+    /// copy), else the caller's valid one, else the connection's.
+    /// </summary>
+    private static string RequestId(HttpContext context, KedgeRequestFeature feature)
     {
-        if (context.Response.Headers[KedgeTransformer.RequestIdHeader] is { Count: 1 } used && used[0] is { } id)
+        if (feature.RequestId is { } id)
         {
             return id;
         }
@@ -290,38 +312,5 @@ internal sealed class KedgeRequestTelemetry
         return traceParent.Count == 1 && ActivityContext.TryParse(traceParent[0], null, out var caller) ? caller.TraceId.ToHexString() : "-";
     }
 
-    /// <summary>The gRPC status from the trailers, or from the headers of a trailers-only answer; null when there is none.</summary>
-    private static int? GrpcStatus(HttpContext context)
-    {
-        var value = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers?[GrpcStatusHeader] ?? StringValues.Empty;
-        if (StringValues.IsNullOrEmpty(value))
-        {
-            value = context.Response.Headers[GrpcStatusHeader];
-        }
-
-        return int.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : null;
-    }
-
-    // The gRPC codes OpenTelemetry's RPC conventions count as a server's error.
-    private static bool IsGrpcServerError(int code) => code is 2 or 4 or 12 or 13 or 14 or 15;
-
-    private static string GrpcStatusName(int code) => ((Grpc.Core.StatusCode)code).ToString();
-
     private static string OrDash(string value) => value.Length == 0 ? "-" : value;
-
-    // OpenTelemetry's HTTP conventions: the known methods as they are, anything else as _OTHER (a caller could invent many).
-    private static string MethodTag(string method) => method switch
-    {
-        "GET" or "POST" or "PUT" or "DELETE" or "HEAD" or "OPTIONS" or "PATCH" or "TRACE" or "CONNECT" => method,
-        _ => "_OTHER",
-    };
-
-    private static string ProtocolVersion(string protocol) => protocol switch
-    {
-        "HTTP/1.1" => "1.1",
-        "HTTP/2" => "2",
-        "HTTP/1.0" => "1.0",
-        "HTTP/3" => "3",
-        _ => KedgeErrors.Printable(protocol),
-    };
 }

@@ -15,6 +15,8 @@ internal sealed class RequestStats
     /// <summary>The distinct gRPC methods one route reports by name before the rest count as <c>other</c>.</summary>
     public const int MaxGrpcMethods = 64;
 
+    private const int UnimplementedCode = 12;
+
     private static readonly string[] Classes = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
     private readonly KedgeMetrics _metrics;
@@ -23,6 +25,7 @@ internal sealed class RequestStats
     private readonly ConcurrentDictionary<string, GrpcMethodSeries> _grpcMethods = new(StringComparer.Ordinal);
     private readonly bool _namesGrpcMethods;
     private volatile bool _grpcMethodsFull;
+    private volatile bool _removed;
 
     public RequestStats(KedgeMetrics metrics, string route, string backend, string protocol)
     {
@@ -49,25 +52,63 @@ internal sealed class RequestStats
     /// <summary>The gRPC methods this route has named (for eviction: a method no live route names loses its series).</summary>
     public ICollection<string> GrpcMethods => _grpcMethods.Keys;
 
+    /// <summary>A reload removed the route: eviction took its series, and a late request must not bring them back. Called by eviction, under <see cref="KedgeMetrics.SeriesLock"/>.</summary>
+    public void MarkRemoved() => _removed = true;
+
+    /// <summary>
+    /// Records a request. One still running when a reload removed the route is not recorded (its series went with the
+    /// route; counting it as unrouted would report a route miss that never happened). Series are made under the
+    /// metrics' series lock, which eviction holds, so none reappears after it.
+    /// </summary>
     public void Record(HttpContext context, string? errorType, int statusCode, double seconds)
     {
-        Duration.Observe(seconds);
+        if (_removed)
+        {
+            return;
+        }
+
         var codeClass = Math.Clamp((statusCode / 100) - 1, 0, Classes.Length - 1);
-        (_byClass[codeClass] ??= _metrics.Requests.WithLabels(Route, Backend, Protocol, Classes[codeClass])).Inc();
+        var requests = _byClass[codeClass];
+        if (requests is null)
+        {
+            lock (_metrics.SeriesLock)
+            {
+                if (_removed)
+                {
+                    return;
+                }
+
+                requests = _byClass[codeClass] ??= _metrics.Requests.WithLabels(Route, Backend, Protocol, Classes[codeClass]);
+            }
+        }
+
+        Duration.Observe(seconds);
+        requests.Inc();
 
         var request = context.Request;
         var shape = new RequestShape(HttpLabels.MethodIndex(request.Method), HttpLabels.VersionIndex(request.Protocol), statusCode, errorType);
         if (!_byShape.TryGetValue(shape, out var series))
         {
-            series = _byShape.GetOrAdd(shape, static (key, stats) => stats.CreateShape(key), this);
+            lock (_metrics.SeriesLock)
+            {
+                if (_removed)
+                {
+                    return;
+                }
+
+                series = _byShape.GetOrAdd(shape, static (key, stats) => stats.CreateShape(key), this);
+            }
         }
 
         series.SemconvDuration.Observe(seconds);
         if (IsGrpc)
         {
-            var method = MethodSeries(request.Path.Value ?? string.Empty);
-            method.Started.Inc();
-            method.Handled(GrpcLabels.StatusOf(context)).Inc();
+            var status = GrpcLabels.StatusOf(context);
+            if (MethodSeries(request.Path.Value ?? string.Empty, status != UnimplementedCode) is { } method)
+            {
+                method.Started.Inc();
+                method.Handled(status)?.Inc();
+            }
         }
         else
         {
@@ -79,7 +120,7 @@ internal sealed class RequestStats
     private ShapeSeries CreateShape(RequestShape shape)
     {
         var status = HttpLabels.Status(shape.StatusCode);
-        var errorType = shape.ErrorType ?? (shape.StatusCode >= 500 ? status : string.Empty);
+        var errorType = HttpLabels.ErrorType(shape.ErrorType, shape.StatusCode) ?? string.Empty;
         var semconv = _metrics.SemconvDuration.WithLabels(HttpLabels.SemconvMethods[shape.Method], status, HttpLabels.Versions[shape.Version], Route, errorType);
         if (IsGrpc)
         {
@@ -93,7 +134,8 @@ internal sealed class RequestStats
             _metrics.HandlerCompleted.WithLabels("proxy", Backend, string.Empty, string.Empty, method, status));
     }
 
-    private GrpcMethodSeries MethodSeries(string path)
+    // A method the backend does not know (Unimplemented) takes no name: made-up paths would use up the route's names.
+    private GrpcMethodSeries? MethodSeries(string path, bool mayName)
     {
         if (!_namesGrpcMethods)
         {
@@ -105,16 +147,22 @@ internal sealed class RequestStats
             return series;
         }
 
-        if (_grpcMethodsFull)
+        if (_grpcMethodsFull || !mayName)
         {
             return _metrics.OtherGrpcMethod; // no lock for the calls past the cap: a flood of made-up names takes this path
         }
 
-        lock (_grpcMethods)
+        // The series lock, not one of this route's: eviction decides which methods no route names under it.
+        lock (_metrics.SeriesLock)
         {
             if (_grpcMethods.TryGetValue(path, out series))
             {
                 return series;
+            }
+
+            if (_removed)
+            {
+                return null;
             }
 
             if (_grpcMethods.Count >= MaxGrpcMethods)
@@ -128,8 +176,4 @@ internal sealed class RequestStats
             return series;
         }
     }
-
-    private readonly record struct RequestShape(int Method, int Version, int StatusCode, string? ErrorType);
-
-    private sealed record ShapeSeries(Histogram.Child SemconvDuration, Counter.Child? HandlerStarted, Counter.Child? HandlerCompleted);
 }
