@@ -123,8 +123,7 @@ public sealed class KedgeTracingTests : IAsyncLifetime
         var traceId = ActivityTraceId.CreateRandom();
         using var client = kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
-        using var request = new HttpRequestMessage(HttpMethod.Get, "http://flaky.shop.svc.cluster-b.kedge/");
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        using var request = TracedGet("http://flaky.shop.svc.cluster-b.kedge/", traceId);
 
         // The first pick of a new backend is its first endpoint: the dead one.
         using var response = await http.SendAsync(request);
@@ -148,8 +147,7 @@ public sealed class KedgeTracingTests : IAsyncLifetime
         var traceId = ActivityTraceId.CreateRandom();
         using var client = kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
-        using var request = new HttpRequestMessage(HttpMethod.Get, "http://nobody.shop.svc.cluster-b.kedge/");
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        using var request = TracedGet("http://nobody.shop.svc.cluster-b.kedge/", traceId);
 
         using var response = await http.SendAsync(request);
 
@@ -205,8 +203,7 @@ public sealed class KedgeTracingTests : IAsyncLifetime
         var traceId = ActivityTraceId.CreateRandom();
         using var client = kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
-        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/");
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        using var request = TracedGet("http://orders.shop.svc.cluster-b.kedge/", traceId);
 
         using var response = await http.SendAsync(request);
 
@@ -226,8 +223,7 @@ public sealed class KedgeTracingTests : IAsyncLifetime
         var traceId = ActivityTraceId.CreateRandom();
         using var client = kedge.CreateClient(_logs);
         using var http = new HttpClient(client.CreateHandler());
-        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders.shop.svc.cluster-b.kedge/");
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        using var request = TracedGet("http://orders.shop.svc.cluster-b.kedge/", traceId);
 
         using var response = await http.SendAsync(request);
         var echo = await response.Content.ReadFromJsonAsync<EchoReport>(LoopbackServer.JsonOptions);
@@ -259,7 +255,17 @@ public sealed class KedgeTracingTests : IAsyncLifetime
         Assert.Equal("vendor=abc", echo.Headers["tracestate"]);
     }
 
-    private static Metadata TraceHeaders(ActivityTraceId traceId) => new() { { "traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01" } };
+    private static Metadata TraceHeaders(ActivityTraceId traceId) => new() { { "traceparent", CallerTraceParent(traceId) } };
+
+    /// <summary>A GET carrying a caller's sampled traceparent in the given trace.</summary>
+    private static HttpRequestMessage TracedGet(string url, ActivityTraceId traceId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Add("traceparent", CallerTraceParent(traceId));
+        return request;
+    }
+
+    private static string CallerTraceParent(ActivityTraceId traceId) => $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01";
 
     private readonly int _deadPort = KedgeServerProxyTests.ClosedPort();
 
