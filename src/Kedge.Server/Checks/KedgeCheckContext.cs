@@ -1,0 +1,26 @@
+using Kedge.Server.Configuration;
+using Kedge.Server.Configuration.Settings;
+
+namespace Kedge.Server.Checks;
+
+/// <summary>
+/// What every <c>kedge check</c> area reads: the settings and routing exactly as <c>kedge</c> with the same flags would
+/// start with them. <see cref="Routing"/> is null when the routing could not be read or is invalid; the configuration
+/// area reports why (<see cref="ConfigurationErrors"/>), and areas that need the routing say they were skipped.
+/// </summary>
+/// <param name="Report">The settings and where each came from.</param>
+/// <param name="Routing">The validated routing; null when invalid.</param>
+/// <param name="RoutingSource">Where the routing came from, for the lines ("kedge.json", "director.json (director config)").</param>
+/// <param name="ConfigurationErrors">Every error the start-up reading found, each with its source path.</param>
+/// <param name="TimeProvider">The clock (certificate expiry) and the timers of the checks.</param>
+/// <param name="Timeout">The per-check timeout (<c>--timeout</c>).</param>
+internal sealed record KedgeCheckContext(
+    KedgeSettingsReport Report,
+    KedgeServerOptions? Routing,
+    string RoutingSource,
+    IReadOnlyList<string> ConfigurationErrors,
+    TimeProvider TimeProvider,
+    TimeSpan Timeout)
+{
+    public KedgeSettings Settings => Report.Settings;
+}

@@ -1,0 +1,62 @@
+using Kedge.Testing;
+using Kedge.Testing.Browser;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Xunit;
+
+namespace Kedge.FunctionalTests.Browser;
+
+/// <summary>
+/// The browser harness itself: the dashboard tests' "no console errors, no blocked resources" can only pass for the
+/// right reason if a script error and a Content-Security-Policy refusal do show up.
+/// </summary>
+public sealed class HeadlessChromiumTests
+{
+    private const string StrictPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    [Fact]
+    public async Task ConsoleErrors_PageBreaksItsPolicyAndThrows_BothReported()
+    {
+        await using var server = await LoopbackServer.StartAsync(new LoopbackServerOptions(), map: app =>
+        {
+            app.MapGet("/page", (HttpContext context) =>
+            {
+                context.Response.Headers.ContentSecurityPolicy = StrictPolicy;
+                return Results.Content("""
+                    <!doctype html><html><head><title>t</title><script src="/ok.js"></script></head>
+                    <body><p id="out">static</p><script>document.getElementById('out').textContent = 'inline ran';</script></body></html>
+                    """, "text/html");
+            });
+            app.MapGet("/ok.js", () => Results.Text("window.addEventListener('load', () => { document.title = 'loaded'; throw new Error('thrown on purpose'); });", "text/javascript"));
+        });
+        using var browser = HeadlessChromium.Start();
+
+        browser.Open(new Uri(server.BaseAddress, "/page"));
+
+        await Eventually.TrueAsync(() => browser.Driver.Title == "loaded", "the same-origin script ran");
+        Assert.Equal("static", browser.TextOf("#out"));
+        var errors = await Eventually.ValueAsync(() => Task.FromResult(browser.ConsoleErrors()), e => e.Count >= 2, "both errors reach the console");
+        Assert.Contains(errors, e => e.Contains("Content Security Policy", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("thrown on purpose", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConsoleErrors_PageWithinItsPolicy_None()
+    {
+        await using var server = await LoopbackServer.StartAsync(new LoopbackServerOptions(), map: app =>
+        {
+            app.MapGet("/page", (HttpContext context) =>
+            {
+                context.Response.Headers.ContentSecurityPolicy = StrictPolicy;
+                return Results.Content("""<!doctype html><html><head><title>t</title><script src="/ok.js"></script></head><body><p id="out">static</p></body></html>""", "text/html");
+            });
+            app.MapGet("/ok.js", () => Results.Text("window.addEventListener('load', () => { document.getElementById('out').textContent = 'script ran'; });", "text/javascript"));
+        });
+        using var browser = HeadlessChromium.Start();
+
+        browser.Open(new Uri(server.BaseAddress, "/page"));
+
+        await Eventually.TrueAsync(() => browser.TextOf("#out") == "script ran");
+        Assert.Empty(browser.ConsoleErrors());
+    }
+}

@@ -1,0 +1,126 @@
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+
+namespace Kedge.Testing.Browser;
+
+/// <summary>
+/// Debian's Chromium, headless, driven through Debian's chromedriver (packages <c>chromium</c> and <c>chromium-driver</c>,
+/// installed by <c>.ci/run</c>). Never downloads a browser or a driver: both paths are fixed, so Selenium Manager is not
+/// asked. The browser's console (errors, and Content-Security-Policy refusals, which Chromium reports there as errors)
+/// is collected for <see cref="ConsoleErrors"/>.
+/// </summary>
+public sealed class HeadlessChromium : IDisposable
+{
+    public const string BrowserPath = "/usr/bin/chromium";
+    public const string DriverPath = "/usr/bin/chromedriver";
+
+    private readonly ChromeDriverService _service;
+    private readonly List<OpenQA.Selenium.LogEntry> _console = [];
+
+    private HeadlessChromium(ChromeDriverService service, ChromeDriver driver)
+    {
+        _service = service;
+        Driver = driver;
+    }
+
+    /// <summary>The WebDriver, for what this class does not wrap.</summary>
+    public ChromeDriver Driver { get; }
+
+    /// <summary>Starts a headless browser; fails with the install command when Chromium or its driver is missing.</summary>
+    public static HeadlessChromium Start()
+    {
+        if (!File.Exists(BrowserPath) || !File.Exists(DriverPath))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests need {BrowserPath} and {DriverPath} (Debian packages 'chromium' and 'chromium-driver'): sudo apt-get install -y chromium chromium-driver (.ci/run does this).");
+        }
+
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(DriverPath)!, Path.GetFileName(DriverPath));
+        service.HideCommandPromptWindow = true;
+        service.SuppressInitialDiagnosticInformation = true;
+        var options = new ChromeOptions { BinaryLocation = BrowserPath };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            "--disable-extensions", "--disable-background-networking", "--window-size=1280,1024");
+        options.SetLoggingPreference(LogType.Browser, LogLevel.All);
+        try
+        {
+            return new HeadlessChromium(service, new ChromeDriver(service, options, TimeSpan.FromSeconds(60)));
+        }
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens <paramref name="url"/> and waits until the document has loaded.</summary>
+    public void Open(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        Driver.Navigate().GoToUrl(url);
+    }
+
+    /// <summary>The element the CSS selector finds, or null.</summary>
+    public IWebElement? Find(string cssSelector)
+    {
+        var found = Driver.FindElements(By.CssSelector(cssSelector));
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>The text of the element the CSS selector finds, or null when there is none (or it went away meanwhile).</summary>
+    public string? TextOf(string cssSelector)
+    {
+        try
+        {
+            return Find(cssSelector)?.Text;
+        }
+        catch (StaleElementReferenceException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>An attribute of the element the CSS selector finds, or null.</summary>
+    public string? AttributeOf(string cssSelector, string attribute)
+    {
+        try
+        {
+            return Find(cssSelector)?.GetDomAttribute(attribute);
+        }
+        catch (StaleElementReferenceException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every console entry at level SEVERE so far: script errors, failed or refused loads, and Content-Security-Policy
+    /// violations ("Refused to load …", "Refused to execute inline script …").
+    /// </summary>
+    public IReadOnlyList<string> ConsoleErrors()
+    {
+        // The driver hands out each entry once; keep them for later calls.
+        _console.AddRange(Driver.Manage().Logs.GetLog(LogType.Browser));
+        return [.. _console.Where(e => e.Level == LogLevel.Severe).Select(e => e.Message)];
+    }
+
+    /// <summary>Every console entry so far, whatever its level.</summary>
+    public IReadOnlyList<string> ConsoleMessages()
+    {
+        _console.AddRange(Driver.Manage().Logs.GetLog(LogType.Browser));
+        return [.. _console.Select(e => $"{e.Level}: {e.Message}")];
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Driver.Quit();
+        }
+        finally
+        {
+            Driver.Dispose();
+            _service.Dispose();
+        }
+    }
+}
