@@ -14,13 +14,17 @@ namespace Kedge.Server.Checks;
 /// <param name="ConfigurationErrors">Every error the start-up reading found, each with its source path.</param>
 /// <param name="TimeProvider">The clock (certificate expiry) and the timers of the checks.</param>
 /// <param name="Timeout">The per-check timeout (<c>--timeout</c>).</param>
+/// <param name="ExpectedNames">The names callers use to reach this kedge (<c>--expect_name</c>); the server certificate must cover each.</param>
+/// <param name="ProbePath">When set (<c>--probe_path</c>), every endpoint of an HTTP backend also gets a GET of this path.</param>
 internal sealed record KedgeCheckContext(
     KedgeSettingsReport Report,
     KedgeServerOptions? Routing,
     string RoutingSource,
     IReadOnlyList<string> ConfigurationErrors,
     TimeProvider TimeProvider,
-    TimeSpan Timeout)
+    TimeSpan Timeout,
+    IReadOnlyList<string> ExpectedNames,
+    string? ProbePath)
 {
     public KedgeSettings Settings => Report.Settings;
 }
