@@ -97,7 +97,7 @@ internal static class RoutingChecks
                 Area,
                 $"{kind} backend '{backend.Name}'",
                 $"no {kind} route uses backend '{backend.Name}' ({Locate(context, list, i)}): it gets no requests (adhoc rules never use a named backend), yet kedge resolves and watches it",
-                $"point a {kind} route at it (\"Backend\": \"{backend.Name}\", Go: backend_name), or delete it"));
+                $"point {(kind == "HTTP" ? "an" : "a")} {kind} route at it (\"Backend\": \"{backend.Name}\", Go: backend_name), or delete it"));
         }
     }
 
