@@ -175,8 +175,8 @@ internal static class CertificateChecks
     private static CheckResult Chain(KedgeCheckContext context, X509Certificate2 leaf, X509Certificate2Collection file, string certFile)
     {
         const string name = "server certificate chain";
-        var candidates = new List<(X509Certificate2 Certificate, string From)>();
-        candidates.AddRange(file.Skip(1).Select(c => (c, $"'{certFile}'")));
+        var candidates = new List<(X509Certificate2 Certificate, string From, bool Declared)>();
+        candidates.AddRange(file.Skip(1).Select(c => (c, $"'{certFile}'", false)));
         var sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(certFile)) ?? ".", "ca.crt");
         foreach (var (path, from) in new[] { (sibling, $"'{sibling}'") }.Concat(context.Settings.Server.TlsClientCaFiles.Select(f => (f, $"the client CA file '{f}'"))))
         {
@@ -184,7 +184,7 @@ internal static class CertificateChecks
             {
                 if (File.Exists(path))
                 {
-                    candidates.AddRange(TrustBundle.Load([path]).Certificates.Select(c => (c, from)));
+                    candidates.AddRange(TrustBundle.Load([path]).Certificates.Select(c => (c, from, true)));
                 }
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
@@ -197,7 +197,7 @@ internal static class CertificateChecks
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = context.TimeProvider.GetUtcNow().UtcDateTime;
         // Expiry has its own line.
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid | X509VerificationFlags.IgnoreNotTimeNested;
         chain.ChainPolicy.ExtraStore.AddRange(candidates.Select(c => c.Certificate).ToArray());
         var built = chain.Build(leaf);
         var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
@@ -209,7 +209,7 @@ internal static class CertificateChecks
             return CheckResult.Pass(Area, name, $"{chainText}, a root this machine trusts");
         }
 
-        var other = statuses.Except([X509ChainStatusFlags.UntrustedRoot, X509ChainStatusFlags.PartialChain, X509ChainStatusFlags.NotTimeValid, X509ChainStatusFlags.RevocationStatusUnknown, X509ChainStatusFlags.OfflineRevocation]).ToList();
+        var other = statuses.Except([X509ChainStatusFlags.UntrustedRoot, X509ChainStatusFlags.PartialChain, X509ChainStatusFlags.NotTimeValid, X509ChainStatusFlags.NotTimeNested, X509ChainStatusFlags.RevocationStatusUnknown, X509ChainStatusFlags.OfflineRevocation]).ToList();
         if (other.Count > 0)
         {
             var details = string.Join("; ", chain.ChainStatus.Where(s => other.Contains(s.Status)).Select(s => s.StatusInformation.Trim()).Distinct(StringComparer.Ordinal));
@@ -219,10 +219,19 @@ internal static class CertificateChecks
 
         if (IsSelfIssued(top))
         {
-            var where = candidates.FirstOrDefault(c => c.Certificate.RawDataMemory.Span.SequenceEqual(top.RawDataMemory.Span)).From ?? "the file";
+            var declared = candidates.Where(c => c.Declared).FirstOrDefault(c => c.Certificate.RawDataMemory.Span.SequenceEqual(top.RawDataMemory.Span)).From;
+            if (declared is not null)
+            {
+                // A private PKI the operator set up on purpose: the root is the secret's ca.crt or the CA callers' own
+                // certificates come from. Worth saying, not worth a warning on every private-PKI kedge.
+                return CheckResult.Pass(Area, name,
+                    $"{chainText}, a private root (from {declared}) this machine does not trust: callers must trust '{top.Subject}' (Kedge.Client: KedgeCaFiles)");
+            }
+
+            var where = elements.Count == 1 ? "the certificate itself: it is self-signed" : $"'{certFile}'";
             return CheckResult.Warn(Area, name,
                 $"{chainText}: the root '{top.Subject}' (from {where}) is not one this machine trusts, so callers must trust it themselves",
-                $"give callers '{top.Subject}' as their kedge CA (Kedge.Client: KedgeCaFiles; winch: its CA file) — or use a certificate from a CA their systems trust");
+                $"give callers '{top.Subject}' as their kedge CA (Kedge.Client: KedgeCaFiles; winch: its CA file), or use a certificate from a CA their systems trust (a private CA's root as ca.crt beside '{Path.GetFileName(certFile)}' marks it as intended)");
         }
 
         // The chain stops at a certificate whose issuer is nowhere to be found.

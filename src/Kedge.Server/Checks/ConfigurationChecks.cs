@@ -35,7 +35,7 @@ internal static class ConfigurationChecks
         foreach (var error in context.RoutingErrors.Distinct(StringComparer.Ordinal))
         {
             lines.Add(CheckResult.Fail(Area, "routing", error,
-                $"correct {context.RoutingSource} where the line points; until then kedge does not start, and a running kedge rejects the change and keeps its last good routing"));
+                "correct the file (or variable) and path the line names as it says; until then kedge does not start, and a running kedge rejects the change and keeps its last good routing"));
         }
 
         if (context.Routing is { } routing)

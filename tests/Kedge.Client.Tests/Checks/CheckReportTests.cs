@@ -64,6 +64,7 @@ public class CheckReportTests
             [("configuration", "routing", "pass", "routing valid: 1 HTTP routes", (string?)null), ("routing", "HTTP backend 'spare'", "warn", "no HTTP route uses it", "delete it"), ("certificates", "server certificate expiry", "fail", "expired", "renew it")],
             checks.Select(c => (c.GetProperty("area").GetString()!, c.GetProperty("name").GetString()!, c.GetProperty("status").GetString()!, c.GetProperty("found").GetString()!, c.GetProperty("fix").GetString())));
         Assert.Equal(JsonValueKind.Null, checks[0].GetProperty("fix").ValueKind);
+        Assert.Contains("\"HTTP backend 'spare'\"", report.ToJson(), StringComparison.Ordinal); // readable, not \u0027
     }
 
     [Fact]
