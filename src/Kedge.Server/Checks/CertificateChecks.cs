@@ -177,7 +177,7 @@ internal static class CertificateChecks
         const string name = "server certificate chain";
         var candidates = new List<(X509Certificate2 Certificate, string From, bool Declared)>();
         candidates.AddRange(file.Skip(1).Select(c => (c, $"'{certFile}'", false)));
-        var sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(certFile)) ?? ".", "ca.crt");
+        var sibling = Path.Combine(Path.GetDirectoryName(certFile) ?? string.Empty, "ca.crt");
         foreach (var (path, from) in new[] { (sibling, $"'{sibling}'") }.Concat(context.Settings.Server.TlsClientCaFiles.Select(f => (f, $"the client CA file '{f}'"))))
         {
             try
