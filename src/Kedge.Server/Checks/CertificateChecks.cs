@@ -132,7 +132,11 @@ internal static class CertificateChecks
 
         if (certs.Count == 0)
         {
-            return CheckResult.Fail(Area, name, $"'{certFile}' ({certOrigin}) holds no 'BEGIN CERTIFICATE' block", "give the PEM certificate: the leaf first, then its intermediates");
+            var text = Encoding.ASCII.GetString(certBytes);
+            return text.Contains("-----END CERTIFICATE----------BEGIN", StringComparison.Ordinal)
+                ? CheckResult.Fail(Area, name, $"'{certFile}' ({certOrigin}) holds certificates glued together without a line break between '-----END CERTIFICATE-----' and the next '-----BEGIN', which PEM readers refuse",
+                    "put each certificate on its own lines (a file concatenated from one without a final newline does this)")
+                : CheckResult.Fail(Area, name, $"'{certFile}' ({certOrigin}) holds no readable 'BEGIN CERTIFICATE' block", "give the PEM certificate: the leaf first, then its intermediates");
         }
 
         var keyText = Encoding.ASCII.GetString(keyBytes);

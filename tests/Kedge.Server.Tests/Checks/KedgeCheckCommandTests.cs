@@ -162,6 +162,46 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Check_IntermediateMissingFromTheFile_FailLineNamingTheMissingIssuer()
+    {
+        var (leaf, key, _, root) = _setup.IntermediateChain("chain");
+        // The leaf and the root, without the intermediate between them.
+        var cert = _setup.Write("chain/tls.crt", File.ReadAllText(leaf) + "\n" + File.ReadAllText(root));
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "server certificate chain",
+            $"'CN=kedge.example.com': the issuer 'CN=Check Intermediate CA' of 'CN=kedge.example.com' is missing, so 'CN=Check Root CA' in '{cert}' cannot be reached: callers get an incomplete chain");
+        Assert.Contains($"fix: add the intermediate 'CN=Check Intermediate CA' to '{cert}' after 'CN=kedge.example.com'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_CertificatesGluedWithoutLineBreak_FailLineSayingSo()
+    {
+        var (leaf, key, intermediate, _) = _setup.IntermediateChain("glued");
+        var cert = _setup.Write("glued/tls.crt", File.ReadAllText(leaf).TrimEnd() + File.ReadAllText(intermediate));
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "server certificate", "holds certificates glued together without a line break");
+    }
+
+    [Fact]
+    public async Task Check_IntermediateInTheFileAndRootAsCaCrt_ChainPasses()
+    {
+        var (leaf, key, intermediate, root) = _setup.IntermediateChain("secret");
+        var cert = _setup.Write("secret/tls.crt", File.ReadAllText(leaf) + "\n" + File.ReadAllText(intermediate));
+        File.Copy(root, _setup.Dir.Combine("secret", "ca.crt"));
+
+        var (_, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
+
+        AssertLine(output, "✔", "server certificate", "1 intermediate with it");
+        AssertLine(output, "✔", "server certificate chain", "'CN=kedge.example.com' → 'CN=Check Intermediate CA' → 'CN=Check Root CA', a private root (from '");
+    }
+
+    [Fact]
     public async Task Check_ShadowedRoute_FailLineNamingBothRoutesAndWhere()
     {
         var config = _setup.Write("kedge.json", $$"""
@@ -250,6 +290,21 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         AssertLine(output, "✔", "routing", "routing valid");
         AssertLine(output, "✔", "shadowed routes", "none");
         AssertLine(output, "✔", $"client CA file {_setup.CaFile}", "1 CA ('CN=Kedge Check Test CA' until ");
+    }
+
+    [Fact]
+    public async Task Check_DiscoveryWithoutClusterAccess_FailLineAndTheOtherChecksStillRun()
+    {
+        var (cert, key) = _setup.HealthyServerCertificate();
+        var kubeconfig = _setup.Dir.Combine("no-such-kubeconfig");
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig(),
+            "--kedge_dynamic_routings_enabled", "--discovery_external_domain_suffix=cluster-a.kedge", $"--k8sclient_kubeconfig_path={kubeconfig}"));
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "kubernetes client", $"the kubeconfig '{kubeconfig}' does not exist");
+        AssertLine(output, "✔", "server certificate", "matches");
+        AssertLine(output, "✔", "shadowed routes", "none");
     }
 
     [Fact]
