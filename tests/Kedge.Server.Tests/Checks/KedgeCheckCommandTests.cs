@@ -226,6 +226,47 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Check_ShadowedGrpcRouteInGoConfig_FailLineWithTheGoPaths()
+    {
+        var director = _setup.Write("director.json", """
+            {"http":{},"grpc":{"routes":[
+              {"backend_name":"greeter","service_name_matcher":"helloworld.*"},
+              {"backend_name":"greeter","service_name_matcher":"helloworld.Greeter","authority_host_matcher":"greeter.kedge"},
+              {"backend_name":"greeter","service_name_matcher":"other.*"}]}}
+            """);
+        var backendPool = _setup.Write("backendpool.json", """{"http":{},"grpc":{"backends":[{"name":"greeter","srv":{"dns_name":"_grpc._tcp.greeter"}}]}}""");
+        var (cert, key) = _setup.HealthyServerCertificate();
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(
+            $"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--server_tls_client_ca_files={_setup.CaFile}",
+            $"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}");
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "gRPC route 'helloworld.Greeter@greeter.kedge'",
+            $"({director} (director config): $.grpc.routes[1]) is shadowed by route 'helloworld.*' ({director} (director config): $.grpc.routes[0]): 'helloworld.*' comes first and matches the service prefix 'helloworld.*', any authority");
+        Assert.DoesNotContain("'other.*'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_KeyOfAnotherCertificateFromTheNativeFile_FailLineNamingTheFileKeys()
+    {
+        var (cert, _) = _setup.HealthyServerCertificate("one");
+        var (_, otherKey) = _setup.HealthyServerCertificate("two");
+        var config = _setup.Write("kedge.json", $$"""
+            { "Kedge": {
+              "Server": { "TlsCertFile": "{{cert}}", "TlsKeyFile": "{{otherKey}}", "TlsClientCaFiles": [ "{{_setup.CaFile}}" ] },
+              "HttpRoutes": [ { "Backend": "orders" } ],
+              "HttpBackends": [ { "Name": "orders", "Static": { "Addresses": [ "127.0.0.1:{{_orders.Port}}" ] } } ]
+            } }
+            """);
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync($"--config={config}");
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "server certificate", $"the key in '{otherKey}' ({config}: Kedge:Server:TlsKeyFile) does not match the certificate 'CN=localhost' in '{cert}' ({config}: Kedge:Server:TlsCertFile)");
+    }
+
+    [Fact]
     public async Task Check_UnusedBackend_WarnLineAndExitTwo()
     {
         var (cert, key) = _setup.HealthyServerCertificate();
