@@ -101,7 +101,8 @@ internal static class EndpointProbe
             ClientCertificates = kedge.ClientCertificates,
             RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
             {
-                presented = certificate is null ? null : certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                // A copy: SslStream disposes the certificate it passes once the handshake is over.
+                presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
                 if (target.Names.Count == 0 && !target.Tls!.InsecureSkipVerify)
                 {
                     // No fixed name (routes match any host): kedge checks the caller's Host; here, the chain only.
@@ -115,22 +116,29 @@ internal static class EndpointProbe
         await using var ssl = new SslStream(network, leaveInnerStreamOpen: false);
         try
         {
-            await ssl.AuthenticateAsClientAsync(options, token);
-        }
-        catch (AuthenticationException ex)
-        {
-            return presented is null
-                ? ($"the TLS handshake failed: {Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}")
-                : Explain(target, presented);
-        }
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(options, token);
+            }
+            catch (AuthenticationException ex)
+            {
+                return presented is null
+                    ? ($"the TLS handshake failed: {Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}")
+                    : Explain(target, presented);
+            }
 
-        // Other names the routes send: the same certificate must carry them.
-        if (!target.Tls!.InsecureSkipVerify && presented is not null && target.Names.Skip(1).FirstOrDefault(n => !Matches(presented, n)) is { } uncovered)
-        {
-            return NameMismatch(target, presented, uncovered);
-        }
+            // Other names the routes send: the same certificate must carry them.
+            if (!target.Tls!.InsecureSkipVerify && presented is not null && target.Names.Skip(1).FirstOrDefault(n => !Matches(presented, n)) is { } uncovered)
+            {
+                return NameMismatch(target, presented, uncovered);
+            }
 
-        return null;
+            return null;
+        }
+        finally
+        {
+            presented?.Dispose();
+        }
     }
 
     private static (string Found, string Fix) Explain(EndpointProbeTarget target, X509Certificate2 leaf)
