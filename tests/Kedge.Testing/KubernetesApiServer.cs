@@ -51,7 +51,8 @@ public sealed class KubernetesApiServer : IAsyncDisposable
 
     /// <summary>
     /// Verbs refused on resources, as RBAC would: <c>("endpointslices", "list")</c> answers 403 Forbidden with the API
-    /// server's message naming <see cref="User"/>, the verb, the resource and the namespace. Verbs are <c>list</c> and <c>watch</c>.
+    /// server's message naming <see cref="User"/>, the verb, the resource and the namespace. Verbs are <c>list</c> and
+    /// <c>watch</c>; SelfSubjectAccessReviews (<c>kubectl auth can-i</c>) are answered from the same set.
     /// </summary>
     public ConcurrentDictionary<(string Resource, string Verb), bool> Forbidden { get; } = new();
 
@@ -298,10 +299,16 @@ public sealed class KubernetesApiServer : IAsyncDisposable
             return;
         }
 
-        if (request.Path.Value == "/version")
+        if (request.Path.Value?.TrimEnd('/') == "/version")
         {
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync("{\"major\":\"1\",\"minor\":\"30\",\"gitVersion\":\"v1.30.0-kedge-test\",\"platform\":\"linux/amd64\"}");
+            return;
+        }
+
+        if (request.Method == "POST" && request.Path.Value == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+        {
+            await WriteAccessReviewAsync(context);
             return;
         }
 
@@ -391,6 +398,20 @@ public sealed class KubernetesApiServer : IAsyncDisposable
 
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
+    }
+
+    /// <summary>A SelfSubjectAccessReview answered from <see cref="Forbidden"/>, as <c>kubectl auth can-i</c> gets it.</summary>
+    private async Task WriteAccessReviewAsync(HttpContext context)
+    {
+        var review = (await System.Text.Json.Nodes.JsonNode.ParseAsync(context.Request.Body))!;
+        var attributes = review["spec"]?["resourceAttributes"];
+        var resource = attributes?["resource"]?.GetValue<string>() ?? string.Empty;
+        var verb = attributes?["verb"]?.GetValue<string>() ?? string.Empty;
+        var allowed = !Forbidden.ContainsKey((resource, verb));
+        review["status"] = new System.Text.Json.Nodes.JsonObject { ["allowed"] = allowed, ["reason"] = allowed ? "RBAC: allowed" : string.Empty };
+        context.Response.StatusCode = 201;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(review.ToJsonString());
     }
 
     private static IDictionary<string, string>? LabelsOf(string json)

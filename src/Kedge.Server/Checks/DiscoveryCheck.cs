@@ -36,18 +36,18 @@ internal static class DiscoveryCheck
         using (client)
         {
             V1ServiceList list;
-            var verb = "list";
             try
             {
                 list = await client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: selector, cancellationToken: cancellationToken);
-                verb = "watch";
-                await KubernetesWatchAccess.CheckAsync(
-                    ct => client.CoreV1.ListServiceForAllNamespacesWithHttpMessagesAsync(labelSelector: selector, resourceVersion: list.Metadata?.ResourceVersion, timeoutSeconds: 1, watch: true, cancellationToken: ct),
-                    cancellationToken);
+                if (await KubernetesWatchAccess.DeniedAsync(client, string.Empty, "services", null, cancellationToken) is { } reason)
+                {
+                    var (found, fix) = KubernetesApiErrors.Forbidden(KubernetesApiErrors.IdentityFrom(kubernetes), "watch", "services", null, reason);
+                    return [CheckResult.Fail(KubernetesChecks.Area, Name, $"labelled Services ({selector}): {found}", fix)];
+                }
             }
             catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException)
             {
-                var (found, fix) = KubernetesApiErrors.Describe(ex, verb, "services", null, kubernetes);
+                var (found, fix) = KubernetesApiErrors.Describe(ex, "list", "services", null, kubernetes);
                 return [CheckResult.Fail(KubernetesChecks.Area, Name, $"labelled Services ({selector}): {found}", fix)];
             }
 

@@ -38,12 +38,8 @@ internal static partial class KubernetesApiErrors
             {
                 var message = StatusMessage(forbidden);
                 var identity = message is not null && UserInMessage().Match(message) is { Success: true } user ? user.Groups["user"].Value : IdentityFrom(options);
-                var (group, plural) = resource.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 ? (resource[(dot + 1)..], resource[..dot]) : (string.Empty, resource);
-                var rule = $"{{apiGroups: [\"{group}\"], resources: [\"{plural}\"], verbs: [\"list\", \"watch\"]}}";
-                var binding = ns is null ? "a ClusterRole with the rule " + rule + " and a ClusterRoleBinding"
-                    : $"a Role in namespace '{ns}' (or a ClusterRole) with the rule {rule} and a RoleBinding in '{ns}'";
-                return ($"403 Forbidden: {identity} may not {verb} {resource} {where}" + (message is null ? string.Empty : $" (API server: {message})"),
-                    $"grant {identity} list and watch on {resource} {where}: {binding} to that identity (deploy/kubernetes/20-rbac.yaml has kedge's rules)");
+                var (found, fix) = Forbidden(identity, verb, resource, ns, reason: null);
+                return ("403 Forbidden: " + found + (message is null ? string.Empty : $" (API server: {message})"), fix);
             }
 
             case HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized }:
@@ -72,6 +68,18 @@ internal static partial class KubernetesApiErrors
             default:
                 return ($"{verb} {resource} {where} failed: {exception.Message}", "check kedge's Kubernetes settings (Kedge:Kubernetes)");
         }
+    }
+
+    /// <summary>The facts and fix when <paramref name="identity"/> may not <paramref name="verb"/> <paramref name="resource"/>: the RBAC rule to add (list AND watch, which kedge needs both).</summary>
+    public static (string Found, string Fix) Forbidden(string identity, string verb, string resource, string? ns, string? reason)
+    {
+        var where = ns is null ? "in all namespaces" : $"in namespace '{ns}'";
+        var (group, plural) = resource.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 ? (resource[(dot + 1)..], resource[..dot]) : (string.Empty, resource);
+        var rule = $"{{apiGroups: [\"{group}\"], resources: [\"{plural}\"], verbs: [\"list\", \"watch\"]}}";
+        var binding = ns is null ? "a ClusterRole with the rule " + rule + " and a ClusterRoleBinding"
+            : $"a Role in namespace '{ns}' (or a ClusterRole) with the rule {rule} and a RoleBinding in '{ns}'";
+        return ($"{identity} may not {verb} {resource} {where}" + (reason is null ? string.Empty : $" (SelfSubjectAccessReview: denied{(reason.Length > 0 ? ": " + reason : string.Empty)})"),
+            $"grant {identity} list and watch on {resource} {where}: {binding} to that identity (deploy/kubernetes/20-rbac.yaml has kedge's rules)");
     }
 
     /// <summary>A <see cref="KubernetesAccessException"/> message says what is wrong, then (after "; ") what to set.</summary>

@@ -11,7 +11,7 @@ namespace Kedge.Server.Checks;
 /// <summary>
 /// Resolves a Kubernetes backend the way kedge does: with kedge's own credentials
 /// (<see cref="KubernetesClientFactory"/>), the EndpointSlice list kedge's watch starts with (the namespace, labelled
-/// <c>kubernetes.io/service-name</c>), then a watch (kedge needs both verbs), and kedge's own reading of the slices
+/// <c>kubernetes.io/service-name</c>), whether it may also watch them (kedge needs both verbs), and kedge's own reading of the slices
 /// (<see cref="EndpointSliceResolver.Resolve"/>: ready, non-terminating endpoints on the target's port).
 /// </summary>
 internal static class KubernetesBackendResolution
@@ -39,14 +39,14 @@ internal static class KubernetesBackendResolution
         {
             using var timeout = new CancellationTokenSource(context.Timeout, context.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-            var verb = "list";
             try
             {
                 var list = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(target.Namespace, labelSelector: EndpointSliceNamespaceWatch.ServiceNameLabel, cancellationToken: linked.Token);
-                verb = "watch";
-                await KubernetesWatchAccess.CheckAsync(
-                    ct => client.DiscoveryV1.ListNamespacedEndpointSliceWithHttpMessagesAsync(target.Namespace, labelSelector: EndpointSliceNamespaceWatch.ServiceNameLabel, resourceVersion: list.Metadata?.ResourceVersion, timeoutSeconds: 1, watch: true, cancellationToken: ct),
-                    linked.Token);
+                if (await KubernetesWatchAccess.DeniedAsync(client, "discovery.k8s.io", "endpointslices", target.Namespace, linked.Token) is { } reason)
+                {
+                    var (found, fix) = KubernetesApiErrors.Forbidden(KubernetesApiErrors.IdentityFrom(kubernetes), "watch", EndpointSlices, target.Namespace, reason);
+                    return (null, Fail(found, fix));
+                }
 
                 var slices = (list.Items ?? []).Where(s => s.Metadata?.Labels is { } labels && labels.TryGetValue(EndpointSliceNamespaceWatch.ServiceNameLabel, out var service) && service == target.Service).ToList();
                 var kubectl = $"kubectl get endpointslices -n {target.Namespace} -l {EndpointSliceNamespaceWatch.ServiceNameLabel}={target.Service}";
@@ -75,12 +75,12 @@ internal static class KubernetesBackendResolution
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return (null, Fail($"the API server {kubernetes.ApiUrl ?? KubernetesClientFactory.Describe(kubernetes)} gave no answer to {verb} {EndpointSlices} within {BackendCheck.Format(context.Timeout)}",
+                return (null, Fail($"the API server {kubernetes.ApiUrl ?? KubernetesClientFactory.Describe(kubernetes)} gave no answer to list {EndpointSlices} within {BackendCheck.Format(context.Timeout)}",
                     "check the API server is reachable from here and healthy, or give the checks more time with --timeout"));
             }
             catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException)
             {
-                var (found, fix) = KubernetesApiErrors.Describe(ex, verb, EndpointSlices, target.Namespace, kubernetes);
+                var (found, fix) = KubernetesApiErrors.Describe(ex, "list", EndpointSlices, target.Namespace, kubernetes);
                 return (null, Fail(found, fix));
             }
         }

@@ -58,7 +58,7 @@ public sealed class BackendChecksTests : IAsyncLifetime
 
         var report = await CheckContexts.RunBackendsAsync(context);
 
-        Assert.Equal(CheckReport.ExitAllPassed, report.ExitCode);
+        Assert.True(report.ExitCode == CheckReport.ExitAllPassed, report.ToTable());
         Assert.Equal($"static: 1 address (127.0.0.1:{backend.Port})", report.Line("backend 'orders'").Found);
         var endpoints = report.Line("backend 'orders' endpoints");
         Assert.Contains("all 1 answer (TCP connect, GET /healthz)", endpoints.Found, StringComparison.Ordinal);
@@ -98,7 +98,7 @@ public sealed class BackendChecksTests : IAsyncLifetime
 
         var report = await CheckContexts.RunBackendsAsync(context);
 
-        Assert.Equal(CheckReport.ExitAllPassed, report.ExitCode);
+        Assert.True(report.ExitCode == CheckReport.ExitAllPassed, report.ToTable());
         Assert.Equal($"dns orders.pods.test:{backend.Port}: 1 address (127.0.0.1:{backend.Port})", report.Line("backend 'orders'").Found);
         Assert.Equal($"srv _http._tcp.users.test: 1 address (127.0.0.1:{backend.Port})", report.Line("gRPC backend 'users'").Found);
         Assert.Equal(CheckStatus.Pass, report.Line("gRPC backend 'users' endpoints").Status);
@@ -162,7 +162,7 @@ public sealed class BackendChecksTests : IAsyncLifetime
 
         var report = await CheckContexts.RunBackendsAsync(CheckContexts.For(routing, probePath: "/healthz"));
 
-        Assert.Equal(CheckReport.ExitAllPassed, report.ExitCode);
+        Assert.True(report.ExitCode == CheckReport.ExitAllPassed, report.ToTable());
         Assert.Contains("TLS handshake, certificate verified for 'orders.internal.test', GET /healthz", report.Line("backend 'orders' endpoints").Found, StringComparison.Ordinal);
     }
 
