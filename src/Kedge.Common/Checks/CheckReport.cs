@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Kedge.Common.Checks;
@@ -66,12 +67,13 @@ internal sealed class CheckReport(IReadOnlyList<CheckResult> results)
     }
 
     /// <summary>
+    /// Written for a terminal or a pipe, not for HTML: quotes and non-ASCII stay readable (<c>'</c>, not <c>\u0027</c>).
     /// <c>{"status":"fail","exit_code":1,"passed":3,"warnings":0,"failed":1,"checks":[{"area":…,"name":…,"status":"fail","found":…,"fix":…}]}</c>.
     /// </summary>
     public string ToJson()
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("status", ExitCode switch { ExitFailed => "fail", ExitWarnings => "warn", _ => "pass" });

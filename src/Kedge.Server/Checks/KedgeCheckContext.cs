@@ -1,5 +1,6 @@
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Settings;
+using Kedge.Server.Configuration.Sources;
 
 namespace Kedge.Server.Checks;
 
@@ -27,4 +28,13 @@ internal sealed record KedgeCheckContext(
     string? ProbePath)
 {
     public KedgeSettings Settings => Report.Settings;
+
+    /// <summary>The part of <see cref="ConfigurationErrors"/> the routing source and its reading found (file and JSON path in each).</summary>
+    public IReadOnlyList<string> RoutingErrors { get; init; } = [];
+
+    /// <summary>The part of <see cref="ConfigurationErrors"/> that says why the Kubernetes client cannot be created.</summary>
+    public IReadOnlyList<string> KubernetesAccessErrors { get; init; } = [];
+
+    /// <summary>Renders a native routing key (<c>HttpRoutes:3</c>) as the user's source location; null when unknown.</summary>
+    public RoutingOrigin? RoutingOrigin { get; init; }
 }

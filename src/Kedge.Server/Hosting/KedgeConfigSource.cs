@@ -81,6 +81,14 @@ internal sealed class KedgeConfigSource
         return errors.Count == before ? source : null;
     }
 
+    /// <summary>
+    /// Where the routing comes from, as a person names it: the native file (and the environment when it is read), or
+    /// the Go director and backendpool configs (files, or inline flags).
+    /// </summary>
+    public string Description => IsNative
+        ? _nativePath is null ? "Kedge__* environment variables" : _useEnvironment ? $"{_nativePath} and Kedge__* environment variables" : _nativePath
+        : $"{GoSource(_directorPath, KedgeFlags.DirectorConfig, GoConfigReader.DirectorSource)} and {GoSource(_backendPoolPath, KedgeFlags.BackendPoolConfig, GoConfigReader.BackendPoolSource)}";
+
     /// <summary>The content fingerprint of the files as the last <see cref="Load"/> read them.</summary>
     public string? LoadedFingerprint { get; private set; }
 

@@ -30,6 +30,8 @@ public static partial class KedgeProgram
     /// <summary>What <c>--help</c> says before the flags: the one precedence rule and what reloads.</summary>
     internal const string UsageHeader = """
         Usage: kedge [flags]
+               kedge check [flags]   check the configuration, certificates, routing, backends and cluster access
+                                     without starting, one line per check with the fix (kedge check --help)
 
         Every setting has a flag, a native key (in [brackets]: "Kedge": { "Server": { "HttpPort": 8080 } } in the
         --config file) and an environment variable (Kedge__Server__HttpPort=8080). When a setting is given more than
@@ -56,6 +58,11 @@ public static partial class KedgeProgram
         ArgumentNullException.ThrowIfNull(args);
         output ??= Console.Out;
         error ??= Console.Error;
+
+        if (args.Length > 0 && args[0] == Checks.KedgeCheckCommand.Verb)
+        {
+            return await Checks.KedgeCheckCommand.RunAsync(args[1..], output, error, cancellationToken: cancellationToken);
+        }
 
         // --print-config and --config-style dashes are accepted as well as Go's underscores.
         var normalized = args.Select(a => a.StartsWith("--print-config", StringComparison.Ordinal) ? "--print_config" + a["--print-config".Length..] : a).ToArray();
@@ -84,19 +91,10 @@ public static partial class KedgeProgram
         }
 
         var print = parsed.GetBool(PrintConfigFlag);
-        var source = KedgeConfigSource.FromFlags(parsed, errors);
-        var (nativeFile, nativeFileName) = source?.ReadSettingsFile() ?? (null, null);
-        var report = KedgeSettingsReader.Read(parsed, nativeFile, nativeFileName, new ConfigurationBuilder().AddEnvironmentVariables().Build(), errors);
+        var reading = ReadStartup(parsed, print ? KedgeStartupMode.PrintConfig : KedgeStartupMode.Start);
+        errors.AddRange(reading.Errors);
+        var (source, report, routing) = (reading.Source, reading.Report, reading.Routing);
         var settings = report.Settings;
-        KedgeSettingsValidator.Validate(report, errors, requireListenerCertificate: !print);
-
-        // Load reads and validates the routing once, so --print-config and a start report the same errors.
-        var routing = source?.Load(settings.Server, errors);
-        if (!print && errors.Count == 0)
-        {
-            KubernetesAccessCheck.Run(settings.Kubernetes, settings.Discovery, routing, errors);
-        }
-
         if (errors.Count > 0 || source is null || routing is null)
         {
             return await FailAsync(error, errors);
@@ -150,6 +148,52 @@ public static partial class KedgeProgram
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The one reading of kedge's configuration, shared by a start, <c>--print-config</c> and <c>kedge check</c>: the
+    /// routing source from the flags, the settings from the command line, environment and native file (one precedence
+    /// rule), their validation, then the routing read and validated once, and — when asked and nothing failed so far —
+    /// whether cluster access is set up. Every error is collected; nothing stops at the first.
+    /// </summary>
+    /// <param name="parsed">The command line.</param>
+    /// <param name="mode">
+    /// <see cref="KedgeStartupMode.Start"/>: everything. <see cref="KedgeStartupMode.PrintConfig"/>: no listener
+    /// certificate needed (the printed file is often used where it is given separately) and no cluster.
+    /// <see cref="KedgeStartupMode.Check"/>: the TLS files are left to the certificate checks, and cluster access is
+    /// checked even after other errors.
+    /// </param>
+    internal static KedgeStartupReading ReadStartup(GoFlagParseResult parsed, KedgeStartupMode mode)
+    {
+        var routingErrors = new List<string>();
+        var settingsErrors = new List<string>();
+        var errors = new List<string>();
+        void Take(List<string> from, List<string> into)
+        {
+            into.AddRange(from);
+            errors.AddRange(from);
+            from.Clear();
+        }
+
+        var found = new List<string>();
+        var source = KedgeConfigSource.FromFlags(parsed, found);
+        Take(found, routingErrors);
+        var (nativeFile, nativeFileName) = source?.ReadSettingsFile() ?? (null, null);
+        var report = KedgeSettingsReader.Read(parsed, nativeFile, nativeFileName, new ConfigurationBuilder().AddEnvironmentVariables().Build(), found);
+        KedgeSettingsValidator.Validate(report, found, requireListenerCertificate: mode != KedgeStartupMode.PrintConfig, checkTlsFiles: mode != KedgeStartupMode.Check);
+        Take(found, settingsErrors);
+
+        // Load reads and validates the routing once, so --print-config, a start and kedge check report the same errors.
+        var routing = source?.Load(report.Settings.Server, found);
+        Take(found, routingErrors);
+        var kubernetesErrors = new List<string>();
+        if (mode == KedgeStartupMode.Check || (mode == KedgeStartupMode.Start && errors.Count == 0))
+        {
+            KubernetesAccessCheck.Run(report.Settings.Kubernetes, report.Settings.Discovery, routing, found);
+            Take(found, kubernetesErrors);
+        }
+
+        return new KedgeStartupReading(source, report, routing, errors, routingErrors, settingsErrors, kubernetesErrors);
     }
 
     /// <summary>The version line: the informational version (with the commit when the build stamped one) and the runtime.</summary>

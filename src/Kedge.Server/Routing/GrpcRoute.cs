@@ -51,6 +51,15 @@ internal sealed class GrpcRoute
 
     public string Backend { get; }
 
+    /// <summary>The prefix of the full method a <c>com.example.*</c> matcher needs, or <see langword="null"/>.</summary>
+    public string? ServicePrefix => _servicePrefix;
+
+    /// <summary>The service a <c>com.example.MyService</c> matcher needs (every method of it), or <see langword="null"/>.</summary>
+    public string? ServiceName => _serviceName;
+
+    /// <summary>The metadata that must be present (keys lower-case) with these values.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Metadata => _metadata;
+
     public string? AuthorityHost { get; }
 
     public int AuthorityPort { get; }

@@ -11,11 +11,16 @@ namespace Kedge.Server.Configuration.Settings;
 internal static class KedgeSettingsValidator
 {
     /// <summary>Everything kedge checks at start. <paramref name="requireListenerCertificate"/>: false for <c>--print-config</c>,
-    /// whose output is often used where the certificate is given separately.</summary>
-    public static void Validate(KedgeSettingsReport report, List<string> errors, bool requireListenerCertificate = true)
+    /// whose output is often used where the certificate is given separately. <paramref name="checkTlsFiles"/>: false for
+    /// <c>kedge check</c>, whose certificate area checks the same files line by line (key match, chain, names, expiry).</summary>
+    public static void Validate(KedgeSettingsReport report, List<string> errors, bool requireListenerCertificate = true, bool checkTlsFiles = true)
     {
         ValidateValues(report, errors);
-        CheckTlsFiles(report, errors, requireListenerCertificate);
+        if (checkTlsFiles)
+        {
+            CheckTlsFiles(report, errors, requireListenerCertificate);
+        }
+
         var server = report.Settings.Server;
         if (requireListenerCertificate && server.HttpTlsPort == 0 && server.GrpcTlsPort == 0 && server.HttpPort == 0)
         {

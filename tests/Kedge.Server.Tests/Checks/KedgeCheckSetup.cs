@@ -1,0 +1,101 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Kedge.Server.Hosting;
+using Kedge.Testing;
+
+namespace Kedge.Server.Tests.Checks;
+
+/// <summary>
+/// A kedge set up on disk the way an operator would (PEM files from a runtime CA, a native or Go config), checked with
+/// <c>kedge check</c> through <see cref="KedgeProgram.RunAsync"/> exactly as the binary runs it.
+/// </summary>
+internal sealed class KedgeCheckSetup : IDisposable
+{
+    public KedgeCheckSetup()
+    {
+        Ca = TestCertificateAuthority.Create("Kedge Check Test CA");
+        CaFile = Ca.WriteCaPem(Dir.Path);
+    }
+
+    public TempDirectory Dir { get; } = new();
+
+    public TestCertificateAuthority Ca { get; }
+
+    public string CaFile { get; }
+
+    /// <summary>A server certificate issued by <see cref="Ca"/> with the given validity and names, as tls.crt/tls.key under <paramref name="folder"/>.</summary>
+    public (string Cert, string Key) ServerCertificate(string folder, DateTimeOffset notBefore, DateTimeOffset notAfter, params string[] dnsNames)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=" + (dnsNames.Length > 0 ? dnsNames[0] : "kedge"), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        if (dnsNames.Length > 0)
+        {
+            var san = new SubjectAlternativeNameBuilder();
+            foreach (var name in dnsNames)
+            {
+                if (IPAddress.TryParse(name, out var address))
+                {
+                    san.AddIpAddress(address);
+                }
+                else
+                {
+                    san.AddDnsName(name);
+                }
+            }
+
+            request.CertificateExtensions.Add(san.Build());
+        }
+
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca.Certificate, true, false));
+        // Signed with the CA's key directly: the overload taking the CA certificate refuses validity outside the CA's
+        // own, and an expired certificate is what some tests need.
+        var caKey = Ca.Certificate.GetECDsaPrivateKey()!;
+        using var issued = request.Create(Ca.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), notBefore, notAfter, RandomSerial());
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return TestCertificateAuthority.WritePem(withKey, Dir.Combine(folder));
+    }
+
+    /// <summary>A certificate valid from yesterday for 30 days, for <c>localhost</c>, <c>kedge.example.com</c> and 127.0.0.1.</summary>
+    public (string Cert, string Key) HealthyServerCertificate(string folder = "server")
+        => ServerCertificate(folder, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), "localhost", "kedge.example.com", "127.0.0.1");
+
+    public string Write(string name, string text)
+    {
+        var path = Dir.Combine(name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>
+    /// The flags of a kedge that serves TLS with <paramref name="cert"/>, asks callers for client certificates from
+    /// <see cref="Ca"/>, and routes with the native <paramref name="config"/>.
+    /// </summary>
+    public string[] Flags(string cert, string key, string config, params string[] more)
+        => [$"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--server_tls_client_ca_files={CaFile}", $"--config={config}", .. more];
+
+    /// <summary>Runs <c>kedge check <paramref name="args"/></c> to its end.</summary>
+    public static async Task<(int Code, string Output, string Error)> CheckAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await KedgeProgram.RunAsync(["check", .. args], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        Ca.Dispose();
+        Dir.Dispose();
+    }
+
+    private static byte[] RandomSerial()
+    {
+        var serial = new byte[12];
+        RandomNumberGenerator.Fill(serial);
+        serial[0] &= 0x7f;
+        return serial;
+    }
+}
