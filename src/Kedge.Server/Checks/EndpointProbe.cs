@@ -122,9 +122,10 @@ internal static class EndpointProbe
             }
             catch (AuthenticationException ex)
             {
-                return presented is null
-                    ? ($"the TLS handshake failed: {Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}")
-                    : Explain(target, presented);
+                return presented is not null ? Explain(target, presented)
+                    : IsNotTls(ex)
+                        ? ("TCP connects, but the endpoint does not answer TLS (plain text on this port?)", $"check the endpoint speaks TLS on this port (a plain-text backend must have no Tls section in {target.Where})")
+                        : ($"the TLS handshake failed: {Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}");
             }
 
             // Other names the routes send: the same certificate must carry them.
@@ -140,6 +141,10 @@ internal static class EndpointProbe
             presented?.Dispose();
         }
     }
+
+    /// <summary>What SslStream says when the peer's first answer is not a TLS record (a plain-text server's reply).</summary>
+    private static bool IsNotTls(AuthenticationException exception)
+        => Innermost(exception).Message.Contains("frame", StringComparison.OrdinalIgnoreCase);
 
     private static (string Found, string Fix) Explain(EndpointProbeTarget target, X509Certificate2 leaf)
     {
