@@ -68,13 +68,24 @@ internal static class DiscoveryCheck
 
             var findings = new DiscoveryFindings();
             var routing = DiscoveryConfigBuilder.Build(services, options, findings);
-            var lines = new List<CheckResult> { CheckResult.Pass(KubernetesChecks.Area, Name, Count(services, routing)) };
-            foreach (var conflict in findings.Conflicts)
+            if (context.Routing is { } configured)
             {
-                var what = conflict.Claim.StartsWith("the generated backend name", StringComparison.Ordinal) ? conflict.Claim : "the " + conflict.Claim;
-                lines.Add(CheckResult.Fail(KubernetesChecks.Area, $"discovery {conflict.Loser}",
-                    $"Services {conflict.Winner} and {conflict.Loser} both generate {what}; kedge keeps {conflict.Winner} (the older) and {conflict.Loser} gets no route for it",
-                    $"rename one of the two Services (or its port), or give {conflict.Loser} its own host with the annotation {options.LabelAnnotationPrefix}{DiscoveryConfigBuilder.HostMatcherAnnotation}"));
+                // kedge merges the generated part after the static one: a generated name the static configuration holds is dropped.
+                _ = routing.MergeInto(configured, findings, out _);
+            }
+
+            var lines = new List<CheckResult> { CheckResult.Pass(KubernetesChecks.Area, Name, Count(services, routing)) };
+            foreach (var (loser, claim, winner) in findings.Conflicts)
+            {
+                var what = claim.StartsWith("the generated backend name ", StringComparison.Ordinal) ? "the backend name " + claim["the generated backend name ".Length..]
+                    : claim.StartsWith("the ", StringComparison.Ordinal) ? claim : "the " + claim;
+                lines.Add(winner == DiscoveredRouting.StaticConfiguration
+                    ? CheckResult.Fail(KubernetesChecks.Area, $"discovery {loser}",
+                        $"Service {loser} generates {what}, which the static configuration ({context.RoutingSource}) already has; kedge gives {loser} no route for it",
+                        $"rename the Service {loser} (or its port), or the route or backend in {context.RoutingSource}")
+                    : CheckResult.Fail(KubernetesChecks.Area, $"discovery {loser}",
+                        $"Services {winner} and {loser} both generate {what}; kedge keeps {winner} (the older) and {loser} gets no route for it",
+                        $"rename one of the two Services (or its port), or give {loser} its own host with the annotation {options.LabelAnnotationPrefix}{DiscoveryConfigBuilder.HostMatcherAnnotation}"));
             }
 
             foreach (var skipped in findings.SkippedPorts)

@@ -87,7 +87,9 @@ internal sealed class EndpointProbeTarget : IDisposable
         IReadOnlyList<string> names = options.Tls?.ServerName is { Length: > 0 } serverName ? [serverName]
             : isGrpc ? [.. routing.GrpcRoutes.Where(r => r.Backend == options.Name && !string.IsNullOrEmpty(r.AuthorityHost)).Select(r => r.AuthorityHost!.ToLowerInvariant()).Distinct()]
             : [.. routing.HttpRoutes.Where(r => r.Backend == options.Name && !string.IsNullOrEmpty(r.Host)).Select(r => r.Host!.ToLowerInvariant()).Distinct()];
-        var probePath = isGrpc || string.IsNullOrEmpty(context.ProbePath) ? null : context.ProbePath;
+        // Over verified TLS the request needs the name kedge would send; routes that match any host give none, so the
+        // GET is left out there (the handshake still checks the chain).
+        var probePath = isGrpc || string.IsNullOrEmpty(context.ProbePath) || (options.Tls is { InsecureSkipVerify: false } && names.Count == 0) ? null : context.ProbePath;
         SocketsHttpHandler? handler = null;
         string? error = null;
         TrustBundle? trust = null;

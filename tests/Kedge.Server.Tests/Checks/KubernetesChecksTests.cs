@@ -207,8 +207,34 @@ public sealed class KubernetesChecksTests : IAsyncLifetime
 
         var line = report.Line("discovery b-c/a");
         Assert.Equal(CheckStatus.Fail, line.Status);
-        Assert.Equal("Services c/a-b and b-c/a both generate the generated backend name 'a_b_c_8080'; kedge keeps c/a-b (the older) and b-c/a gets no route for it", line.Found);
+        Assert.Equal("Services c/a-b and b-c/a both generate the backend name 'a_b_c_8080'; kedge keeps c/a-b (the older) and b-c/a gets no route for it", line.Found);
         Assert.Equal("rename one of the two Services (or its port), or give b-c/a its own host with the annotation kedge.com/host-matcher", line.Fix);
         Assert.Equal(CheckReport.ExitFailed, report.ExitCode);
+    }
+
+    [Fact]
+    public async Task Discovery_TwoServicesClaimTheSameHostOrOneTheStaticConfigurationsHost_FailNamesBoth()
+    {
+        var annotated = Exposed("shop", "orders-v2", DateTime.UnixEpoch.AddDays(2), ("http", 80, "8080"));
+        annotated.Metadata.Annotations = new Dictionary<string, string> { ["kedge.com/host-matcher"] = "orders.example.com" };
+        var older = Exposed("shop", "orders", DateTime.UnixEpoch.AddDays(1), ("http", 80, "8080"));
+        older.Metadata.Annotations = new Dictionary<string, string> { ["kedge.com/host-matcher"] = "orders.example.com" };
+        _api.Apply(older);
+        _api.Apply(annotated);
+        _api.Apply(Exposed("billing", "invoices", DateTime.UnixEpoch, ("http", 80, "8080")));
+        var routing = new KedgeServerOptions
+        {
+            HttpRoutes = [new HttpRouteOptions { Backend = "web", Host = "invoices.billing.svc.ext.example.com", Port = 80 }],
+            HttpBackends = [new BackendOptions { Name = "web", Static = new() { Addresses = ["127.0.0.1:1"] } }],
+        };
+
+        var report = await CheckContexts.RunKubernetesAsync(Context(routing, discovery: true));
+
+        var twice = report.Line("discovery shop/orders-v2");
+        Assert.Equal("Services shop/orders and shop/orders-v2 both generate the HTTP host orders.example.com port 80; kedge keeps shop/orders (the older) and shop/orders-v2 gets no route for it", twice.Found);
+        Assert.Equal("rename one of the two Services (or its port), or give shop/orders-v2 its own host with the annotation kedge.com/host-matcher", twice.Fix);
+        var taken = report.Line("discovery billing/invoices");
+        Assert.Equal("Service billing/invoices generates the HTTP host invoices.billing.svc.ext.example.com port 80, which the static configuration (kedge.json) already has; kedge gives billing/invoices no route for it", taken.Found);
+        Assert.Equal("rename the Service billing/invoices (or its port), or the route or backend in kedge.json", taken.Fix);
     }
 }
