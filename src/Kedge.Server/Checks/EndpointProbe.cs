@@ -17,6 +17,9 @@ namespace Kedge.Server.Checks;
 /// </summary>
 internal static class EndpointProbe
 {
+    /// <summary>How long a TLS 1.3 server is given to refuse the client certificate after the handshake.</summary>
+    private static readonly TimeSpan PostHandshakeWait = TimeSpan.FromMilliseconds(250);
+
     public static async Task<CheckResult> RunAsync(EndpointProbeTarget target, BackendEndpoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var name = $"{target.LineName} {endpoint.Authority}";
@@ -128,6 +131,11 @@ internal static class EndpointProbe
                         : ($"the TLS handshake failed: {Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}");
             }
 
+            if (await RefusedAfterHandshakeAsync(ssl, target, token) is { } refused)
+            {
+                return refused;
+            }
+
             // Other names the routes send: the same certificate must carry them.
             if (!target.Tls!.InsecureSkipVerify && presented is not null && target.Names.Skip(1).FirstOrDefault(n => !Matches(presented, n)) is { } uncovered)
             {
@@ -139,6 +147,38 @@ internal static class EndpointProbe
         finally
         {
             presented?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// With TLS 1.3 a server checks the client certificate after the client considers the handshake done, and answers a
+    /// refusal with an alert: a short read shows it. Silence (or data) within the wait means the server took the handshake.
+    /// </summary>
+    private static async Task<(string Found, string Fix)?> RefusedAfterHandshakeAsync(SslStream ssl, EndpointProbeTarget target, CancellationToken token)
+    {
+        if (ssl.SslProtocol != SslProtocols.Tls13)
+        {
+            return null;
+        }
+
+        using var grace = new CancellationTokenSource(PostHandshakeWait, target.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(grace.Token, token);
+        var sent = ssl.LocalCertificate is { } local ? $"kedge sent the client certificate '{local.Subject}' from '{target.Tls!.ClientCertificateFile}'" : "kedge sent no client certificate";
+        var fix = target.Tls!.ClientCertificateFile is null
+            ? $"give kedge a client certificate the backend accepts: Tls.ClientCertificateFile and Tls.ClientKeyFile of {target.Where}"
+            : $"give kedge a client certificate the backend accepts (from a CA the backend trusts) in Tls.ClientCertificateFile and Tls.ClientKeyFile of {target.Where}";
+        try
+        {
+            var read = await ssl.ReadAsync(new byte[1], linked.Token);
+            return read == 0 ? ($"the backend refused the TLS handshake: it closed the connection at once ({sent})", fix) : null;
+        }
+        catch (OperationCanceledException) when (grace.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or AuthenticationException)
+        {
+            return ($"the backend refused the TLS handshake: {Innermost(ex).Message} ({sent})", fix);
         }
     }
 

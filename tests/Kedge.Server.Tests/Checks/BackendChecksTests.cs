@@ -257,4 +257,30 @@ public sealed class BackendChecksTests(ITestOutputHelper output) : IAsyncLifetim
         // Sequential probes would take 10 × 2 s; parallel ones one timeout plus overhead.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"the run took {clock.Elapsed}");
     }
+
+    [Fact]
+    public async Task For_MutualTlsBackend_ClientCertificateFromTheBackendsSettingsIsAccepted_OrItsAbsenceFails()
+    {
+        var caFile = _ca.WriteCaPem(_dir.Path);
+        var (clientCert, clientKey) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("kedge"), _dir.Combine("client"));
+        var backend = await StartAsync(new LoopbackServerOptions
+        {
+            ServerCertificate = _ca.IssueServerCertificate("orders.internal.test"),
+            ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate,
+            ClientCertificateAuthority = _ca,
+        });
+        var address = new StaticResolverOptions { Addresses = [$"127.0.0.1:{backend.Port}"] };
+        var routing = Routing(
+            new BackendOptions { Name = "with_cert", Static = address, Tls = new BackendTlsOptions { CaFile = caFile, ServerName = "orders.internal.test", ClientCertificateFile = clientCert, ClientKeyFile = clientKey } },
+            new BackendOptions { Name = "without_cert", Static = address, Tls = new BackendTlsOptions { CaFile = caFile, ServerName = "orders.internal.test" } });
+
+        var report = await CheckContexts.RunBackendsAsync(CheckContexts.For(routing));
+
+        Assert.Equal(CheckStatus.Pass, report.Line("backend 'with_cert' endpoints").Status);
+        var refused = report.Line($"backend 'without_cert' 127.0.0.1:{backend.Port}");
+        Assert.Equal(CheckStatus.Fail, refused.Status);
+        Assert.StartsWith("the backend refused the TLS handshake", refused.Found, StringComparison.Ordinal);
+        Assert.EndsWith("(kedge sent no client certificate)", refused.Found, StringComparison.Ordinal);
+        Assert.Equal("give kedge a client certificate the backend accepts: Tls.ClientCertificateFile and Tls.ClientKeyFile of backend 'without_cert' in kedge.json", refused.Fix);
+    }
 }
