@@ -132,7 +132,11 @@ internal static class CertificateChecks
 
         if (certs.Count == 0)
         {
-            return CheckResult.Fail(Area, name, $"'{certFile}' ({certOrigin}) holds no 'BEGIN CERTIFICATE' block", "give the PEM certificate: the leaf first, then its intermediates");
+            var text = Encoding.ASCII.GetString(certBytes);
+            return text.Contains("-----END CERTIFICATE----------BEGIN", StringComparison.Ordinal)
+                ? CheckResult.Fail(Area, name, $"'{certFile}' ({certOrigin}) holds certificates glued together without a line break between '-----END CERTIFICATE-----' and the next '-----BEGIN', which PEM readers refuse",
+                    "put each certificate on its own lines (a file concatenated from one without a final newline does this)")
+                : CheckResult.Fail(Area, name, $"'{certFile}' ({certOrigin}) holds no readable 'BEGIN CERTIFICATE' block", "give the PEM certificate: the leaf first, then its intermediates");
         }
 
         var keyText = Encoding.ASCII.GetString(keyBytes);
@@ -177,7 +181,7 @@ internal static class CertificateChecks
         const string name = "server certificate chain";
         var candidates = new List<(X509Certificate2 Certificate, string From, bool Declared)>();
         candidates.AddRange(file.Skip(1).Select(c => (c, $"'{certFile}'", false)));
-        var sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(certFile)) ?? ".", "ca.crt");
+        var sibling = Path.Combine(Path.GetDirectoryName(certFile) ?? string.Empty, "ca.crt");
         foreach (var (path, from) in new[] { (sibling, $"'{sibling}'") }.Concat(context.Settings.Server.TlsClientCaFiles.Select(f => (f, $"the client CA file '{f}'"))))
         {
             try

@@ -19,7 +19,8 @@ namespace Kedge.Server.Hosting;
 /// <summary>
 /// The <c>kedge</c> command line: Go kedge's flags (drop-in), plus <c>--config &lt;file&gt;</c> for the native
 /// configuration, <c>--print-config</c> to check and print the effective configuration in the native format, and
-/// <c>--version</c>.
+/// <c>--version</c>; and the verb <c>kedge check</c> (<see cref="Checks.KedgeCheckCommand"/>), which reads the same flags
+/// the same way and checks the setup without starting.
 /// </summary>
 public static partial class KedgeProgram
 {
@@ -51,7 +52,8 @@ public static partial class KedgeProgram
 
     /// <summary>
     /// Runs kedge until it is stopped; returns the process exit code (0 after a clean shutdown, 1 when a port is in use,
-    /// 2 for bad input).
+    /// 2 for bad input). With <c>check</c> as the first argument, runs <c>kedge check</c> instead and returns its exit
+    /// code (0 all ✔, 1 any ✘, 2 only ⚠).
     /// </summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {

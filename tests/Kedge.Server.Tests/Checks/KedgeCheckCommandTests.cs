@@ -162,6 +162,46 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Check_IntermediateMissingFromTheFile_FailLineNamingTheMissingIssuer()
+    {
+        var (leaf, key, _, root) = _setup.IntermediateChain("chain");
+        // The leaf and the root, without the intermediate between them.
+        var cert = _setup.Write("chain/tls.crt", File.ReadAllText(leaf) + "\n" + File.ReadAllText(root));
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "server certificate chain",
+            $"'CN=kedge.example.com': the issuer 'CN=Check Intermediate CA' of 'CN=kedge.example.com' is missing, so 'CN=Check Root CA' in '{cert}' cannot be reached: callers get an incomplete chain");
+        Assert.Contains($"fix: add the intermediate 'CN=Check Intermediate CA' to '{cert}' after 'CN=kedge.example.com'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_CertificatesGluedWithoutLineBreak_FailLineSayingSo()
+    {
+        var (leaf, key, intermediate, _) = _setup.IntermediateChain("glued");
+        var cert = _setup.Write("glued/tls.crt", File.ReadAllText(leaf).TrimEnd() + File.ReadAllText(intermediate));
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "server certificate", "holds certificates glued together without a line break");
+    }
+
+    [Fact]
+    public async Task Check_IntermediateInTheFileAndRootAsCaCrt_ChainPasses()
+    {
+        var (leaf, key, intermediate, root) = _setup.IntermediateChain("secret");
+        var cert = _setup.Write("secret/tls.crt", File.ReadAllText(leaf) + "\n" + File.ReadAllText(intermediate));
+        File.Copy(root, _setup.Dir.Combine("secret", "ca.crt"));
+
+        var (_, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
+
+        AssertLine(output, "✔", "server certificate", "1 intermediate with it");
+        AssertLine(output, "✔", "server certificate chain", "'CN=kedge.example.com' → 'CN=Check Intermediate CA' → 'CN=Check Root CA', a private root (from '");
+    }
+
+    [Fact]
     public async Task Check_ShadowedRoute_FailLineNamingBothRoutesAndWhere()
     {
         var config = _setup.Write("kedge.json", $$"""
@@ -183,6 +223,47 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
             $"route 'orders-v1' ({config}: $.Kedge.HttpRoutes[1]) is shadowed by route 'api' ({config}: $.Kedge.HttpRoutes[0]): 'api' comes first and matches the same host 'api.example', any port, path rules /v1/* that take every path of /v1/status, /v1/orders*");
         Assert.Contains("fix: if 'orders-v1' is the narrower rule meant to win, move it before 'api'", output, StringComparison.Ordinal);
         Assert.DoesNotContain("'orders-v2'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_ShadowedGrpcRouteInGoConfig_FailLineWithTheGoPaths()
+    {
+        var director = _setup.Write("director.json", """
+            {"http":{},"grpc":{"routes":[
+              {"backend_name":"greeter","service_name_matcher":"helloworld.*"},
+              {"backend_name":"greeter","service_name_matcher":"helloworld.Greeter","authority_host_matcher":"greeter.kedge"},
+              {"backend_name":"greeter","service_name_matcher":"other.*"}]}}
+            """);
+        var backendPool = _setup.Write("backendpool.json", """{"http":{},"grpc":{"backends":[{"name":"greeter","srv":{"dns_name":"_grpc._tcp.greeter"}}]}}""");
+        var (cert, key) = _setup.HealthyServerCertificate();
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(
+            $"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--server_tls_client_ca_files={_setup.CaFile}",
+            $"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}");
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "gRPC route 'helloworld.Greeter@greeter.kedge'",
+            $"({director} (director config): $.grpc.routes[1]) is shadowed by route 'helloworld.*' ({director} (director config): $.grpc.routes[0]): 'helloworld.*' comes first and matches the service prefix 'helloworld.*', any authority");
+        Assert.DoesNotContain("'other.*'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_KeyOfAnotherCertificateFromTheNativeFile_FailLineNamingTheFileKeys()
+    {
+        var (cert, _) = _setup.HealthyServerCertificate("one");
+        var (_, otherKey) = _setup.HealthyServerCertificate("two");
+        var config = _setup.Write("kedge.json", $$"""
+            { "Kedge": {
+              "Server": { "TlsCertFile": "{{cert}}", "TlsKeyFile": "{{otherKey}}", "TlsClientCaFiles": [ "{{_setup.CaFile}}" ] },
+              "HttpRoutes": [ { "Backend": "orders" } ],
+              "HttpBackends": [ { "Name": "orders", "Static": { "Addresses": [ "127.0.0.1:{{_orders.Port}}" ] } } ]
+            } }
+            """);
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync($"--config={config}");
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "server certificate", $"the key in '{otherKey}' ({config}: Kedge:Server:TlsKeyFile) does not match the certificate 'CN=localhost' in '{cert}' ({config}: Kedge:Server:TlsCertFile)");
     }
 
     [Fact]
@@ -250,6 +331,21 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         AssertLine(output, "✔", "routing", "routing valid");
         AssertLine(output, "✔", "shadowed routes", "none");
         AssertLine(output, "✔", $"client CA file {_setup.CaFile}", "1 CA ('CN=Kedge Check Test CA' until ");
+    }
+
+    [Fact]
+    public async Task Check_DiscoveryWithoutClusterAccess_FailLineAndTheOtherChecksStillRun()
+    {
+        var (cert, key) = _setup.HealthyServerCertificate();
+        var kubeconfig = _setup.Dir.Combine("no-such-kubeconfig");
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig(),
+            "--kedge_dynamic_routings_enabled", "--discovery_external_domain_suffix=cluster-a.kedge", $"--k8sclient_kubeconfig_path={kubeconfig}"));
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "kubernetes client", $"the kubeconfig '{kubeconfig}' does not exist");
+        AssertLine(output, "✔", "server certificate", "matches");
+        AssertLine(output, "✔", "shadowed routes", "none");
     }
 
     [Fact]

@@ -58,6 +58,50 @@ internal sealed class KedgeCheckSetup : IDisposable
         return TestCertificateAuthority.WritePem(withKey, Dir.Combine(folder));
     }
 
+    /// <summary>
+    /// A root CA, an intermediate it signs and a server certificate for <c>kedge.example.com</c> the intermediate signs,
+    /// written as PEM under <paramref name="folder"/>: <c>leaf.crt</c>, <c>tls.key</c>, <c>intermediate.crt</c>,
+    /// <c>root.crt</c>.
+    /// </summary>
+    public (string Leaf, string Key, string Intermediate, string Root) IntermediateChain(string folder)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=Check Root CA", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        rootRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(rootRequest.PublicKey, false));
+        using var root = rootRequest.CreateSelfSigned(now.AddDays(-2), now.AddYears(2));
+
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var intermediateRequest = new CertificateRequest("CN=Check Intermediate CA", intermediateKey, HashAlgorithmName.SHA256);
+        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        intermediateRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(intermediateRequest.PublicKey, false));
+        intermediateRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));
+        using var intermediate = intermediateRequest.Create(root, now.AddDays(-1), now.AddYears(1), RandomSerial());
+
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafRequest = new CertificateRequest("CN=kedge.example.com", leafKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("kedge.example.com");
+        leafRequest.CertificateExtensions.Add(san.Build());
+        leafRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(intermediate, true, false));
+        using var leaf = leafRequest.Create(intermediate.SubjectName, X509SignatureGenerator.CreateForECDsa(intermediateKey), now.AddHours(-1), now.AddDays(60), RandomSerial());
+
+        var directory = Dir.Combine(folder);
+        Directory.CreateDirectory(directory);
+        string Write(string name, string pem)
+        {
+            var path = System.IO.Path.Combine(directory, name);
+            File.WriteAllText(path, pem);
+            return path;
+        }
+
+        return (Write("leaf.crt", leaf.ExportCertificatePem()), Write("tls.key", leafKey.ExportPkcs8PrivateKeyPem()),
+            Write("intermediate.crt", intermediate.ExportCertificatePem()), Write("root.crt", root.ExportCertificatePem()));
+    }
+
     /// <summary>A certificate valid from yesterday for 30 days, for <c>localhost</c>, <c>kedge.example.com</c> and 127.0.0.1.</summary>
     public (string Cert, string Key) HealthyServerCertificate(string folder = "server")
         => ServerCertificate(folder, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), "localhost", "kedge.example.com", "127.0.0.1");

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Kedge.Server.Hosting;
+using Kedge.Testing;
+
+namespace Kedge.FunctionalTests.Server;
+
+/// <summary><c>kedge check</c> as an operator runs it: the built kedge, a separate process, flags and environment.</summary>
+public sealed class KedgeCheckProcessTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new();
+    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create("Kedge Check Process CA");
+    private LoopbackServer _backend = null!;
+
+    public async Task InitializeAsync() => _backend = await LoopbackServer.StartAsync(new LoopbackServerOptions());
+
+    public async Task DisposeAsync()
+    {
+        await _backend.DisposeAsync();
+        _ca.Dispose();
+        _dir.Dispose();
+    }
+
+    private string Config()
+    {
+        var path = _dir.Combine("kedge.json");
+        File.WriteAllText(path, $$"""
+            { "Kedge": {
+              "HttpRoutes": [ { "Name": "orders", "Backend": "orders", "Host": "orders.shop.svc.cluster-a.kedge" } ],
+              "HttpBackends": [ { "Name": "orders", "Static": { "Addresses": [ "127.0.0.1:{{_backend.Port}}" ] } } ]
+            } }
+            """);
+        return path;
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunBuiltAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        foreach (var arg in new[] { typeof(KedgeProgram).Assembly.Location, "check" }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var kedge = Process.Start(start)!;
+        var output = kedge.StandardOutput.ReadToEndAsync();
+        var error = kedge.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            // A check that started kedge instead would never exit: fail, do not hang.
+            await kedge.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!kedge.HasExited)
+            {
+                kedge.Kill(entireProcessTree: true);
+            }
+        }
+
+        return (kedge.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task Process_CheckHealthySetupWithCertificateFromTheEnvironment_ExitsZeroWithTheTable()
+    {
+        var (cert, key) = TestCertificateAuthority.WritePem(_ca.IssueServerCertificate("kedge.cluster-a.example"), _dir.Combine("server"));
+        var caFile = _ca.WriteCaPem(_dir.Path);
+        var environment = new Dictionary<string, string> { ["Kedge__Server__TlsCertFile"] = cert, ["Kedge__Server__TlsKeyFile"] = key };
+
+        var (code, output, error) = await RunBuiltAsync(environment, $"--config={Config()}", $"--server_tls_client_ca_files={caFile}", "--expect_name=kedge.cluster-a.example");
+
+        Assert.True(code == 0, $"exit {code}:\n{output}\n{error}");
+        Assert.StartsWith("configuration\n", output, StringComparison.Ordinal);
+        Assert.Contains($"✔ server certificate ", output, StringComparison.Ordinal);
+        Assert.Contains($"'CN=kedge.cluster-a.example' from '{cert}' ($Kedge__Server__TlsCertFile)", output, StringComparison.Ordinal);
+        Assert.Contains("✔ name kedge.cluster-a.example ", output, StringComparison.Ordinal);
+        Assert.Contains($"routing valid: 1 HTTP routes, 0 gRPC routes, 1 backends from {_dir.Combine("kedge.json")}", output, StringComparison.Ordinal);
+        Assert.Matches(@"\d+ passed, 0 warnings, 0 failed\n$", output);
+    }
+
+    [Fact]
+    public async Task Process_CheckExpiredCertificateAsJson_ExitsOneWithTheFailLine()
+    {
+        // Issued two months ago for one month.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=expired.example", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("expired.example");
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca.Certificate, true, false));
+        using var issued = request.Create(_ca.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_ca.Certificate.GetECDsaPrivateKey()!),
+            DateTimeOffset.UtcNow.AddDays(-60), DateTimeOffset.UtcNow.AddDays(-30), [0x01, 0x02, 0x03]);
+        using var withKey = issued.CopyWithPrivateKey(key);
+        var (cert, keyFile) = TestCertificateAuthority.WritePem(withKey, _dir.Combine("expired"));
+
+        var (code, output, error) = await RunBuiltAsync(new Dictionary<string, string>(),
+            $"--config={Config()}", $"--server_tls_cert_file={cert}", $"--server_tls_key_file={keyFile}", $"--server_tls_client_ca_files={_ca.WriteCaPem(_dir.Path)}", "--output=json");
+
+        Assert.True(code == 1, $"exit {code}:\n{output}\n{error}");
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("fail", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal(1, json.RootElement.GetProperty("exit_code").GetInt32());
+        var expiry = Assert.Single(json.RootElement.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "server certificate expiry");
+        Assert.Equal("fail", expiry.GetProperty("status").GetString());
+        Assert.Contains("'CN=expired.example'", expiry.GetProperty("found").GetString(), StringComparison.Ordinal);
+        Assert.Contains("expired", expiry.GetProperty("found").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("renew the certificate", expiry.GetProperty("fix").GetString(), StringComparison.Ordinal);
+    }
+}
