@@ -8,7 +8,9 @@ namespace Kedge.Server.Checks;
 /// <c>kedge check</c>: cluster access with kedge's own credentials, and, with discovery on, the labelled Services it
 /// would see (list and watch, as kedge's discovery does) and the duplicate names kedge's discovery would resolve by
 /// dropping a Service. Nothing when kedge needs no cluster access (no Kubernetes backend, discovery off). With an invalid
-/// configuration the Kubernetes backends are unknown; cluster access is then checked only when discovery is on.
+/// configuration the Kubernetes backends are unknown; cluster access is then checked only when discovery is on. When the
+/// start-up reading already found that no client can be built (<see cref="KedgeCheckContext.KubernetesAccessErrors"/>),
+/// the configuration area reports it and this area adds nothing.
 /// </summary>
 internal static class KubernetesChecks
 {
@@ -19,8 +21,10 @@ internal static class KubernetesChecks
         ArgumentNullException.ThrowIfNull(context);
         var discovery = context.Settings.Discovery.Enabled;
         var backends = context.Routing is { } routing && routing.HttpBackends.Concat(routing.GrpcBackends).Any(b => b.K8s is not null);
-        if (!discovery && !backends)
+        if ((!discovery && !backends) || context.KubernetesAccessErrors.Count > 0)
         {
+            // No cluster access could be set up at all: the configuration area's "kubernetes client" line says why and
+            // how to fix it; a second line here would only repeat it.
             return [];
         }
 

@@ -150,6 +150,16 @@ public sealed class KubernetesChecksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task For_ConfigurationAreaAlreadyReportsNoClusterAccess_NoLines()
+    {
+        var context = Context(OrdersOnK8s()) with { KubernetesAccessErrors = ["Kubernetes: no cluster access found; set --k8sclient_kubeapi_url"] };
+
+        var report = await CheckContexts.RunKubernetesAsync(context);
+
+        Assert.Empty(report.Results);
+    }
+
+    [Fact]
     public async Task For_NoKubernetesBackendAndDiscoveryOff_NoLines()
     {
         var report = await CheckContexts.RunKubernetesAsync(Context(new KedgeServerOptions { HttpBackends = [new BackendOptions { Name = "web", Static = new() { Addresses = ["127.0.0.1:1"] } }] }));
