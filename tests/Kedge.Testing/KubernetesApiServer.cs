@@ -49,6 +49,16 @@ public sealed class KubernetesApiServer : IAsyncDisposable
     /// <summary>The bearer token every request must carry; null: no check.</summary>
     public string? RequiredToken { get; set; }
 
+    /// <summary>
+    /// Verbs refused on resources, as RBAC would: <c>("endpointslices", "list")</c> answers 403 Forbidden with the API
+    /// server's message naming <see cref="User"/>, the verb, the resource and the namespace. Verbs are <c>list</c> and
+    /// <c>watch</c>; SelfSubjectAccessReviews (<c>kubectl auth can-i</c>) are answered from the same set.
+    /// </summary>
+    public ConcurrentDictionary<(string Resource, string Verb), bool> Forbidden { get; } = new();
+
+    /// <summary>The identity 403 messages name (the API server names the caller). Default <c>system:serviceaccount:kedge:kedge</c>.</summary>
+    public string User { get; set; } = "system:serviceaccount:kedge:kedge";
+
     /// <summary>Requests seen, as <c>METHOD path?query</c>.</summary>
     public IReadOnlyCollection<string> Requests => _requests;
 
@@ -289,6 +299,19 @@ public sealed class KubernetesApiServer : IAsyncDisposable
             return;
         }
 
+        if (request.Path.Value?.TrimEnd('/') == "/version")
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("{\"major\":\"1\",\"minor\":\"30\",\"gitVersion\":\"v1.30.0-kedge-test\",\"platform\":\"linux/amd64\"}");
+            return;
+        }
+
+        if (request.Method == "POST" && request.Path.Value == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+        {
+            await WriteAccessReviewAsync(context);
+            return;
+        }
+
         if (!TryRoute(request.Path.Value ?? string.Empty, out var resource, out var ns))
         {
             await WriteStatusAsync(context, 404, "NotFound", $"the server could not find the requested resource ({request.Path})");
@@ -297,6 +320,15 @@ public sealed class KubernetesApiServer : IAsyncDisposable
 
         var selector = LabelSelector.Parse(request.Query["labelSelector"].ToString());
         var watch = request.Query["watch"].ToString() is "1" or "true";
+        var verb = watch ? "watch" : "list";
+        if (Forbidden.ContainsKey((resource, verb)))
+        {
+            var (group, qualified) = resource == "services" ? (string.Empty, "services") : ("discovery.k8s.io", "endpointslices.discovery.k8s.io");
+            var scope = ns is null ? "at the cluster scope" : $"in the namespace \\\"{ns}\\\"";
+            await WriteStatusAsync(context, 403, "Forbidden", $"{qualified} is forbidden: User \\\"{User}\\\" cannot {verb} resource \\\"{resource}\\\" in API group \\\"{group}\\\" {scope}");
+            return;
+        }
+
         if (!watch)
         {
             await WriteListAsync(context, resource, ns, selector);
@@ -366,6 +398,20 @@ public sealed class KubernetesApiServer : IAsyncDisposable
 
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
+    }
+
+    /// <summary>A SelfSubjectAccessReview answered from <see cref="Forbidden"/>, as <c>kubectl auth can-i</c> gets it.</summary>
+    private async Task WriteAccessReviewAsync(HttpContext context)
+    {
+        var review = (await System.Text.Json.Nodes.JsonNode.ParseAsync(context.Request.Body))!;
+        var attributes = review["spec"]?["resourceAttributes"];
+        var resource = attributes?["resource"]?.GetValue<string>() ?? string.Empty;
+        var verb = attributes?["verb"]?.GetValue<string>() ?? string.Empty;
+        var allowed = !Forbidden.ContainsKey((resource, verb));
+        review["status"] = new System.Text.Json.Nodes.JsonObject { ["allowed"] = allowed, ["reason"] = allowed ? "RBAC: allowed" : string.Empty };
+        context.Response.StatusCode = 201;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(review.ToJsonString());
     }
 
     private static IDictionary<string, string>? LabelsOf(string json)

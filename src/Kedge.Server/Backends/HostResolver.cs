@@ -1,17 +1,37 @@
 using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Kedge.Server.Backends;
 
-/// <summary>Resolves a DNS name to every A/AAAA address with a fixed port (Go kedge's <c>host</c> resolver).</summary>
-internal sealed class HostResolver(string dnsName, int port, TimeSpan interval, TimeProvider timeProvider, ILogger logger)
+/// <summary>
+/// Resolves a DNS name to every A/AAAA address with a fixed port (Go kedge's <c>host</c> resolver): through the system
+/// resolver (hosts file, search domains), or through <paramref name="dns"/> when kedge is given its own DNS servers
+/// (<c>Kedge:Server:DnsServers</c>).
+/// </summary>
+internal sealed class HostResolver(string dnsName, int port, TimeSpan interval, TimeProvider timeProvider, ILogger logger, LookupClient? dns = null)
     : PollingResolver(dnsName, interval, timeProvider, logger)
 {
     protected override async Task<IReadOnlyList<BackendEndpoint>> ResolveAsync(CancellationToken cancellationToken)
     {
-        var addresses = await Dns.GetHostAddressesAsync(Name, cancellationToken);
-        return [.. addresses.Select(a => new BackendEndpoint(a.ToString(), port))];
+        if (dns is null)
+        {
+            var addresses = await Dns.GetHostAddressesAsync(Name, cancellationToken);
+            return [.. addresses.Select(a => new BackendEndpoint(a.ToString(), port))];
+        }
+
+        var v4 = dns.QueryAsync(Name, QueryType.A, cancellationToken: cancellationToken);
+        var v6 = dns.QueryAsync(Name, QueryType.AAAA, cancellationToken: cancellationToken);
+        var answers = await Task.WhenAll(v4, v6);
+        if (answers.All(a => a.HasError))
+        {
+            // NXDOMAIN, SERVFAIL, ...: DnsClient answers instead of throwing.
+            throw new DnsResponseException((DnsResponseCode)answers[0].Header.ResponseCode, answers[0].ErrorMessage);
+        }
+
+        return [.. answers.SelectMany(a => a.Answers.OfType<AddressRecord>()).Select(a => new BackendEndpoint(a.Address.ToString(), port))];
     }
 
-    protected override bool IsLookupFailure(Exception exception) => exception is System.Net.Sockets.SocketException or ArgumentException;
+    protected override bool IsLookupFailure(Exception exception) => exception is System.Net.Sockets.SocketException or ArgumentException or DnsResponseException;
 }

@@ -59,6 +59,9 @@ internal abstract class PollingResolver : IBackendResolver
         _stop.Dispose();
     }
 
+    /// <summary>One lookup outside the polling loop, failures thrown rather than logged (<c>kedge check</c> names the cause).</summary>
+    internal Task<IReadOnlyList<BackendEndpoint>> ResolveOnceAsync(CancellationToken cancellationToken) => ResolveAsync(cancellationToken);
+
     /// <summary>One lookup. Throws on failure (the caller keeps the previous endpoints).</summary>
     protected abstract Task<IReadOnlyList<BackendEndpoint>> ResolveAsync(CancellationToken cancellationToken);
 

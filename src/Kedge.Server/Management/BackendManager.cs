@@ -1,3 +1,5 @@
+using System.Net;
+using DnsClient;
 using Kedge.Server.Backends;
 using Kedge.Server.Configuration;
 using Kedge.Server.Kubernetes;
@@ -158,6 +160,37 @@ internal sealed class BackendManager(KedgeServerSettings settings, KedgeMetrics 
         }
     }
 
+    /// <summary>
+    /// The resolver of a DNS backend (Host or Srv) as kedge builds it; null for other resolvers. <c>kedge check</c>
+    /// resolves with the same one.
+    /// </summary>
+    internal static PollingResolver? CreateDnsResolver(BackendOptions options, KedgeServerSettings settings, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        if (options.Host is { } host)
+        {
+            return new HostResolver(host.DnsName!, host.Port, settings.DnsRefreshInterval, timeProvider, loggerFactory.CreateLogger<HostResolver>(), CreateLookupClient(settings));
+        }
+
+        if (options.Srv is { } srv)
+        {
+            return new SrvResolver(srv.DnsName!, srv.PortOverride, settings.DnsRefreshInterval, timeProvider, loggerFactory.CreateLogger<SrvResolver>(), CreateLookupClient(settings));
+        }
+
+        return null;
+    }
+
+    /// <summary>A client of kedge's own DNS servers (<see cref="KedgeServerSettings.DnsServers"/>); null when none are set (the system resolver).</summary>
+    internal static LookupClient? CreateLookupClient(KedgeServerSettings settings)
+    {
+        if (settings.DnsServers.Count == 0)
+        {
+            return null;
+        }
+
+        var servers = settings.DnsServers.Select(s => IPEndPoint.TryParse(s, out var endpoint) && endpoint.Port != 0 ? endpoint : new IPEndPoint(IPAddress.Parse(s), 53)).ToArray();
+        return new LookupClient(new LookupClientOptions(servers) { UseCache = false, Timeout = TimeSpan.FromSeconds(2), Retries = 1 });
+    }
+
     private IBackendResolver CreateResolver(BackendOptions options)
     {
         if (options.Static is { } fixedList)
@@ -165,14 +198,9 @@ internal sealed class BackendManager(KedgeServerSettings settings, KedgeMetrics 
             return new StaticResolver(fixedList.Addresses);
         }
 
-        if (options.Host is { } host)
+        if (CreateDnsResolver(options, settings, timeProvider, loggerFactory) is { } dns)
         {
-            return new HostResolver(host.DnsName!, host.Port, settings.DnsRefreshInterval, timeProvider, loggerFactory.CreateLogger<HostResolver>());
-        }
-
-        if (options.Srv is { } srv)
-        {
-            return new SrvResolver(srv.DnsName!, srv.PortOverride, settings.DnsRefreshInterval, timeProvider, loggerFactory.CreateLogger<SrvResolver>());
+            return dns;
         }
 
         if (options.K8s is { } k8s)

@@ -115,6 +115,45 @@ public sealed class ResolverTests : IAsyncLifetime
         Assert.All(endpoints, e => Assert.Equal(8080, e.Port));
     }
 
+    [Fact]
+    public async Task Host_WithKedgesDnsServer_EveryAAndAaaaAddress()
+    {
+        _dns.Addresses["orders.pods.test"] = [IPAddress.Parse("127.0.0.31"), IPAddress.Parse("::1")];
+        var seen = new List<IReadOnlyList<BackendEndpoint>>();
+        await using var resolver = new HostResolver("orders.pods.test", 8080, TimeSpan.FromSeconds(5), new FakeTimeProvider(), NullLogger.Instance, Client());
+
+        await resolver.StartAsync(seen.Add, CancellationToken.None);
+
+        Assert.Equal(["127.0.0.31:8080", "[::1]:8080"], seen.Single().Select(e => e.Authority));
+    }
+
+    [Fact]
+    public async Task Host_WithKedgesDnsServerNxdomain_NoEndpointsAndResolveOnceThrows()
+    {
+        var seen = new List<IReadOnlyList<BackendEndpoint>>();
+        await using var resolver = new HostResolver("missing.pods.test", 8080, TimeSpan.FromSeconds(5), new FakeTimeProvider(), NullLogger.Instance, Client());
+
+        await resolver.StartAsync(seen.Add, CancellationToken.None);
+
+        Assert.Empty(seen.Single());
+        var failure = await Assert.ThrowsAsync<DnsResponseException>(() => resolver.ResolveOnceAsync(CancellationToken.None));
+        Assert.Equal(DnsResponseCode.NotExistentDomain, failure.Code);
+    }
+
+    [Fact]
+    public void CreateDnsResolver_KedgeDnsServersSet_HostAndSrvUseThem()
+    {
+        var settings = new Kedge.Server.Configuration.KedgeServerSettings { DnsServers = [_dns.EndPoint.ToString()] };
+
+        var client = Kedge.Server.Management.BackendManager.CreateLookupClient(settings);
+
+        var server = Assert.Single(client!.NameServers);
+        Assert.Equal((_dns.EndPoint.Address.ToString(), _dns.EndPoint.Port), (server.Address, server.Port));
+        Assert.Null(Kedge.Server.Management.BackendManager.CreateLookupClient(new Kedge.Server.Configuration.KedgeServerSettings()));
+        Assert.IsType<HostResolver>(Kedge.Server.Management.BackendManager.CreateDnsResolver(
+            new Kedge.Server.Configuration.BackendOptions { Name = "orders", Host = new() { DnsName = "orders.pods.test", Port = 80 } }, settings, new FakeTimeProvider(), NullLoggerFactory.Instance));
+    }
+
     [Theory]
     [InlineData("10.0.0.7:8080", "10.0.0.7", 8080)]
     [InlineData("[fd00::7]:443", "fd00::7", 443)]
