@@ -262,6 +262,8 @@ internal static class WinchCommand
             ["/wpad.dat"] = "the PAC file",
             ["/healthz"] = "the health endpoint",
             ["/version"] = "the version endpoint",
+            [Dashboard.WinchDashboard.Path] = "the dashboard",
+            [Dashboard.WinchDashboard.StatePath] = "the dashboard's state",
             [metricsPath] = "the metrics endpoint",
         };
         foreach (var source in config.AuthSources.Values.Where(s => s.LoginCallbackPath.Length > 0))
