@@ -47,6 +47,7 @@ internal sealed class WinchDashboard
     {
         endpoints.MapGet(Path, (HttpContext context) => ServeAsset(context, "dashboard.html", "text/html; charset=utf-8"));
         endpoints.MapGet(Path + "/dashboard.js", (HttpContext context) => ServeAsset(context, "dashboard.js", "text/javascript; charset=utf-8"));
+        endpoints.MapGet(Path + "/favicon.svg", (HttpContext context) => ServeAsset(context, "favicon.svg", "image/svg+xml"));
         endpoints.MapGet(Path + "/dashboard.css", (HttpContext context) => ServeAsset(context, "dashboard.css", "text/css; charset=utf-8"));
         endpoints.MapGet(StatePath, async (HttpContext context) =>
         {
