@@ -134,9 +134,9 @@ internal static class KedgeConnectionChecks
             alpn = stream.NegotiatedApplicationProtocol == SslApplicationProtocol.Http2 ? "h2" : "http/1.1";
             var server = handshake.Certificate!;
             lines.Add(context.Settings.ClientInsecure
-                ? CheckResult.Warn(area, "tls handshake", $"{stream.SslProtocol}, ALPN {alpn}; kedge's certificate {server.Subject} was NOT verified (--client_insecure)",
+                ? CheckResult.Warn(area, "tls handshake", $"{Tls(stream.SslProtocol)}, ALPN {alpn}; kedge's certificate {server.Subject} was NOT verified (--client_insecure)",
                     $"drop --client_insecure and give the CA of kedge's certificate in --client_tls_root_ca_files")
-                : CheckResult.Pass(area, "tls handshake", $"{stream.SslProtocol}, ALPN {alpn}; kedge's certificate {server.Subject} (issued by {server.Issuer}) verified for '{serverName}' against {context.TrustSource}"));
+                : CheckResult.Pass(area, "tls handshake", $"{Tls(stream.SslProtocol)}, ALPN {alpn}; kedge's certificate {server.Subject} (issued by {server.Issuer}) verified for '{serverName}' against {context.TrustSource}"));
             lines.Add(CertificateExpiry.Line(area, "server certificate expiry", server, context.TimeProvider.GetUtcNow(), $"kedge's certificate {server.Subject}",
                 "kedge's operators must renew its certificate (kedge check on that kedge shows it too)"));
         }
@@ -273,6 +273,13 @@ internal static class KedgeConnectionChecks
 
         return string.Join(": ", messages.Distinct());
     }
+
+    private static string Tls(SslProtocols protocol) => protocol switch
+    {
+        SslProtocols.Tls13 => "TLS 1.3",
+        SslProtocols.Tls12 => "TLS 1.2",
+        _ => protocol.ToString(),
+    };
 
     private static string Milliseconds(TimeSpan elapsed) => Math.Round(elapsed.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 }
