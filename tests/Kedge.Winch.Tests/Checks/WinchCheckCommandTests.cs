@@ -88,6 +88,72 @@ public sealed class WinchCheckCommandTests
     }
 
     [Fact]
+    public async Task Check_KedgeCertificateFromAnUntrustedCa_TlsHandshakeFailsNamingTheCaFiles()
+    {
+        using var logs = new TestLogSink();
+        await using var kedge = await KedgeStandIn.StartAsync(logs);
+        using var otherCa = TestCertificateAuthority.Create("Other CA");
+        var otherCaFile = otherCa.WriteCaPem(kedge.Dir.Path, "other-ca.crt");
+
+        var (code, json) = await RunJsonAsync(["check", .. kedge.FlagsWithoutCa(OrdersRoute), "--client_tls_root_ca_files=" + otherCaFile, "--output=json"]);
+
+        Assert.Equal(1, code);
+        var tls = Line(json, "kedge " + kedge.Url, "tls handshake");
+        Assert.Equal("fail", tls.GetProperty("status").GetString());
+        Assert.Contains($"kedge's certificate CN=kedge.cluster-b.test (issued by CN=Kedge Test CA) does not chain to --client_tls_root_ca_files ({otherCaFile})", tls.GetProperty("found").GetString(), StringComparison.Ordinal);
+        Assert.Contains("give the CA that issued kedge's certificate in --client_tls_root_ca_files", tls.GetProperty("fix").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_FiftyKedgesThatNeverAnswerTheHandshake_EachTimesOutAndAllFinishWithin5Seconds()
+    {
+        using var logs = new TestLogSink();
+        await using var kedge = await KedgeStandIn.StartAsync(logs);
+        // Real listeners that accept the TCP connection and never say a word: the TLS handshake waits forever.
+        var silent = Enumerable.Range(0, 50).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            var accepted = new List<Socket>();
+            foreach (var listener in silent)
+            {
+                listener.Start();
+                _ = AcceptForeverAsync(listener, accepted);
+            }
+
+            var routes = string.Join(",", silent.Select((l, i) => $$$"""{"direct": {"key": "s{{{i}}}.cluster-b.internal", "url": "https://localhost:{{{((IPEndPoint)l.LocalEndpoint).Port}}}"}}"""));
+            var started = System.Diagnostics.Stopwatch.StartNew();
+
+            var (code, json) = await RunJsonAsync(["check", .. kedge.Flags($$"""{"routes": [{{routes}}]}"""), "--output=json", "--timeout=1s"]);
+
+            started.Stop();
+            Assert.Equal(1, code);
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+            foreach (var listener in silent)
+            {
+                var tls = Line(json, "kedge https://localhost:" + ((IPEndPoint)listener.LocalEndpoint).Port, "tls handshake");
+                Assert.Equal("fail", tls.GetProperty("status").GetString());
+                Assert.StartsWith("no answer within 1 s", tls.GetProperty("found").GetString(), StringComparison.Ordinal);
+            }
+
+            Assert.Equal(50, Lines(json).Count(l => l.GetProperty("area").GetString()!.StartsWith("route s", StringComparison.Ordinal) && l.GetProperty("status").GetString() == "fail"));
+            lock (accepted)
+            {
+                foreach (var socket in accepted)
+                {
+                    socket.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            foreach (var listener in silent)
+            {
+                listener.Stop();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Check_ClientCertificateExpiresIn5Days_WarnsAndExits2()
     {
         using var logs = new TestLogSink();
@@ -236,6 +302,25 @@ public sealed class WinchCheckCommandTests
     {
         static string Part(string json) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         return Part("""{"alg":"RS256","typ":"JWT"}""") + "." + Part($$"""{"sub":"dev","exp":{{expiry.ToUnixTimeSeconds()}}}""") + ".c2lnbmF0dXJl";
+    }
+
+    private static async Task AcceptForeverAsync(TcpListener listener, List<Socket> accepted)
+    {
+        try
+        {
+            while (true)
+            {
+                var socket = await listener.AcceptSocketAsync();
+                lock (accepted)
+                {
+                    accepted.Add(socket);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Stopped.
+        }
     }
 
     private static int ClosedPort()

@@ -124,6 +124,39 @@ public sealed class WinchDashboardTests
     }
 
     [Fact]
+    public async Task State_OidcSourceNotLoggedIn_AbsentThenErrorWithTheLoginToOpen()
+    {
+        using var logs = new TestLogSink();
+        var mapper = """{"routes": [{"direct": {"key": "orders.cluster-b.internal", "url": "{KEDGE}"}, "proxy_auth": "corp"}]}""";
+        var auth = """{"auth_sources": [{"name": "corp", "oidc": {"provider": "https://issuer.cluster-b.test", "client_id": "winch", "path": "{DIR}/cache", "login_callback_path": "/login/callback"}}]}""";
+        await using var env = await WinchTestEnvironment.StartAsync(logs, mapper, auth);
+        using var client = env.CreateDirectClient();
+        using var proxied = env.CreateProxiedClient();
+        var login = $"not logged in: open {env.WinchHttpAddress}winch/login/corp in a browser";
+
+        using (var before = JsonDocument.Parse(await client.GetStringAsync("/debug/dashboard/state")))
+        {
+            var source = Assert.Single(before.RootElement.GetProperty("auth_sources").EnumerateArray());
+            Assert.Equal("oidc", source.GetProperty("kind").GetString());
+            Assert.Equal("absent", source.GetProperty("state").GetString());
+            Assert.Equal(login, source.GetProperty("login").GetString());
+            Assert.Equal(JsonValueKind.Null, source.GetProperty("last_error").ValueKind);
+        }
+
+        // A request needs the token: the source fails (no issuer is contacted without a login) and records why.
+        (await proxied.GetAsync("http://orders.cluster-b.internal/")).Dispose();
+
+        using var after = JsonDocument.Parse(await client.GetStringAsync("/debug/dashboard/state"));
+        var failed = Assert.Single(after.RootElement.GetProperty("auth_sources").EnumerateArray());
+        Assert.Equal("error", failed.GetProperty("state").GetString());
+        Assert.StartsWith("auth source 'corp' is not logged in", failed.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.String, failed.GetProperty("last_error_at").ValueKind);
+        Assert.Equal(login, failed.GetProperty("login").GetString());
+        var error = Assert.Single(after.RootElement.GetProperty("recent_errors").EnumerateArray());
+        Assert.Equal("auth-error", error.GetProperty("type").GetString());
+    }
+
+    [Fact]
     public void RecentErrors_MoreThanCapacity_KeepsTheNewest()
     {
         var errors = new WinchRecentErrors(TimeProvider.System);

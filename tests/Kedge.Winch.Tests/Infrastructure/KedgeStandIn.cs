@@ -86,11 +86,17 @@ public sealed class KedgeStandIn : IAsyncDisposable
     /// <summary>winch's flags for this kedge: the mapper config (with <c>{KEDGE}</c> replaced), the certificate, key and CA.</summary>
     public List<string> Flags(string mapperConfig, params string[] extra) =>
     [
+        .. FlagsWithoutCa(mapperConfig),
+        "--client_tls_root_ca_files=" + CaFile,
+        .. extra,
+    ];
+
+    /// <summary>As <see cref="Flags"/> without the CA of kedge's certificate: give your own <c>--client_tls_root_ca_files</c>.</summary>
+    public List<string> FlagsWithoutCa(string mapperConfig) =>
+    [
         "--server_mapper_config=" + mapperConfig.Replace("{KEDGE}", Url, StringComparison.Ordinal),
         "--client_tls_cert_file=" + CertificateFile,
         "--client_tls_key_file=" + KeyFile,
-        "--client_tls_root_ca_files=" + CaFile,
-        .. extra,
     ];
 
     public async ValueTask DisposeAsync()
