@@ -25,8 +25,8 @@ internal static class KedgeConnectionChecks
     private static async Task<IReadOnlyList<CheckResult>> RunAsync(KedgeCheckTarget kedge, WinchCheckContext context, CancellationToken cancellationToken)
     {
         var lines = new List<CheckResult>();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(context.Timeout);
+        using var timer = new CancellationTokenSource(context.Timeout, context.TimeProvider);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
         var stage = "dns";
         try
         {

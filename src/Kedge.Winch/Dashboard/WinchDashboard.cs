@@ -96,7 +96,7 @@ internal sealed class WinchDashboard
             foreach (var (name, source) in _auth.Built.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
                 var kind = _settings.Config.AuthSources.TryGetValue(name, out var config) ? config.Kind : AuthSourceKind.Token;
-                var state = await ReadTokenStateAsync(source, now, cancellationToken).ConfigureAwait(false);
+                var state = await ReadTokenStateAsync(source, now, _clock, cancellationToken).ConfigureAwait(false);
                 json.WriteStartObject();
                 json.WriteString("name", name);
                 json.WriteString("kind", KindName(kind));
@@ -129,7 +129,7 @@ internal sealed class WinchDashboard
     }
 
     /// <summary>What a source holds now. Refreshing sources are only asked what they cache; static ones are read.</summary>
-    internal static async Task<WinchTokenState> ReadTokenStateAsync(KedgeTokenSource source, DateTimeOffset now, CancellationToken cancellationToken)
+    internal static async Task<WinchTokenState> ReadTokenStateAsync(KedgeTokenSource source, DateTimeOffset now, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (source is ITrackedTokenSource tracked)
         {
@@ -146,8 +146,8 @@ internal sealed class WinchDashboard
         }
 
         // A static token, a token file, a dummy: reading it has no side effects.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(StaticTokenTimeout);
+        using var timer = new CancellationTokenSource(StaticTokenTimeout, clock);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
         try
         {
             var token = await source.GetTokenAsync(timeout.Token).ConfigureAwait(false);
