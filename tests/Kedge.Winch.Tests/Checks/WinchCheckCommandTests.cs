@@ -247,6 +247,39 @@ public sealed class WinchCheckCommandTests
     }
 
     [Fact]
+    public async Task Check_KubeconfigExecPlugin_RunsThePluginAndShowsItsExpiryOrItsError()
+    {
+        using var logs = new TestLogSink();
+        await using var kedge = await KedgeStandIn.StartAsync(logs);
+        var expiry = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var good = WritePlugin(kedge.Dir, "good.sh", $$$"""
+            #!/bin/sh
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-secret-token","expirationTimestamp":"{{{expiry}}}"}}'
+            """);
+        var bad = WritePlugin(kedge.Dir, "bad.sh", "#!/bin/sh\necho 'please run: corp-login' >&2\nexit 3\n");
+        var kubeconfig = kedge.Dir.Combine("kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"apiVersion: v1\nkind: Config\nusers:\n- name: good\n  user:\n    exec:\n      command: {good}\n- name: bad\n  user:\n    exec:\n      command: {bad}\n");
+        var path = JsonEncodedText.Encode(kubeconfig).ToString();
+        var auth = $$$"""{"auth_sources": [{"name": "good", "kube": {"user": "good", "path": "{{{path}}}"}}, {"name": "bad", "kube": {"user": "bad", "path": "{{{path}}}"}}]}""";
+        var mapper = """{"routes": [{"direct": {"key": "a.cluster-b.internal", "url": "{KEDGE}"}, "proxy_auth": "good"}, {"direct": {"key": "b.cluster-b.internal", "url": "{KEDGE}"}, "proxy_auth": "bad"}]}""";
+
+        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper, "--server_auth_config=" + auth), "--output=json"]);
+
+        Assert.Equal(1, code);
+        var ok = Line(json, "auth good", "token");
+        Assert.Equal("pass", ok.GetProperty("status").GetString());
+        Assert.StartsWith("kube source 'good' gave a token valid until ", ok.GetProperty("found").GetString(), StringComparison.Ordinal);
+        var failed = Line(json, "auth bad", "token");
+        Assert.Equal("fail", failed.GetProperty("status").GetString());
+        Assert.Contains($"the exec plugin {bad} of user bad exited with code 3: please run: corp-login", failed.GetProperty("found").GetString(), StringComparison.Ordinal);
+        Assert.Contains("check user 'bad' in the kubeconfig", failed.GetProperty("fix").GetString(), StringComparison.Ordinal);
+        // The route that needs the failing source says where to look.
+        Assert.Equal("see the 'auth bad' lines", Line(json, "route b.cluster-b.internal", "GET http://b.cluster-b.internal/").GetProperty("fix").GetString());
+        Assert.Equal("pass", Line(json, "route a.cluster-b.internal", "GET http://a.cluster-b.internal/").GetProperty("status").GetString());
+        Assert.DoesNotContain("exec-secret-token", json.RootElement.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_InvalidConfig_FailLineAndExit1()
     {
         var (code, json) = await RunJsonAsync(["check", "--server_mapper_config={}", "--output=json"]);
@@ -321,6 +354,18 @@ public sealed class WinchCheckCommandTests
         {
             // Stopped.
         }
+    }
+
+    private static string WritePlugin(TempDirectory dir, string name, string content)
+    {
+        var path = dir.Combine(name);
+        File.WriteAllText(path, content.ReplaceLineEndings("\n"));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return path;
     }
 
     private static int ClosedPort()
