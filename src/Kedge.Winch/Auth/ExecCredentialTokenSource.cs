@@ -12,7 +12,7 @@ namespace Kedge.Winch.Auth;
 /// did not support: the plugin is run without a terminal, its <c>status.token</c> is used until
 /// <c>status.expirationTimestamp</c> (for the process's lifetime when it gives none), then the plugin runs again.
 /// </summary>
-internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTokenSource
+internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTokenSource, ITrackedTokenSource
 {
     private readonly string _command;
     private readonly IReadOnlyList<string> _args;
@@ -26,7 +26,11 @@ internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTo
     public ExecCredentialTokenSource(string name, string user, string kubeconfigPath, YamlMappingNode exec, WinchAuthContext context)
         : base(name)
     {
-        _flight = new SingleFlight<string>(RunAsync, succeeded => ReportRefresh(succeeded));
+        _flight = new SingleFlight<string>(RunAsync, task =>
+        {
+            ReportRefresh(task.IsCompletedSuccessfully);
+            RefreshState.Record(task, context.TimeProvider);
+        });
         _user = user;
         _context = context;
         var command = KubeConfig.Scalar(exec, "command");
@@ -56,6 +60,12 @@ internal sealed class ExecCredentialTokenSource : KedgeTokenSource, IClearableTo
     }
 
     public void ClearToken() => _cached = null;
+
+    public bool HasCachedToken => _cached is not null;
+
+    public DateTimeOffset? CachedTokenExpiry => _cached?.Expiry;
+
+    public TokenRefreshState RefreshState { get; } = new();
 
     private bool IsValid(CachedCredential cached)
         => cached.Expiry is not { } expiry || expiry - WinchAuthContext.ExpirySkew > _context.TimeProvider.GetUtcNow();

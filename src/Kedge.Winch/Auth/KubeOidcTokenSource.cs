@@ -9,7 +9,7 @@ namespace Kedge.Winch.Auth;
 /// while it is valid; then it is refreshed with the <c>refresh-token</c> at the issuer and both are written back to the
 /// kubeconfig. There is no interactive login: when the refresh token is refused, log in with your usual tool.
 /// </summary>
-internal sealed class KubeOidcTokenSource : KedgeTokenSource, IClearableTokenSource
+internal sealed class KubeOidcTokenSource : KedgeTokenSource, IClearableTokenSource, ITrackedTokenSource
 {
     private readonly string _user;
     private readonly string _path;
@@ -22,7 +22,11 @@ internal sealed class KubeOidcTokenSource : KedgeTokenSource, IClearableTokenSou
     public KubeOidcTokenSource(string name, string user, string path, YamlMappingNode config, WinchAuthContext context)
         : base(name)
     {
-        _flight = new SingleFlight<string>(RefreshAsync, succeeded => ReportRefresh(succeeded));
+        _flight = new SingleFlight<string>(RefreshAsync, task =>
+        {
+            ReportRefresh(task.IsCompletedSuccessfully);
+            RefreshState.Record(task, context.TimeProvider);
+        });
         _user = user;
         _path = path;
         _context = context;
@@ -46,6 +50,12 @@ internal sealed class KubeOidcTokenSource : KedgeTokenSource, IClearableTokenSou
     }
 
     public void ClearToken() => _idToken = null;
+
+    public bool HasCachedToken => !string.IsNullOrEmpty(_idToken);
+
+    public DateTimeOffset? CachedTokenExpiry => JwtExpiry.Read(_idToken);
+
+    public TokenRefreshState RefreshState { get; } = new();
 
 
     private async Task<string> RefreshAsync()

@@ -17,7 +17,7 @@ namespace Kedge.Winch.Auth;
 /// failing request names the URL and the code, and winch polls until the user has approved. The refresh and ID tokens
 /// are cached in a 0600 file under <c>path</c>.
 /// </summary>
-internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
+internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource, ITrackedTokenSource
 {
     private static readonly TimeSpan LoginLifetime = TimeSpan.FromMinutes(10);
 
@@ -35,7 +35,11 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
     public OidcTokenSource(string name, OidcProviderClient provider, string cacheDirectory, string callbackPath, WinchAuthContext context)
         : base(name)
     {
-        _flight = new SingleFlight<string>(RefreshAsync, succeeded => ReportRefresh(succeeded));
+        _flight = new SingleFlight<string>(RefreshAsync, task =>
+        {
+            ReportRefresh(task.IsCompletedSuccessfully);
+            RefreshState.Record(task, context.TimeProvider);
+        });
         _provider = provider;
         _context = context;
         CallbackPath = callbackPath;
@@ -60,6 +64,27 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
         var token = _idToken;
         return JwtExpiry.IsFresh(token, _context.TimeProvider) ? ValueTask.FromResult(token!) : new ValueTask<string>(_flight.RunAsync().WaitAsync(cancellationToken));
     }
+
+    public bool HasCachedToken => !string.IsNullOrEmpty(_idToken);
+
+    public DateTimeOffset? CachedTokenExpiry => JwtExpiry.Read(_idToken);
+
+    public TokenRefreshState RefreshState { get; } = new();
+
+    /// <summary>Whether a login is cached (an ID token or a refresh token): without one, a token needs an interactive login.</summary>
+    public bool IsLoggedIn
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !string.IsNullOrEmpty(_idToken) || !string.IsNullOrEmpty(_refreshToken);
+            }
+        }
+    }
+
+    /// <summary>Whether the cached ID token is valid now, so a request needs no refresh.</summary>
+    public bool HasFreshToken => JwtExpiry.IsFresh(_idToken, _context.TimeProvider);
 
     public void ClearToken()
     {
@@ -116,6 +141,7 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
             SaveCache();
         }
 
+        RefreshState.Succeeded(_context.TimeProvider.GetUtcNow());
         WinchLog.LoggedIn(_context.Logger, Name, _provider.Issuer);
     }
 
@@ -211,6 +237,7 @@ internal sealed class OidcTokenSource : KedgeTokenSource, IClearableTokenSource
                         SaveCache();
                     }
 
+                    RefreshState.Succeeded(_context.TimeProvider.GetUtcNow());
                     WinchLog.LoggedIn(_context.Logger, Name, _provider.Issuer);
                     return tokens.IdToken;
                 case "authorization_pending":

@@ -15,7 +15,7 @@ namespace Kedge.Winch.Auth;
 /// <c>target_audience</c> = the client id), exchanges it at the key file's <c>token_uri</c> with the JWT-bearer grant
 /// (Duende.IdentityModel), and reuses the ID token while it is valid.
 /// </summary>
-internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearableTokenSource
+internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearableTokenSource, ITrackedTokenSource
 {
     private static readonly TimeSpan AssertionLifetime = TimeSpan.FromHours(1);
 
@@ -38,7 +38,11 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
         _tokenUri = tokenUri;
         _audience = audience;
         _context = context;
-        _flight = new SingleFlight<string>(FetchAsync, succeeded => ReportRefresh(succeeded));
+        _flight = new SingleFlight<string>(FetchAsync, task =>
+        {
+            ReportRefresh(task.IsCompletedSuccessfully);
+            RefreshState.Record(task, context.TimeProvider);
+        });
     }
 
     /// <summary>Reads the service account key file; the exception message names the file and what is wrong.</summary>
@@ -99,6 +103,12 @@ internal sealed class ServiceAccountOidcTokenSource : KedgeTokenSource, IClearab
     }
 
     public void ClearToken() => _idToken = null;
+
+    public bool HasCachedToken => !string.IsNullOrEmpty(_idToken);
+
+    public DateTimeOffset? CachedTokenExpiry => JwtExpiry.Read(_idToken);
+
+    public TokenRefreshState RefreshState { get; } = new();
 
     private async Task<string> FetchAsync()
     {

@@ -3,9 +3,9 @@ namespace Kedge.Winch.Auth;
 /// <summary>
 /// One run of an asynchronous operation at a time, shared by every caller that asks while it runs (a token refresh, an
 /// exec plugin); a caller that gives up does not cancel it for the others. <c>completed</c> hears how each run ended
-/// (a token source counts its refreshes with it).
+/// (a token source counts its refreshes and records the last success or error with it).
 /// </summary>
-internal sealed class SingleFlight<T>(Func<Task<T>> run, Action<bool>? completed = null)
+internal sealed class SingleFlight<T>(Func<Task<T>> run, Action<Task<T>>? completed = null)
 {
     private readonly Lock _gate = new();
     private Task<T>? _current;
@@ -19,7 +19,7 @@ internal sealed class SingleFlight<T>(Func<Task<T>> run, Action<bool>? completed
                 _current = run();
                 if (completed is not null)
                 {
-                    _current.ContinueWith(static (task, state) => ((Action<bool>)state!)(task.IsCompletedSuccessfully), completed, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    _current.ContinueWith(static (task, state) => ((Action<Task<T>>)state!)(task), completed, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
             }
 

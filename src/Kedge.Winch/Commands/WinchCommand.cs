@@ -23,6 +23,7 @@ internal static class WinchCommand
     private const string Description =
         """
         winch: the developer's local proxy to every cluster's kedge.
+        Verbs: (none) run the proxy; 'winch check' checks the setup (kedges, client certificate, tokens, routes).
 
         Point HTTP_PROXY (or a browser's PAC URL http://127.0.0.1:8070/wpad.dat) at winch, or dial gRPC at
         127.0.0.1:8071 with the call's authority set to the target. winch maps host[:port] with the mapper routes
@@ -35,7 +36,7 @@ internal static class WinchCommand
     /// <param name="args">The command line as typed: the Go flag parser reads it, not System.CommandLine's tokens.</param>
     /// <param name="error">Where start-up problems and warnings go.</param>
     /// <param name="started">Called once winch listens.</param>
-    public static RootCommand Create(IReadOnlyList<string> args, TextWriter error, Action<WinchServer>? started)
+    public static RootCommand Create(IReadOnlyList<string> args, TextWriter error, Action<WinchServer>? started, TextWriter? output = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         var root = new RootCommand(Description + "\n" + GoFlagParser.BoolSyntaxHelp) { TreatUnmatchedTokensAsErrors = false };
@@ -57,6 +58,8 @@ internal static class WinchCommand
             });
         }
 
+        root.Subcommands.Add(Checks.WinchCheckCommand.Create(args, () => output ?? Console.Out));
+
         // Not parseResult.Tokens: System.CommandLine splits "--debug_mode=true" into "--debug_mode" "true", which pflag
         // reads as a bare bool flag and a stray argument.
         root.SetAction((_, cancellationToken) => RunAsync(args, error, started, cancellationToken));
@@ -68,7 +71,7 @@ internal static class WinchCommand
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        var root = Create(args, error, started);
+        var root = Create(args, error, started, output);
 
         // Go winch has no response files: "@name" is an argument like any other.
         return root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null })
@@ -80,8 +83,15 @@ internal static class WinchCommand
     /// Forms that are accepted but better written another way go to <paramref name="warnings"/>.
     /// </summary>
     public static WinchSettings? ReadSettings(IReadOnlyList<string> args, List<string> errors, List<string>? warnings = null)
+        => ReadSettings(args, WinchFlags.All, "winch", errors, warnings, out _);
+
+    /// <summary>
+    /// As <see cref="ReadSettings(IReadOnlyList{string}, List{string}, List{string}?)"/> with a verb's own flags added to
+    /// winch's (<c>winch check</c>): one reading path for the flags and config files, so a check sees what a start sees.
+    /// </summary>
+    internal static WinchSettings? ReadSettings(IReadOnlyList<string> args, IReadOnlyList<GoFlag> flags, string program, List<string> errors, List<string>? warnings, out GoFlagParseResult parsed)
     {
-        var parsed = GoFlagParser.Parse(WinchFlags.All, args, "winch");
+        parsed = GoFlagParser.Parse(flags, args, program);
         errors.AddRange(parsed.Errors);
         warnings?.AddRange(parsed.Warnings);
         if (!parsed.Succeeded)
@@ -262,6 +272,8 @@ internal static class WinchCommand
             ["/wpad.dat"] = "the PAC file",
             ["/healthz"] = "the health endpoint",
             ["/version"] = "the version endpoint",
+            [Dashboard.WinchDashboard.Path] = "the dashboard",
+            [Dashboard.WinchDashboard.StatePath] = "the dashboard's state",
             [metricsPath] = "the metrics endpoint",
         };
         foreach (var source in config.AuthSources.Values.Where(s => s.LoginCallbackPath.Length > 0))

@@ -3,6 +3,7 @@ using System.Net;
 using Kedge.GoCompat;
 using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
+using Kedge.Winch.Dashboard;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
 using Kedge.Winch.Pac;
@@ -160,8 +161,10 @@ internal sealed class WinchServer : IAsyncDisposable
 
         var metrics = services.GetRequiredService<WinchMetrics>();
         var forwarder = services.GetRequiredService<IHttpForwarder>();
-        var httpProxy = new WinchHttpProxy(forwarder, clients, settings, metrics, clock, loggerFactory);
-        var grpcProxy = new WinchGrpcProxy(forwarder, clients, metrics, settings, loggerFactory);
+        var recentErrors = new WinchRecentErrors(clock);
+        var dashboard = new WinchDashboard(settings, auth, recentErrors, clock);
+        var httpProxy = new WinchHttpProxy(forwarder, clients, settings, metrics, clock, loggerFactory, recentErrors);
+        var grpcProxy = new WinchGrpcProxy(forwarder, clients, metrics, settings, loggerFactory, recentErrors);
         var server = new WinchServer(app, listeners, authContext, clients, issuerClient, settings, settings.Config.Routes.Count);
 
         app.Use(async (context, next) =>
@@ -198,6 +201,7 @@ internal sealed class WinchServer : IAsyncDisposable
             branch.UseEndpoints(endpoints =>
             {
                 WinchLocalEndpoints.MapProxyPortEndpoints(endpoints, server.CurrentPac, auth, logger);
+                dashboard.Map(endpoints);
                 if (monitoring is null)
                 {
                     WinchLocalEndpoints.MapMonitoringEndpoints(endpoints, settings);

@@ -35,9 +35,11 @@ internal sealed class WinchGrpcProxy
     private readonly WinchRequestTransformer _transformer;
     private readonly WinchMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly Dashboard.WinchRecentErrors? _recentErrors;
 
-    public WinchGrpcProxy(IHttpForwarder forwarder, WinchKedgeClients clients, WinchMetrics metrics, Commands.WinchSettings settings, ILoggerFactory loggerFactory)
+    public WinchGrpcProxy(IHttpForwarder forwarder, WinchKedgeClients clients, WinchMetrics metrics, Commands.WinchSettings settings, ILoggerFactory loggerFactory, Dashboard.WinchRecentErrors? recentErrors = null)
     {
+        _recentErrors = recentErrors;
         _forwarder = forwarder;
         _clients = clients;
         _transformer = new WinchRequestTransformer(settings.DebugMode, dropProxyHeaders: false);
@@ -158,6 +160,7 @@ internal sealed class WinchGrpcProxy
     private void Fail(HttpContext context, string method, string authority, StatusCode status, string message, Exception? exception)
     {
         WinchLog.GrpcProxyError(_logger, method, authority, status.ToString(), message, exception);
+        _recentErrors?.Add(authority, "grpc " + status.ToString(), message);
         _metrics.GrpcCall("error");
         WriteStatus(context, status, message);
     }

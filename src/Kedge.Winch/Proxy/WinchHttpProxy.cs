@@ -5,6 +5,7 @@ using Kedge.Client.Mapping;
 using Kedge.Client.Tokens;
 using Kedge.Common;
 using Kedge.Winch.Commands;
+using Kedge.Winch.Dashboard;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
 using Kedge.Winch.Tracing;
@@ -49,12 +50,14 @@ internal sealed class WinchHttpProxy
     private readonly WinchMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly WinchRecentErrors? _recentErrors;
 
     // Kedges that refused HTTP/2 in the TLS handshake; they get HTTP/1.1 from then on.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _http1Kedges = new(StringComparer.OrdinalIgnoreCase);
 
-    public WinchHttpProxy(IHttpForwarder forwarder, WinchKedgeClients clients, WinchSettings settings, WinchMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public WinchHttpProxy(IHttpForwarder forwarder, WinchKedgeClients clients, WinchSettings settings, WinchMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory, WinchRecentErrors? recentErrors = null)
     {
+        _recentErrors = recentErrors;
         _forwarder = forwarder;
         _clients = clients;
         _transformer = new WinchRequestTransformer(settings.DebugMode, dropProxyHeaders: true);
@@ -195,6 +198,7 @@ internal sealed class WinchHttpProxy
         else if (route is not null && context.Response.Headers.TryGetValue(KedgeHeaders.Error, out var kedgeError))
         {
             WinchLog.KedgeErrorResponse(_logger, uri.Authority, requestId, context.Response.StatusCode, context.Response.Headers[KedgeHeaders.ErrorType].ToString(), kedgeError.ToString());
+            _recentErrors?.AddKedgeError(uri.Authority, context.Response.StatusCode, context.Response.Headers[KedgeHeaders.ErrorType].ToString());
         }
         else if (route is not null)
         {
@@ -226,6 +230,7 @@ internal sealed class WinchHttpProxy
     private void Fail(HttpContext context, string target, string type, string message, Exception? exception, string requestId = "")
     {
         WinchLog.ProxyError(_logger, target, requestId, type, message, exception);
+        _recentErrors?.Add(target, type, message);
         if (context.Response.HasStarted)
         {
             context.Abort();

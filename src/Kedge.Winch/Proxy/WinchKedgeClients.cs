@@ -34,7 +34,7 @@ internal sealed class WinchKedgeClients : IDisposable
     /// <summary>Kedge destinations only; the gRPC proxy refuses the rest before sending.</summary>
     public HttpMessageInvoker GrpcInvoker { get; }
 
-    public static WinchKedgeClients Create(WinchSettings settings, WinchMappers mappers, ILoggerFactory loggerFactory, TimeProvider timeProvider, IMeterFactory meterFactory)
+    public static WinchKedgeClients Create(WinchSettings settings, WinchMappers mappers, ILoggerFactory loggerFactory, TimeProvider timeProvider, IMeterFactory? meterFactory)
     {
         KedgeClient CreateClient(KedgeMapper mapper)
         {
