@@ -72,7 +72,7 @@ public sealed class KedgeDashboardTests
         Assert.Contains("kedge.test", view.Names);
         Assert.Contains("other.test", view.Names);
         Assert.Contains("renew", view.Problem, StringComparison.Ordinal);
-        Assert.Null(KedgeDashboard.Certificate("server", certificate, now.AddDays(-10)).Problem);
+        Assert.Null(KedgeDashboard.Certificate("server", certificate, now.AddDays(-12)).Problem);
         Assert.Contains("not valid yet", KedgeDashboard.Certificate("server", certificate, now.AddDays(-40)).Problem, StringComparison.Ordinal);
         Assert.Contains("expired", KedgeDashboard.Certificate("server", certificate, now.AddDays(4)).Problem, StringComparison.Ordinal);
     }
