@@ -65,7 +65,7 @@ internal sealed class KedgeDashboard
 
         var backends = snapshot.HttpBackends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)
             .Concat(snapshot.GrpcBackends.Values.OrderBy(b => b.Name, StringComparer.Ordinal))
-            .Select(b => Backend(b, timestamp, now))
+            .Select(b => Backend(b, _time, timestamp, now))
             .ToList();
         var history = _runtime.History.Read();
         var discoveryStatus = _discovery.Status;
@@ -147,7 +147,8 @@ internal sealed class KedgeDashboard
         return string.Join("; ", parts);
     }
 
-    private BackendView Backend(Backend backend, long timestamp, DateTimeOffset now)
+    /// <summary>A backend and each endpoint's state at <paramref name="timestamp"/> (<paramref name="now"/> on the wall clock).</summary>
+    internal static BackendView Backend(Backend backend, TimeProvider time, long timestamp, DateTimeOffset now)
     {
         var (resolver, target) = Resolver(backend.Options);
         var endpoints = new List<EndpointView>();
@@ -156,15 +157,15 @@ internal sealed class KedgeDashboard
             var (failure, ejected) = backend.FailureOf(endpoint, timestamp);
             if (ejected && failure is { Ejected: true })
             {
-                endpoints.Add(new EndpointView(endpoint.Authority, "ejected", At(failure.EjectedUntil, timestamp, now), failure.Error, At(failure.Timestamp, timestamp, now)));
+                endpoints.Add(new EndpointView(endpoint.Authority, "ejected", At(time, failure.EjectedUntil, timestamp, now), failure.Error, At(time, failure.Timestamp, timestamp, now)));
             }
             else if (ejected)
             {
-                endpoints.Add(new EndpointView(endpoint.Authority, "ejected", null, failure?.Error, failure is null ? null : At(failure.Timestamp, timestamp, now)));
+                endpoints.Add(new EndpointView(endpoint.Authority, "ejected", null, failure?.Error, failure is null ? null : At(time, failure.Timestamp, timestamp, now)));
             }
-            else if (failure is not null && _time.GetElapsedTime(failure.Timestamp, timestamp) < FailingWindow)
+            else if (failure is not null && time.GetElapsedTime(failure.Timestamp, timestamp) < FailingWindow)
             {
-                endpoints.Add(new EndpointView(endpoint.Authority, "failing", null, failure.Error, At(failure.Timestamp, timestamp, now)));
+                endpoints.Add(new EndpointView(endpoint.Authority, "failing", null, failure.Error, At(time, failure.Timestamp, timestamp, now)));
             }
             else
             {
@@ -190,8 +191,8 @@ internal sealed class KedgeDashboard
         _ => ("none", string.Empty),
     };
 
-    private DateTimeOffset At(long at, long timestamp, DateTimeOffset now)
-        => now + TimeSpan.FromSeconds((at - timestamp) / (double)_time.TimestampFrequency);
+    private static DateTimeOffset At(TimeProvider time, long at, long timestamp, DateTimeOffset now)
+        => now + TimeSpan.FromSeconds((at - timestamp) / (double)time.TimestampFrequency);
 
     private static (string? Error, DateTimeOffset? At) Latest((string? Error, DateTimeOffset? At) a, (string? Error, DateTimeOffset? At) b)
         => a.At is null ? b : b.At is null ? a : a.At >= b.At ? a : b;

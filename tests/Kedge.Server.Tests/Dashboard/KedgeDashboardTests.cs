@@ -99,6 +99,41 @@ public sealed class KedgeDashboardTests
     }
 
     [Fact]
+    public async Task Backend_NoEndpoints_ShownAsAProblem()
+    {
+        var time = new FakeTimeProvider();
+        await using var backend = new Backend("web", isGrpc: false, new BackendOptions { Name = "web", Host = new() { DnsName = "web.internal", Port = 80 } }, new StaticResolver([]), TimeSpan.FromSeconds(2), time, NullLogger.Instance);
+        await backend.StartAsync(CancellationToken.None);
+
+        var view = KedgeDashboard.Backend(backend, time, time.GetTimestamp(), time.GetUtcNow());
+
+        Assert.Empty(view.Endpoints);
+        Assert.StartsWith("no endpoints", view.Problem, StringComparison.Ordinal);
+        Assert.Equal(("dns", "web.internal:80"), (view.Resolver, view.Target));
+    }
+
+    [Fact]
+    public async Task Backend_EjectedFailingHealthy_StatesWithWhyAndUntil()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var backend = new Backend("web", isGrpc: false, new BackendOptions { Name = "web" }, new StaticResolver(["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"]), TimeSpan.FromSeconds(10), time, NullLogger.Instance);
+        await backend.StartAsync(CancellationToken.None);
+        backend.Eject(backend.Endpoints[0], new HttpRequestException("Connection refused (10.0.0.1:80)"));
+        backend.RecordFailure(backend.Endpoints[1], new HttpRequestException("The response ended prematurely."));
+
+        var view = KedgeDashboard.Backend(backend, time, time.GetTimestamp(), time.GetUtcNow());
+        time.Advance(KedgeDashboard.FailingWindow);
+        var later = KedgeDashboard.Backend(backend, time, time.GetTimestamp(), time.GetUtcNow());
+
+        Assert.Equal(["ejected", "failing", "healthy"], view.Endpoints.Select(e => e.State));
+        Assert.Equal(time.Start.AddSeconds(10), view.Endpoints[0].Until);
+        Assert.Contains("Connection refused", view.Endpoints[0].Error, StringComparison.Ordinal);
+        Assert.Contains("ended prematurely", view.Endpoints[1].Error, StringComparison.Ordinal);
+        Assert.Null(view.Problem);
+        Assert.Equal(["healthy", "healthy", "healthy"], later.Endpoints.Select(e => e.State));
+    }
+
+    [Fact]
     public async Task RecordFailure_NoEjection_KeptWithTheExceptionChain()
     {
         var time = new FakeTimeProvider();
