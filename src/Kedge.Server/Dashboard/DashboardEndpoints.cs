@@ -9,7 +9,7 @@ namespace Kedge.Server.Dashboard;
 /// <summary>
 /// The dashboard's HTTP side on the admin port: the page, its script and style (embedded resources: no external asset,
 /// no inline script or style) and the JSON state the page polls every second. Mapped inside the <c>/debug</c> group, so
-/// <c>--server_protected_debug_endpoints</c> guards it exactly like <c>/debug/config</c>.
+/// <c>--server_enable_oidc_for_debug_endpoints</c> guards it exactly like <c>/debug/config</c>.
 /// </summary>
 internal static class DashboardEndpoints
 {

@@ -113,6 +113,21 @@ public sealed class RouteLiveStatsTests
     }
 
     [Fact]
+    public void Record_HotPath_AllocatesNothing()
+    {
+        var stats = new RouteLiveStats();
+        stats.Record(1, 0.01, error: false);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        for (var i = 0; i < 100_000; i++)
+        {
+            stats.Record(1 + (i / 1000), 0.0001 * (i % 500), error: i % 7 == 0);
+        }
+
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    [Fact]
     public async Task Record_ManyThreadsInOneSecond_NoCountLost()
     {
         var stats = new RouteLiveStats();
