@@ -121,7 +121,7 @@ public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHel
     }
 
     [Fact]
-    public async Task Page_ConfigFileReloads_AddedRouteWithinTwoSecondsAndARejectedFileAsLastErrorWithItsPath()
+    public async Task Page_ConfigFileReloads_AddedRouteWithinTwoSecondsRejectedFileAsLastErrorWithItsPathRemovedRouteGone()
     {
         using var dir = new TempDirectory();
         var file = dir.Combine("kedge.json");
@@ -162,6 +162,12 @@ public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHel
         Assert.Equal("rejected", Attribute(browser, "[data-reloads] tr[data-reload='file']", "data-result"));
         // The last good configuration stays in force, and on the page.
         Assert.NotNull(Find(browser, "[data-route='added.kedge']"));
+
+        // A route a reload removes leaves the page, with its backend.
+        await File.WriteAllTextAsync(file, NativeConfig(extraRoute: false));
+        await Eventually.TrueAsync(() => Find(browser, "[data-route='added.kedge']") is null, "the removed route leaves the page", TimeSpan.FromSeconds(10));
+        Assert.Null(Find(browser, "[data-backend='added']"));
+        Assert.NotNull(Find(browser, "[data-route='web.kedge']"));
         Assert.Empty(browser.ConsoleErrors());
     }
 
