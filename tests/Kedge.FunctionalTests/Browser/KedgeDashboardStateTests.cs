@@ -1,5 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Core;
+using Kedge.Client.Grpc;
+using Kedge.Testing.Greeter;
 using Kedge.FunctionalTests.Server;
 using Kedge.Server.Configuration;
 using Kedge.Testing;
@@ -119,6 +123,28 @@ public sealed class KedgeDashboardStateTests : IAsyncLifetime
         var endpoint = Assert.Single(closed.GetProperty("endpoints").EnumerateArray());
         Assert.Contains(endpoint.GetProperty("state").GetString(), new[] { "ejected", "failing" });
         Assert.Contains("127.0.0.1:1", endpoint.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task State_GrpcCallsOkAndUnimplemented_TheNonOkStatusCountsAsAnError()
+    {
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
+        using var client = kedge.CreateClient(_logs);
+        using var channel = KedgeChannel.ForService("greeter.kedge:9000", client);
+        using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
+        var missing = new Method<HelloRequest, HelloReply>(MethodType.Unary, "kedge.testing.Greeter", "Missing",
+            Marshallers.Create(r => r.ToByteArray(), HelloRequest.Parser.ParseFrom), Marshallers.Create(r => r.ToByteArray(), HelloReply.Parser.ParseFrom));
+
+        await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = "dashboard" });
+        var failed = await Assert.ThrowsAsync<RpcException>(() => channel.CreateCallInvoker().AsyncUnaryCall(missing, null, new CallOptions(), new HelloRequest()).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unimplemented, failed.StatusCode);
+        var route = await Eventually.ValueAsync(
+            async () => JsonDocument.Parse(await admin.GetStringAsync("/debug/dashboard/state")).RootElement.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("protocol").GetString() == "grpc"),
+            r => r.GetProperty("requestsPerSecond").GetDouble() == 0.2,
+            "both calls are counted");
+        Assert.Equal(0.1, route.GetProperty("errorsPerSecond").GetDouble());
+        Assert.Equal(0.5, route.GetProperty("errorRatio").GetDouble());
     }
 
     [Fact]
