@@ -17,6 +17,7 @@ internal sealed class Backend : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly KedgeMetrics? _metrics;
     private readonly ConcurrentDictionary<BackendEndpoint, long> _ejectedUntil = new();
+    private readonly ConcurrentDictionary<BackendEndpoint, EndpointFailure> _failures = new();
     private volatile BackendEndpoint[] _endpoints = [];
     private long _next = -1;
     private long _ejectionsEnd; // when the last ejection ends (timestamp); before that, some endpoint may be out
@@ -134,13 +135,16 @@ internal sealed class Backend : IAsyncDisposable
     /// <summary>Takes an endpoint out of rotation for <see cref="EjectFor"/>.</summary>
     public void Eject(BackendEndpoint endpoint, Exception cause)
     {
+        var now = _timeProvider.GetTimestamp();
         if (EjectFor <= TimeSpan.Zero)
         {
+            _failures[endpoint] = new EndpointFailure(now, EndpointFailure.Describe(cause), Ejected: false, EjectedUntil: 0);
             return;
         }
 
-        var until = _timeProvider.GetTimestamp() + (long)(EjectFor.TotalSeconds * _timeProvider.TimestampFrequency);
+        var until = now + (long)(EjectFor.TotalSeconds * _timeProvider.TimestampFrequency);
         _ejectedUntil[endpoint] = until;
+        _failures[endpoint] = new EndpointFailure(now, EndpointFailure.Describe(cause), Ejected: true, until);
         for (var end = Volatile.Read(ref _ejectionsEnd); end < until; end = Volatile.Read(ref _ejectionsEnd))
         {
             if (Interlocked.CompareExchange(ref _ejectionsEnd, until, end) == end)
@@ -169,6 +173,21 @@ internal sealed class Backend : IAsyncDisposable
         }
 
         return ejected;
+    }
+
+    /// <summary>
+    /// Records a failed exchange with an endpoint that did not eject it (the connection dropped, a protocol error); read
+    /// by the dashboard. Only failures allocate; a caller that went away is not the endpoint's failure.
+    /// </summary>
+    public void RecordFailure(BackendEndpoint endpoint, Exception cause)
+        => _failures[endpoint] = new EndpointFailure(_timeProvider.GetTimestamp(), EndpointFailure.Describe(cause), Ejected: false, EjectedUntil: 0);
+
+    /// <summary>The endpoint's last failure, if any (the dashboard decides how recent counts), and whether it is ejected now.</summary>
+    public (EndpointFailure? LastFailure, bool EjectedNow) FailureOf(BackendEndpoint endpoint, long now)
+    {
+        _failures.TryGetValue(endpoint, out var failure);
+        var ejected = _ejectedUntil.TryGetValue(endpoint, out var until) && now < until;
+        return (failure, ejected);
     }
 
     private bool IsEjected(BackendEndpoint endpoint, long now)
@@ -200,6 +219,11 @@ internal sealed class Backend : IAsyncDisposable
         foreach (var gone in _ejectedUntil.Keys.Except(endpoints))
         {
             _ejectedUntil.TryRemove(gone, out _);
+        }
+
+        foreach (var gone in _failures.Keys.Except(endpoints))
+        {
+            _failures.TryRemove(gone, out _);
         }
 
         if (_logger.IsEnabled(LogLevel.Information))
@@ -249,6 +273,10 @@ internal sealed class Backend : IAsyncDisposable
                 {
                     return await base.SendAsync(request, cancellationToken);
                 }
+                catch (Exception ex) when (Noted(endpoint, ex, cancellationToken))
+                {
+                    throw; // never reached: Noted only records
+                }
                 catch (Exception ex) when (IsConnectFailure(ex, cancellationToken))
                 {
                     backend.Eject(endpoint, ex);
@@ -284,6 +312,18 @@ internal sealed class Backend : IAsyncDisposable
                     endpoint = Redirect(request, next);
                 }
             }
+        }
+
+        // An exception filter that records and never catches: every failure of the endpoint is seen once, before the
+        // clauses below decide about retries (a connect failure's record is then replaced by its ejection).
+        private bool Noted(BackendEndpoint endpoint, Exception ex, CancellationToken cancellationToken)
+        {
+            if (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or TimeoutException or OperationCanceledException { InnerException: TimeoutException })
+            {
+                backend.RecordFailure(endpoint, ex);
+            }
+
+            return false;
         }
 
         // The request's record follows the endpoint that answers: the span and the access log name the one last tried.

@@ -29,6 +29,7 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
     private long _version;
     private int _retryPending;
     private Dictionary<string, BackendOptions>? _lastBackends;
+    private volatile DiscoveryStatus _status = new(0, null, null, null);
 
     public ServiceDiscovery(DiscoveryOptions options, KubernetesConnection connection, KedgeRuntime runtime, KubernetesMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -42,6 +43,15 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
 
     /// <summary>Ready for traffic: discovery is off, or the first list of Services has been applied.</summary>
     public bool IsReady => !_options.Enabled || _firstApplied.Task.IsCompleted;
+
+    /// <summary>Whether discovery watches labelled Services at all.</summary>
+    public bool Enabled => _options.Enabled;
+
+    /// <summary>The label that exposes a Service.</summary>
+    public string Label => _options.LabelAnnotationPrefix + DiscoveryConfigBuilder.ExposedLabel;
+
+    /// <summary>What discovery last did (the dashboard's view): Services seen, when it last applied, its last error.</summary>
+    public DiscoveryStatus Status => _status;
 
     /// <summary>Completes when the first list of exposed Services has been applied.</summary>
     internal Task FirstApplied => _firstApplied.Task;
@@ -157,12 +167,18 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
                         .ToDictionary(g => g.Key, g => g.First().Options, StringComparer.Ordinal);
                     KedgeServerLog.DiscoveryApplied(_logger, routing.HttpBackends.Count, routing.GrpcBackends.Count, routing.ServiceCount);
                     succeeded = true;
+                    _status = _status with { Services = services.Length, AppliedAt = _timeProvider.GetUtcNow() };
+                }
+                else
+                {
+                    _status = _status with { Services = services.Length, LastError = string.Join('\n', errors), LastErrorAt = _timeProvider.GetUtcNow() };
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Discovery must never take kedge down (Go's did): the last good configuration stays in force.
                 KedgeServerLog.DiscoveryRejected(_logger, ex.ToString());
+                _status = _status with { Services = services.Length, LastError = Backends.EndpointFailure.Describe(ex), LastErrorAt = _timeProvider.GetUtcNow() };
             }
 
             _firstApplied.TrySetResult();

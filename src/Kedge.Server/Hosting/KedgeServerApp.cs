@@ -73,6 +73,8 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<AdhocConnector>();
         builder.Services.AddSingleton<KedgeProxyMiddleware>();
         builder.Services.AddSingleton<KedgeRequestTelemetry>();
+        builder.Services.AddSingleton<Dashboard.DashboardCertificates>();
+        builder.Services.AddSingleton<Dashboard.KedgeDashboard>();
         builder.Services.AddKedgeAuthentication(settings.Auth, TimeProvider.System);
         builder.Services.AddKedgeKubernetes();
         // Kestrel's meter counts what kedge never sees: connections it closed for protocol errors, bad requests or TLS
@@ -105,9 +107,12 @@ public static class KedgeServerApp
                 var clientCas = ClientCaSource.Create(settings.TlsClientCaFiles, TimeProvider.System, tlsLogger);
                 var metrics = kestrel.ApplicationServices.GetRequiredService<KedgeMetrics>();
                 metrics.TrackCertificate("server", () => certificate.Current.NotAfter.ToUniversalTime());
+                var dashboardCertificates = kestrel.ApplicationServices.GetRequiredService<Dashboard.DashboardCertificates>();
+                dashboardCertificates.Track("server", () => [certificate.Current]);
                 if (clientCas is not null)
                 {
                     metrics.TrackCertificate("client_ca", () => clientCas.GetCurrent().Certificates.Select(ca => (DateTimeOffset?)ca.NotAfter.ToUniversalTime()).Min());
+                    dashboardCertificates.Track("client_ca", () => clientCas.GetCurrent().Certificates);
                 }
 
                 foreach (var (port, protocols, name) in TlsListeners(settings))
@@ -159,6 +164,8 @@ public static class KedgeServerApp
         var startupLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kedge.Server.Authorization");
         var authDescription = DescribeAuth(settings.Auth);
         app.Lifetime.ApplicationStarted.Register(() => KedgeServerLog.AuthorizationConfigured(startupLogger, authDescription));
+        // The dashboard's uptime counts from here.
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<Dashboard.KedgeDashboard>());
         app.MapWhen(IsAdmin, admin => ConfigureAdmin(admin, settings));
         // Kedge is the end of the pipeline: every request that is not for the admin port is proxied (or answered) here.
         var proxy = app.Services.GetRequiredService<KedgeRequestTelemetry>();
@@ -196,6 +203,7 @@ public static class KedgeServerApp
 
     private static void ConfigureAdmin(IApplicationBuilder admin, KedgeServerSettings settings)
     {
+        admin.Use(Dashboard.DashboardEndpoints.SecurityHeaders);
         admin.UseRouting();
         admin.UseEndpoints(endpoints =>
         {
@@ -224,6 +232,7 @@ public static class KedgeServerApp
 
             var report = admin.ApplicationServices.GetService<KedgeSettingsReport>() ?? KedgeSettingsReport.FromHost(settings);
             debug.MapGet("/config", (KedgeRuntime runtime) => Results.Text(DebugConfig(runtime.Current, report), "application/json"));
+            Dashboard.DashboardEndpoints.Map(debug);
             endpoints.MapMetrics(settings.MetricsPath, admin.ApplicationServices.GetRequiredService<CollectorRegistry>());
         });
     }

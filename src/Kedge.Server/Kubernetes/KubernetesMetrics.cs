@@ -12,6 +12,7 @@ internal sealed class KubernetesMetrics
     private readonly Counter<long> _watchRelists;
     private readonly Counter<long> _discoveryConflicts;
     private readonly ConcurrentDictionary<object, Func<(string Backend, int Count)>> _endpointSources = new();
+    private readonly ConcurrentDictionary<string, (string Error, DateTimeOffset At)> _lastWatchErrors = new(StringComparer.Ordinal);
     private int _currentConflicts;
 
     public KubernetesMetrics(IMeterFactory meterFactory)
@@ -31,6 +32,15 @@ internal sealed class KubernetesMetrics
     }
 
     public void WatchError(string watch) => _watchErrors.Add(1, new KeyValuePair<string, object?>("watch", watch));
+
+    /// <summary>Keeps a watch's last failure for the dashboard (<paramref name="error"/> is the exception chain, never a credential).</summary>
+    public void WatchFailed(string watch, string error, DateTimeOffset at) => _lastWatchErrors[watch] = (error, at);
+
+    /// <summary>The last failure of a watch (<c>services</c> for discovery), or null.</summary>
+    public (string Error, DateTimeOffset At)? LastWatchError(string watch) => _lastWatchErrors.TryGetValue(watch, out var last) ? last : null;
+
+    /// <summary>Route claims of exposed services currently left out because another service holds them.</summary>
+    public int CurrentConflicts => Volatile.Read(ref _currentConflicts);
 
     public void WatchReconnect(string watch) => _watchReconnects.Add(1, new KeyValuePair<string, object?>("watch", watch));
 

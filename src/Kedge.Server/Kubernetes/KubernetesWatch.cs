@@ -108,6 +108,7 @@ internal sealed class KubernetesWatch<T, TList>
             {
                 _failures++;
                 _metrics.WatchError(_name);
+                _metrics.WatchFailed(_name, Backends.EndpointFailure.Describe(ex), _timeProvider.GetUtcNow());
                 var delay = Backoff(_failures);
                 KedgeServerLog.KubernetesWatchFailed(_logger, _name, _failures, delay, ex);
                 try

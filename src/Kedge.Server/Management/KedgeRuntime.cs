@@ -24,6 +24,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     private bool _disposed;
     private readonly KubernetesMetrics _kubernetesMetrics;
     private readonly BackendManager _backends;
+    private readonly TimeProvider _timeProvider;
     private volatile KedgeSnapshot _current = KedgeSnapshot.Empty;
     private KedgeServerOptions _static = new();
     private RoutingOrigin _staticOrigin = RoutingOrigin.Section("Kedge");
@@ -33,6 +34,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     public KedgeRuntime(KedgeServerSettings settings, KedgeMetrics metrics, EndpointSliceWatchPool endpointSlices, KubernetesMetrics kubernetesMetrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         _kubernetesMetrics = kubernetesMetrics;
+        _timeProvider = timeProvider;
         _settings = settings;
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<KedgeRuntime>();
@@ -41,6 +43,9 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     }
 
     public KedgeSnapshot Current => _current;
+
+    /// <summary>The last configuration changes, applied or rejected (the dashboard's reload history).</summary>
+    public Dashboard.ReloadHistory History { get; } = new();
 
     /// <summary>
     /// A token that fires when the next snapshot is swapped in (YARP's <c>IProxyConfig.ChangeToken</c>): read
@@ -59,22 +64,29 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         KedgeServerOptionsValidator.Validate(options, origin, errors, _settings);
         if (errors.Count > 0)
         {
-            return await RejectAsync(errors);
+            return await RejectAsync(errors, CodeSource);
         }
 
-        return await ApplyValidatedAsync(options, origin, cancellationToken);
+        return await ApplyValidatedAsync(options, origin, CodeSource, cancellationToken);
     }
+
+    private const string FileSource = "file";
+    private const string CodeSource = "code";
+    private const string DiscoveredSource = "discovered";
 
     /// <summary>
     /// Applies <paramref name="options"/> that its source already validated (<see cref="Hosting.KedgeConfigSource.Load"/>):
     /// the validator runs once per change. <paramref name="origin"/> locates errors of later merges with discovery.
     /// </summary>
-    public async Task<IReadOnlyList<string>> ApplyValidatedAsync(KedgeServerOptions options, RoutingOrigin origin, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> ApplyValidatedAsync(KedgeServerOptions options, RoutingOrigin origin, CancellationToken cancellationToken = default)
+        => ApplyValidatedAsync(options, origin, FileSource, cancellationToken);
+
+    private async Task<IReadOnlyList<string>> ApplyValidatedAsync(KedgeServerOptions options, RoutingOrigin origin, string source, CancellationToken cancellationToken)
     {
         await _applyLock.WaitAsync(cancellationToken);
         try
         {
-            var applied = await ApplyLockedAsync(_discovered.MergeInto(options, _logger, out _), origin.Locate(string.Empty), cancellationToken);
+            var applied = await ApplyLockedAsync(_discovered.MergeInto(options, _logger, out _), origin.Locate(string.Empty), source, cancellationToken);
             if (applied.Count == 0)
             {
                 _static = options;
@@ -105,10 +117,11 @@ internal sealed class KedgeRuntime : IAsyncDisposable
             {
                 KedgeServerLog.DiscoveryRejected(_logger, string.Join('\n', errors));
                 _metrics.ConfigReloadFailed();
+                Record(DiscoveredSource, applied: false, "(discovered) Kedge", errors);
                 return errors;
             }
 
-            var applied = await ApplyLockedAsync(merged, "(discovered) Kedge", cancellationToken);
+            var applied = await ApplyLockedAsync(merged, "(discovered) Kedge", DiscoveredSource, cancellationToken);
             if (applied.Count == 0)
             {
                 _kubernetesMetrics.DiscoveryConflicts(discovered.Conflicts + staticConflicts);
@@ -123,7 +136,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         }
     }
 
-    private async Task<IReadOnlyList<string>> ApplyLockedAsync(KedgeServerOptions options, string section, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> ApplyLockedAsync(KedgeServerOptions options, string section, string source, CancellationToken cancellationToken)
     {
         if (_disposed)
         {
@@ -141,7 +154,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Nothing was swapped in: the last good configuration stays.
-            return await RejectAsync([$"{section}: a backend could not be built: {ex.Message}"]);
+            return await RejectAsync([$"{section}: a backend could not be built: {ex.Message}"], source);
         }
 
         _current = new KedgeSnapshot(options, routes, http, grpc);
@@ -152,6 +165,7 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         // Not disposed: a consumer may still be registering on the fired token.
         Interlocked.Exchange(ref _changed, new CancellationTokenSource()).Cancel();
         KedgeServerLog.ConfigurationApplied(_logger, options.HttpRoutes.Count, options.GrpcRoutes.Count, http.Count + grpc.Count);
+        Record(source, applied: true, section, []);
         return [];
     }
 
@@ -160,9 +174,10 @@ internal sealed class KedgeRuntime : IAsyncDisposable
     /// force: before that there is no last good configuration to keep, and the caller reports the errors (kedge's
     /// start-up lists them and exits).
     /// </summary>
-    public Task<IReadOnlyList<string>> RejectAsync(IReadOnlyList<string> errors)
+    public Task<IReadOnlyList<string>> RejectAsync(IReadOnlyList<string> errors, string source = FileSource)
     {
         _metrics.ConfigReloadFailed();
+        Record(source, applied: false, string.Empty, errors);
         if (IsLoaded)
         {
             KedgeServerLog.ConfigurationRejected(_logger, string.Join('\n', errors));
@@ -170,6 +185,9 @@ internal sealed class KedgeRuntime : IAsyncDisposable
 
         return Task.FromResult(errors);
     }
+
+    private void Record(string source, bool applied, string detail, IReadOnlyList<string> errors)
+        => History.Add(new Dashboard.ReloadRecord(_timeProvider.GetUtcNow(), source, applied, detail, [.. errors]));
 
     /// <summary>Disposes the backends, those still draining included, and waits for it.</summary>
     public async ValueTask DisposeAsync()

@@ -123,6 +123,9 @@ internal sealed class KedgeMetrics
     public RequestStats StatsFor(string route, string backend, string protocol)
         => _stats.GetOrAdd((route, backend, protocol), static (key, metrics) => new RequestStats(metrics, key.Route, key.Backend, key.Protocol), this);
 
+    /// <summary>The request series of a route when it has served a request since it was configured (the dashboard reads them; it creates none).</summary>
+    public RequestStats? FindStats(string route, string backend, string protocol) => _stats.TryGetValue((route, backend, protocol), out var stats) ? stats : null;
+
     /// <summary>The backends whose endpoints <c>kedge_backend_endpoints</c> reports, read at each scrape.</summary>
     public void ObserveBackends(Func<IEnumerable<Backend>> backends) => _backends = backends;
 

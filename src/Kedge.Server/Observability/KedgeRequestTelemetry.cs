@@ -99,7 +99,17 @@ internal sealed class KedgeRequestTelemetry
     }
 
     private void Complete(HttpContext context, KedgeRequestFeature feature)
-        => _metrics.RequestCompleted(context, feature, _time.GetElapsedTime(feature.StartTimestamp));
+    {
+        var now = _time.GetTimestamp();
+        var elapsed = _time.GetElapsedTime(feature.StartTimestamp, now);
+        _metrics.RequestCompleted(context, feature, elapsed);
+        // The dashboard's live numbers: a few lock-free adds on the route's preallocated ring (routed requests only).
+        feature.Stats?.Live.Record(now / _time.TimestampFrequency, elapsed.TotalSeconds, IsError(context, feature));
+    }
+
+    /// <summary>An error as the metrics count one: kedge's own error, a 5xx answer, or a gRPC status other than OK.</summary>
+    private static bool IsError(HttpContext context, KedgeRequestFeature feature)
+        => feature.ErrorType is not null || context.Response.StatusCode >= 500 || (feature.IsGrpc && GrpcLabels.StatusOf(context) != 0);
 
     // An async method on purpose: the span it makes current (Activity.Current) stays in this request's execution context
     // and cannot leak into the next request Kestrel serves on the same connection.

@@ -49,6 +49,9 @@ internal sealed class RequestStats
 
     public Histogram.Child Duration { get; }
 
+    /// <summary>The dashboard's per-second ring of this route (fed by <see cref="KedgeRequestTelemetry"/>).</summary>
+    public Dashboard.RouteLiveStats Live { get; } = new();
+
     /// <summary>The gRPC methods this route has named (for eviction: a method no live route names loses its series).</summary>
     public ICollection<string> GrpcMethods => _grpcMethods.Keys;
 
