@@ -41,6 +41,32 @@ public sealed class HeadlessChromiumTests
     }
 
     [Fact]
+    public async Task Open_PageLoadsScriptsFromOutsideLoopback_EachRefusedAtOnceThroughTheDeadProxy()
+    {
+        // The tests must never reach beyond loopback: a name or an address outside it goes to a proxy on a closed
+        // loopback port (so the browser resolves nothing and connects nowhere), and fails at once.
+        await using var server = await LoopbackServer.StartAsync(new LoopbackServerOptions(), map: app =>
+        {
+            app.MapGet("/page", () => Results.Content("""
+                <!doctype html><html><head><title>t</title>
+                <script src="https://example.com/x.js"></script><script src="http://192.0.2.1/y.js"></script></head>
+                <body><p id="out">static</p></body></html>
+                """, "text/html"));
+        });
+        using var browser = HeadlessChromium.Start();
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        browser.Open(new Uri(server.BaseAddress, "/page"));
+        var errors = await Eventually.ValueAsync(() => Task.FromResult(browser.ConsoleErrors()), e => e.Count >= 2, "both outside loads fail");
+        var took = watch.Elapsed;
+
+        Assert.Equal("static", browser.TextOf("#out"));
+        Assert.Contains(errors, e => e.Contains("example.com/x.js", StringComparison.Ordinal) && e.Contains("ERR_PROXY_CONNECTION_FAILED", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("192.0.2.1/y.js", StringComparison.Ordinal) && e.Contains("ERR_PROXY_CONNECTION_FAILED", StringComparison.Ordinal));
+        Assert.True(took < TimeSpan.FromSeconds(5), $"the outside loads failed after {took.TotalMilliseconds:F0} ms, not at once");
+    }
+
+    [Fact]
     public async Task ConsoleErrors_PageWithinItsPolicy_None()
     {
         await using var server = await LoopbackServer.StartAsync(new LoopbackServerOptions(), map: app =>

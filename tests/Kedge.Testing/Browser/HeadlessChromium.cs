@@ -14,6 +14,32 @@ public sealed class HeadlessChromium : IDisposable
     public const string BrowserPath = "/usr/bin/chromium";
     public const string DriverPath = "/usr/bin/chromedriver";
 
+    /// <summary>
+    /// The browser reaches loopback and nothing else. Every URL outside loopback goes to a "proxy" on the discard port
+    /// of 127.0.0.1, where nothing listens, so it fails at once (ERR_PROXY_CONNECTION_FAILED) without a DNS query;
+    /// Chromium's implicit proxy bypass keeps localhost, 127.0.0.1 and [::1] direct. Host names the browser would still
+    /// resolve itself (its own services, prefetch) resolve to nothing, and the background services that phone home
+    /// are off.
+    /// </summary>
+    private static readonly string[] LoopbackOnly =
+    [
+        "--proxy-server=http://127.0.0.1:9",
+        "--host-resolver-rules=MAP localhost 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-breakpad",
+        "--no-pings",
+        "--dns-prefetch-disable",
+        "--no-default-browser-check",
+        "--metrics-recording-only",
+        "--disable-features=OptimizationHints,MediaRouter,DialMediaRouteProvider,Translate,AutofillServerCommunication,CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying,AsyncDns,DnsOverHttps,InterestFeedContentSuggestions,SafeBrowsing",
+        "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--force-webrtc-ip-handling-policy",
+    ];
+
     private readonly ChromeDriverService _service;
     private readonly List<OpenQA.Selenium.LogEntry> _console = [];
 
@@ -41,6 +67,7 @@ public sealed class HeadlessChromium : IDisposable
         var options = new ChromeOptions { BinaryLocation = BrowserPath };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
             "--disable-extensions", "--disable-background-networking", "--window-size=1280,1024");
+        options.AddArguments(LoopbackOnly);
         options.SetLoggingPreference(LogType.Browser, LogLevel.All);
         try
         {
