@@ -28,11 +28,12 @@ internal static class DashboardEndpoints
 
     /// <summary>
     /// Sets the dashboard's security headers on every response under <see cref="Path"/>, the debug gate's 401/403 and
-    /// 404s included; runs before routing on the admin port only.
+    /// 404s included; runs before routing on the admin port only. The path compares as routing matches it, ignoring
+    /// case, so every spelling that reaches the dashboard's endpoints carries the headers.
     /// </summary>
     public static Task SecurityHeaders(HttpContext context, RequestDelegate next)
     {
-        if (context.Request.Path.StartsWithSegments(Path, StringComparison.Ordinal))
+        if (context.Request.Path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase))
         {
             var headers = context.Response.Headers;
             headers.ContentSecurityPolicy = ContentSecurityPolicy;
