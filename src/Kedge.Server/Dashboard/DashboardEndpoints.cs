@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kedge.Common.Dashboards;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,9 +15,6 @@ namespace Kedge.Server.Dashboard;
 internal static class DashboardEndpoints
 {
     public const string Path = "/debug/dashboard";
-
-    /// <summary>The Content-Security-Policy of every dashboard response: same-origin script, style and fetch only.</summary>
-    public const string ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static readonly (string Name, string ContentType, byte[] Content)[] Assets =
     [
@@ -35,12 +33,10 @@ internal static class DashboardEndpoints
     {
         if (context.Request.Path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase))
         {
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.CacheControl = "no-store";
-            headers.XFrameOptions = "DENY";
+            foreach (var (name, value) in DashboardSecurityHeaders.All)
+            {
+                context.Response.Headers[name] = value;
+            }
         }
 
         return next(context);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Kedge.Client.Grpc;
+using Kedge.Common.Dashboards;
 using Kedge.Testing.Greeter;
 using Kedge.FunctionalTests.Server;
 using Kedge.Server.Configuration;
@@ -148,6 +149,10 @@ public sealed class KedgeDashboardStateTests : IAsyncLifetime
     }
 
     [Fact]
+    public void DashboardSecurityHeaders_TheOneDefinition_IsTheBriefsStrictPolicy()
+        => Assert.Equal(Csp, DashboardSecurityHeaders.ContentSecurityPolicy);
+
+    [Fact]
     public async Task Dashboard_EveryResponse_StrictPolicyAndHardeningHeaders()
     {
         await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
@@ -161,6 +166,8 @@ public sealed class KedgeDashboardStateTests : IAsyncLifetime
             Assert.Equal("nosniff", string.Join(",", response.Headers.GetValues("X-Content-Type-Options")));
             Assert.Equal("no-referrer", string.Join(",", response.Headers.GetValues("Referrer-Policy")));
             Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+            // Exactly the headers kedge and winch share, defined once.
+            Assert.All(DashboardSecurityHeaders.All, h => Assert.Equal(h.Value, string.Join(",", response.Headers.GetValues(h.Key))));
         }
 
         using var page = await admin.GetAsync("/debug/dashboard");
