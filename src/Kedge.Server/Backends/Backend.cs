@@ -318,9 +318,31 @@ internal sealed class Backend : IAsyncDisposable
         // clauses below decide about retries (a connect failure's record is then replaced by its ejection).
         private bool Noted(BackendEndpoint endpoint, Exception ex, CancellationToken cancellationToken)
         {
-            if (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or TimeoutException or OperationCanceledException { InnerException: TimeoutException })
+            if (!cancellationToken.IsCancellationRequested
+                && ex is HttpRequestException or TimeoutException or OperationCanceledException { InnerException: TimeoutException }
+                && !IsCallersFailure(ex))
             {
                 backend.RecordFailure(endpoint, ex);
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The failure began on the caller's side of kedge, not on kedge's connection to the endpoint: reading the
+        /// caller's request (its upload) failed — the body ended early, the connection was reset or aborted — and the
+        /// copy to the endpoint failed with it. Only ASP.NET Core's server throws those (BadHttpRequestException,
+        /// ConnectionResetException, ConnectionAbortedException); the client stack towards the endpoint never does.
+        /// A caller that went away is caught before this, by the cancelled token.
+        /// </summary>
+        internal static bool IsCallersFailure(Exception ex)
+        {
+            for (var e = ex; e is not null; e = e.InnerException)
+            {
+                if (e.GetType().Namespace?.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) == true)
+                {
+                    return true;
+                }
             }
 
             return false;

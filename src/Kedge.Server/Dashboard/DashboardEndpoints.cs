@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kedge.Common.Dashboards;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,9 +16,6 @@ internal static class DashboardEndpoints
 {
     public const string Path = "/debug/dashboard";
 
-    /// <summary>The Content-Security-Policy of every dashboard response: same-origin script, style and fetch only.</summary>
-    public const string ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
     private static readonly (string Name, string ContentType, byte[] Content)[] Assets =
     [
         ("", "text/html; charset=utf-8", Load("index.html")),
@@ -28,18 +26,17 @@ internal static class DashboardEndpoints
 
     /// <summary>
     /// Sets the dashboard's security headers on every response under <see cref="Path"/>, the debug gate's 401/403 and
-    /// 404s included; runs before routing on the admin port only.
+    /// 404s included; runs before routing on the admin port only. The path compares as routing matches it, ignoring
+    /// case, so every spelling that reaches the dashboard's endpoints carries the headers.
     /// </summary>
     public static Task SecurityHeaders(HttpContext context, RequestDelegate next)
     {
-        if (context.Request.Path.StartsWithSegments(Path, StringComparison.Ordinal))
+        if (context.Request.Path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase))
         {
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.CacheControl = "no-store";
-            headers.XFrameOptions = "DENY";
+            foreach (var (name, value) in DashboardSecurityHeaders.All)
+            {
+                context.Response.Headers[name] = value;
+            }
         }
 
         return next(context);

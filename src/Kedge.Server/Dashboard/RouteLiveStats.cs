@@ -6,8 +6,9 @@ namespace Kedge.Server.Dashboard;
 /// The dashboard's live numbers of one route: a ring of one-second slots, each with a request count, an error count and
 /// a latency histogram on the bounds of <c>kedge_request_duration_seconds</c>. Recording is a few
 /// <see cref="Interlocked"/> adds on a preallocated array: no lock, no allocation. A slot is reused when its second comes
-/// round again; the thread that claims it clears it, so an add racing with that clear at a second's boundary may be lost
-/// (a dashboard approximation; the Prometheus series stay exact).
+/// round again; the thread that claims it marks it as being cleared, clears it and then stamps it with the new second, so
+/// a reader never counts an old second's cells as new. An add racing with the clear at a second's boundary may still be
+/// lost (a dashboard approximation; the Prometheus series stay exact).
 /// </summary>
 internal sealed class RouteLiveStats
 {
@@ -17,6 +18,9 @@ internal sealed class RouteLiveStats
     // A power of two above the window plus the second being filled, so the slot of a second is a mask away.
     private const int Slots = 16;
     private const int StampCell = 0;
+
+    // The stamp of a slot being cleared for a new second: older than any window, so Read skips it.
+    private const long ClaimingStamp = long.MinValue + 1;
     private const int CountCell = 1;
     private const int ErrorCell = 2;
     private const int FirstBucketCell = 3;
@@ -25,6 +29,9 @@ internal sealed class RouteLiveStats
     private static readonly int Width = FirstBucketCell + Bounds.Length + 1;
 
     private readonly long[] _cells = new long[Slots * Width];
+
+    /// <summary>Tests only: runs while a slot is being reclaimed for a new second, before its cells are cleared.</summary>
+    internal Action? Claiming { get; set; }
 
     public RouteLiveStats()
     {
@@ -39,20 +46,30 @@ internal sealed class RouteLiveStats
     {
         var at = (int)(second & (Slots - 1)) * Width;
         var stamp = Volatile.Read(ref _cells[at]);
-        if (stamp != second)
+        while (stamp != second)
         {
             if (stamp > second)
             {
                 return; // finished in a second the ring has already moved past
             }
 
-            if (Interlocked.CompareExchange(ref _cells[at], second, stamp) == stamp)
+            // Claim the slot with a stamp no reader counts, clear it, and only then publish the new second: a reader
+            // never sees the new second over the old second's cells.
+            if (stamp != ClaimingStamp && Interlocked.CompareExchange(ref _cells[at], ClaimingStamp, stamp) == stamp)
             {
+                Claiming?.Invoke();
                 for (var i = at + 1; i < at + Width; i++)
                 {
                     Volatile.Write(ref _cells[i], 0);
                 }
+
+                Volatile.Write(ref _cells[at], second);
+                break;
             }
+
+            // Another thread is clearing the slot (a few stores) or won the claim: look again.
+            Thread.SpinWait(1);
+            stamp = Volatile.Read(ref _cells[at]);
         }
 
         Interlocked.Increment(ref _cells[at + CountCell]);

@@ -107,7 +107,13 @@ internal sealed class KedgeRequestTelemetry
         feature.Stats?.Live.Record(now / _time.TimestampFrequency, elapsed.TotalSeconds, IsError(context, feature));
     }
 
-    /// <summary>An error as the metrics count one: kedge's own error, a 5xx answer, or a gRPC status other than OK.</summary>
+    /// <summary>
+    /// The dashboard's one definition of an error (its error rate and ratio): a request kedge answered with its own error
+    /// (<see cref="KedgeRequestFeature.ErrorType"/> set: no route, refused, backend unavailable, …, whatever the status),
+    /// any 5xx answer (kedge's or the backend's), or a gRPC call that ended with a status other than OK. A backend's
+    /// 4xx over HTTP is not an error: the backend answered. The Prometheus metrics have no error notion of their own;
+    /// they carry the status and gRPC code as labels.
+    /// </summary>
     private static bool IsError(HttpContext context, KedgeRequestFeature feature)
         => feature.ErrorType is not null || context.Response.StatusCode >= 500 || (feature.IsGrpc && GrpcLabels.StatusOf(context) != 0);
 

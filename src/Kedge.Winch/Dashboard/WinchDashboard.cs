@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Kedge.Client.Tokens;
+using Kedge.Common.Dashboards;
 using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Configuration;
@@ -20,7 +21,7 @@ internal sealed class WinchDashboard
     public const string StatePath = Path + "/state";
 
     /// <summary>Every response of the page carries this policy: only its own script, style and state, no framing.</summary>
-    public const string ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    public const string ContentSecurityPolicy = DashboardSecurityHeaders.ContentSecurityPolicy;
 
     /// <summary>A token that expires within this is shown as expiring.</summary>
     public static readonly TimeSpan ExpiringWithin = TimeSpan.FromMinutes(5);
@@ -217,11 +218,11 @@ internal sealed class WinchDashboard
     /// <summary>Sets the page's headers; answers 403 (and returns false) unless the Host is loopback.</summary>
     private static async Task<bool> AdmitAsync(HttpContext context)
     {
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.CacheControl = "no-store";
+        foreach (var (name, value) in DashboardSecurityHeaders.All)
+        {
+            context.Response.Headers[name] = value;
+        }
+
         if (IsLoopbackHost(context.Request))
         {
             return true;

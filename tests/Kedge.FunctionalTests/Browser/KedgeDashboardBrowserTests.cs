@@ -9,7 +9,6 @@ using Kedge.Server.Management;
 using Kedge.Testing;
 using Kedge.Testing.Browser;
 using Microsoft.Extensions.DependencyInjection;
-using OpenQA.Selenium;
 
 namespace Kedge.FunctionalTests.Browser;
 
@@ -17,7 +16,8 @@ namespace Kedge.FunctionalTests.Browser;
 /// kedge's dashboard in a real headless Chromium against a real kedge (in-process, real TLS) and real loopback backends:
 /// it loads within its strict policy, follows load, endpoint failures and configuration reloads live.
 /// </summary>
-public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+[Collection(SharedChromium.Collection)]
+public sealed class KedgeDashboardBrowserTests(SharedChromium chromium, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TestLogSink _logs = new();
     private LoopbackServer _first = null!;
@@ -56,20 +56,20 @@ public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHel
     public async Task Page_RunningKedge_LoadsWithoutConsoleErrorsAndShowsRoutesBackendsAndCertificates()
     {
         await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
-        using var browser = HeadlessChromium.Start();
+        var browser = chromium.Fresh();
 
         browser.Open(new Uri(kedge.AdminUrl, "/debug/dashboard"));
 
         await UpdatedTwiceAsync(browser);
-        Assert.Equal(["web.kedge", "idle.kedge /quiet/*", "kedge.testing.Greeter"], Strings(browser, "[...document.querySelectorAll('[data-route]')].map(e => e.dataset.route)"));
-        Assert.Equal("grpc", Attribute(browser, "[data-route='kedge.testing.Greeter']", "data-protocol"));
-        Assert.Equal("healthy", Attribute(browser, $"[data-backend='web'] [data-endpoint='127.0.0.1:{_first.Port}']", "data-state"));
-        Assert.Equal("healthy", Attribute(browser, $"[data-backend='web'] [data-endpoint='127.0.0.1:{_second.Port}']", "data-state"));
-        Assert.NotNull(Find(browser, "[data-backend='greeter']"));
-        Assert.NotNull(Find(browser, "[data-certificate='server']"));
-        Assert.NotNull(Find(browser, "[data-certificate='client_ca']"));
-        Assert.StartsWith("kedge ", Text(browser, "[data-version]"), StringComparison.Ordinal);
-        Assert.Equal("live", Attribute(browser, "[data-status]", "data-status"));
+        Assert.Equal(["web.kedge", "idle.kedge /quiet/*", "kedge.testing.Greeter"], browser.Strings("[...document.querySelectorAll('[data-route]')].map(e => e.dataset.route)"));
+        Assert.Equal("grpc", browser.AttributeOf("[data-route='kedge.testing.Greeter']", "data-protocol"));
+        Assert.Equal("healthy", browser.AttributeOf($"[data-backend='web'] [data-endpoint='127.0.0.1:{_first.Port}']", "data-state"));
+        Assert.Equal("healthy", browser.AttributeOf($"[data-backend='web'] [data-endpoint='127.0.0.1:{_second.Port}']", "data-state"));
+        Assert.True(browser.Exists("[data-backend='greeter']"));
+        Assert.True(browser.Exists("[data-certificate='server']"));
+        Assert.True(browser.Exists("[data-certificate='client_ca']"));
+        Assert.StartsWith("kedge ", browser.TextOf("[data-version]"), StringComparison.Ordinal);
+        Assert.Equal("live", browser.AttributeOf("[data-status]", "data-status"));
         Assert.Empty(browser.ConsoleErrors());
     }
 
@@ -78,22 +78,34 @@ public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHel
     {
         await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
         using var http = KedgeTestHttp.Create(kedge, kedge.ClientCertificate);
-        using var browser = HeadlessChromium.Start();
+        var browser = chromium.Fresh();
         browser.Open(new Uri(kedge.AdminUrl, "/debug/dashboard"));
         await UpdatedTwiceAsync(browser);
         Assert.Equal(0, Rate(browser, "web.kedge"));
 
         using var stop = new CancellationTokenSource();
         var answeredAfterKill = 0;
+        var failedAfterKill = 0;
         var killed = false;
+        Exception? loadFailure = null;
+        // The loop never faults: a failed request is counted (and the first kept), so awaiting the loop in finally
+        // cannot hide the assertion that failed inside try.
         var load = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                using var response = await http.SendAsync(KedgeTestHttp.Request("web.kedge", "/load"));
-                if (Volatile.Read(ref killed) && response.StatusCode == HttpStatusCode.OK)
+                try
                 {
-                    Interlocked.Increment(ref answeredAfterKill);
+                    using var response = await http.SendAsync(KedgeTestHttp.Request("web.kedge", "/load"));
+                    if (Volatile.Read(ref killed))
+                    {
+                        Interlocked.Increment(ref response.StatusCode == HttpStatusCode.OK ? ref answeredAfterKill : ref failedAfterKill);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref loadFailure, ex, null);
+                    Interlocked.Increment(ref failedAfterKill);
                 }
 
                 await Task.Delay(10);
@@ -103,16 +115,16 @@ public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHel
         {
             await Eventually.TrueAsync(() => Rate(browser, "web.kedge") > 1, "the loaded route's rate moves on the page");
             Assert.Equal(0, Rate(browser, "idle.kedge /quiet/*"));
-            Assert.True(double.Parse(Attribute(browser, "[data-route='web.kedge']", "data-p99")!, CultureInfo.InvariantCulture) > 0);
+            Assert.True(double.Parse(browser.AttributeOf("[data-route='web.kedge']", "data-p99")!, CultureInfo.InvariantCulture) > 0);
 
             await _second.DisposeAsync();
             Volatile.Write(ref killed, true);
 
             var endpoint = $"[data-backend='web'] [data-endpoint='127.0.0.1:{_second.Port}']";
-            await Eventually.TrueAsync(() => Attribute(browser, endpoint, "data-state") is "ejected" or "failing", "the killed endpoint turns ejected or failing on the page");
-            Assert.Contains($"127.0.0.1:{_second.Port}", Text(browser, endpoint), StringComparison.Ordinal);
-            Assert.Contains("refused", Text(browser, endpoint), StringComparison.OrdinalIgnoreCase);
-            Assert.Equal("healthy", Attribute(browser, $"[data-backend='web'] [data-endpoint='127.0.0.1:{_first.Port}']", "data-state"));
+            await Eventually.TrueAsync(() => browser.AttributeOf(endpoint, "data-state") is "ejected" or "failing", "the killed endpoint turns ejected or failing on the page");
+            Assert.Contains($"127.0.0.1:{_second.Port}", browser.TextOf(endpoint), StringComparison.Ordinal);
+            Assert.Contains("refused", browser.TextOf(endpoint), StringComparison.OrdinalIgnoreCase);
+            Assert.Equal("healthy", browser.AttributeOf($"[data-backend='web'] [data-endpoint='127.0.0.1:{_first.Port}']", "data-state"));
             Assert.True(Rate(browser, "web.kedge") > 0);
         }
         finally
@@ -122,12 +134,15 @@ public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHel
         }
 
         // Connect failures are retried on the other endpoint, which kept answering.
+        // (A request already on the killed endpoint's open connection may fail: counted, not asserted.)
+        output.WriteLine($"after the kill: {answeredAfterKill} answered, {failedAfterKill} failed");
+        Assert.Null(loadFailure);
         Assert.True(answeredAfterKill > 0);
         Assert.Empty(browser.ConsoleErrors());
     }
 
     [Fact]
-    public async Task Page_ConfigFileReloads_AddedRouteWithinTwoSecondsRejectedFileAsLastErrorWithItsPathRemovedRouteGone()
+    public async Task Page_ConfigFileReloads_AddedRouteShownWithinTwoSecondsOfKedgeApplyingItAndThePollIntervalMoreOfTheWriteRejectedFileAsLastErrorRemovedRouteGone()
     {
         using var dir = new TempDirectory();
         var file = dir.Combine("kedge.json");
@@ -142,38 +157,44 @@ public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHel
             builder.Services.AddHostedService<KedgeConfigWatcher>();
         });
         var runtime = kedge.Server.App.Services.GetRequiredService<KedgeRuntime>();
-        using var browser = HeadlessChromium.Start();
+        var browser = chromium.Fresh();
         browser.Open(new Uri(kedge.AdminUrl, "/debug/dashboard"));
         await UpdatedTwiceAsync(browser);
-        Assert.Null(Find(browser, "[data-route='added.kedge']"));
+        Assert.False(browser.Exists("[data-route='added.kedge']"));
 
+        // The 2 s is the dashboard's lag: measured from the moment kedge applied the reloaded file (its change token
+        // fired). From the file write, the watcher's poll interval comes on top, and is asserted separately.
         var applied = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = runtime.GetChangeToken().RegisterChangeCallback(_ => applied.TrySetResult(Stopwatch.GetTimestamp()), null);
+        var writtenAt = Stopwatch.GetTimestamp();
         await File.WriteAllTextAsync(file, NativeConfig(extraRoute: true));
         var appliedAt = await applied.Task.WaitAsync(TimeSpan.FromSeconds(15));
-        await Eventually.TrueAsync(() => Find(browser, "[data-route='added.kedge']") is not null, "the reloaded route appears on the page", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => browser.Exists("[data-route='added.kedge']"), "the reloaded route appears on the page", TimeSpan.FromSeconds(10));
         var lag = Stopwatch.GetElapsedTime(appliedAt);
+        var sinceWrite = Stopwatch.GetElapsedTime(writtenAt);
 
-        output.WriteLine($"route shown {lag.TotalMilliseconds:F0} ms after kedge applied the reloaded file");
+        output.WriteLine($"route shown {lag.TotalMilliseconds:F0} ms after kedge applied the reloaded file, {sinceWrite.TotalMilliseconds:F0} ms after the write");
         Assert.True(lag <= TimeSpan.FromSeconds(2), $"the page showed the new route {lag.TotalMilliseconds:F0} ms after kedge applied it");
-        Assert.Equal("applied", Attribute(browser, "[data-reloads] tr[data-reload='file']", "data-result"));
+        // From the write: the watcher's documented poll interval (KedgeConfigWatcher.Interval) plus the page's 2 s.
+        Assert.True(sinceWrite <= KedgeConfigWatcher.Interval + TimeSpan.FromSeconds(2), $"the page showed the new route {sinceWrite.TotalMilliseconds:F0} ms after the file was written");
+        Assert.Equal("applied", browser.AttributeOf("[data-reloads] tr[data-reload='file']", "data-result"));
 
         _logs.ExpectErrors(e => e.EventId.Name == "ConfigurationRejected");
         await File.WriteAllTextAsync(file, NativeConfig(extraRoute: true).Replace("\"Backend\": \"added\"", "\"Backend\": \"missing\"", StringComparison.Ordinal));
-        await Eventually.TrueAsync(() => Text(browser, "[data-last-error]")?.Contains(file, StringComparison.Ordinal) == true, "the rejected reload shows as last error, with its file", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => browser.TextOf("[data-last-error]")?.Contains(file, StringComparison.Ordinal) == true, "the rejected reload shows as last error, with its file", TimeSpan.FromSeconds(10));
 
-        var lastError = Text(browser, "[data-last-error]")!;
+        var lastError = browser.TextOf("[data-last-error]")!;
         Assert.Contains("$.Kedge.HttpRoutes[1].Backend", lastError, StringComparison.Ordinal);
         Assert.Contains("missing", lastError, StringComparison.Ordinal);
-        Assert.Equal("rejected", Attribute(browser, "[data-reloads] tr[data-reload='file']", "data-result"));
+        Assert.Equal("rejected", browser.AttributeOf("[data-reloads] tr[data-reload='file']", "data-result"));
         // The last good configuration stays in force, and on the page.
-        Assert.NotNull(Find(browser, "[data-route='added.kedge']"));
+        Assert.True(browser.Exists("[data-route='added.kedge']"));
 
         // A route a reload removes leaves the page, with its backend.
         await File.WriteAllTextAsync(file, NativeConfig(extraRoute: false));
-        await Eventually.TrueAsync(() => Find(browser, "[data-route='added.kedge']") is null, "the removed route leaves the page", TimeSpan.FromSeconds(10));
-        Assert.Null(Find(browser, "[data-backend='added']"));
-        Assert.NotNull(Find(browser, "[data-route='web.kedge']"));
+        await Eventually.TrueAsync(() => !browser.Exists("[data-route='added.kedge']"), "the removed route leaves the page", TimeSpan.FromSeconds(10));
+        Assert.False(browser.Exists("[data-backend='added']"));
+        Assert.True(browser.Exists("[data-route='web.kedge']"));
         Assert.Empty(browser.ConsoleErrors());
     }
 
@@ -190,26 +211,10 @@ public sealed class KedgeDashboardBrowserTests(Xunit.Abstractions.ITestOutputHel
     /// <summary>Waits until the page has rendered the state twice (so the polling loop runs, not just the first fetch).</summary>
     private static async Task UpdatedTwiceAsync(HeadlessChromium browser)
     {
-        var first = await Eventually.ValueAsync(() => Task.FromResult(Attribute(browser, "body", "data-updated")), v => v is not null, "the page renders the state");
-        await Eventually.TrueAsync(() => Attribute(browser, "body", "data-updated") is { } v && v != first, "the page polls again");
+        var first = await Eventually.ValueAsync(() => Task.FromResult(browser.AttributeOf("body", "data-updated")), v => v is not null, "the page renders the state");
+        await Eventually.TrueAsync(() => browser.AttributeOf("body", "data-updated") is { } v && v != first, "the page polls again");
     }
 
-    // Read in one script call: the page re-renders every second, so an element found first may be gone when read.
-    private static string? Attribute(HeadlessChromium browser, string selector, string attribute)
-        => (string?)Script(browser, "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;", selector, attribute);
-
-    private static string? Text(HeadlessChromium browser, string selector)
-        => (string?)Script(browser, "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", selector);
-
-    private static object? Find(HeadlessChromium browser, string selector)
-        => (bool)Script(browser, "return document.querySelector(arguments[0]) !== null;", selector)! ? selector : null;
-
-    private static object? Script(HeadlessChromium browser, string script, params object[] arguments)
-        => ((IJavaScriptExecutor)browser.Driver).ExecuteScript(script, arguments);
-
     private static double Rate(HeadlessChromium browser, string route)
-        => Attribute(browser, $"[data-route='{route}']", "data-rate") is { } rate ? double.Parse(rate, CultureInfo.InvariantCulture) : double.NaN;
-
-    private static List<string> Strings(HeadlessChromium browser, string script)
-        => [.. ((IEnumerable<object>)((IJavaScriptExecutor)browser.Driver).ExecuteScript("return " + script)!).Select(o => (string)o)];
+        => browser.AttributeOf($"[data-route='{route}']", "data-rate") is { } rate ? double.Parse(rate, CultureInfo.InvariantCulture) : double.NaN;
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Kedge.Client.Grpc;
+using Kedge.Common.Dashboards;
 using Kedge.Testing.Greeter;
 using Kedge.FunctionalTests.Server;
 using Kedge.Server.Configuration;
@@ -148,6 +149,10 @@ public sealed class KedgeDashboardStateTests : IAsyncLifetime
     }
 
     [Fact]
+    public void DashboardSecurityHeaders_TheOneDefinition_IsTheBriefsStrictPolicy()
+        => Assert.Equal(Csp, DashboardSecurityHeaders.ContentSecurityPolicy);
+
+    [Fact]
     public async Task Dashboard_EveryResponse_StrictPolicyAndHardeningHeaders()
     {
         await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
@@ -161,6 +166,8 @@ public sealed class KedgeDashboardStateTests : IAsyncLifetime
             Assert.Equal("nosniff", string.Join(",", response.Headers.GetValues("X-Content-Type-Options")));
             Assert.Equal("no-referrer", string.Join(",", response.Headers.GetValues("Referrer-Policy")));
             Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+            // Exactly the headers kedge and winch share, defined once.
+            Assert.All(DashboardSecurityHeaders.All, h => Assert.Equal(h.Value, string.Join(",", response.Headers.GetValues(h.Key))));
         }
 
         using var page = await admin.GetAsync("/debug/dashboard");
@@ -174,6 +181,55 @@ public sealed class KedgeDashboardStateTests : IAsyncLifetime
         // Outside the dashboard, the admin port's answers are as before.
         using var health = await admin.GetAsync("/_healthz");
         Assert.False(health.Headers.Contains("Content-Security-Policy"));
+    }
+
+    [Theory]
+    [InlineData("/Debug/Dashboard")]
+    [InlineData("/DEBUG/DASHBOARD/app.js")]
+    [InlineData("/debug/Dashboard/state")]
+    [InlineData("/Debug/dashboard/app.css")]
+    public async Task Dashboard_PathInAnotherCase_ServedWithTheSameStrictHeaders(string path)
+    {
+        // Routing matches paths case-insensitively, so every spelling that serves the page must carry its headers.
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
+        using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
+
+        using var response = await admin.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Csp, string.Join(",", response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal("nosniff", string.Join(",", response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("no-referrer", string.Join(",", response.Headers.GetValues("Referrer-Policy")));
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+    }
+
+    [Fact]
+    public async Task State_CallersUploadBreaksMidBody_EndpointStaysHealthy()
+    {
+        // The caller's broken upload is the caller's failure, not the endpoint's: the endpoint must not turn "failing".
+        await using var kedge = await KedgeServerFixture.StartAsync(_logs, Routing());
+        using var http = KedgeTestHttp.Create(kedge, kedge.ClientCertificate);
+        using var admin = new HttpClient { BaseAddress = kedge.AdminUrl };
+
+        for (var i = 0; i < 3; i++)
+        {
+            var request = KedgeTestHttp.Request("web.kedge", "/upload");
+            request.Method = HttpMethod.Post;
+            request.Content = new StreamContent(new BreakingUpload());
+            await Assert.ThrowsAnyAsync<Exception>(() => http.SendAsync(request));
+            request.Dispose();
+        }
+
+        // Requests that pass through kedge after the broken ones: by then kedge has handled the broken uploads.
+        await Eventually.TrueAsync(async () =>
+        {
+            using var ok = await http.SendAsync(KedgeTestHttp.Request("web.kedge", "/after"));
+            return ok.StatusCode == HttpStatusCode.OK;
+        });
+        using var state = JsonDocument.Parse(await admin.GetStringAsync("/debug/dashboard/state"));
+        var web = state.RootElement.GetProperty("backends").EnumerateArray().Single(b => b.GetProperty("name").GetString() == "web");
+        var endpoint = Assert.Single(web.GetProperty("endpoints").EnumerateArray());
+        Assert.Equal("healthy", endpoint.GetProperty("state").GetString());
     }
 
     [Fact]
@@ -228,5 +284,44 @@ public sealed class KedgeDashboardStateTests : IAsyncLifetime
             Assert.Equal(Csp, string.Join(",", anonymous.Headers.GetValues("Content-Security-Policy")));
             Assert.DoesNotContain("routes", await anonymous.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>An upload that sends 64 KiB, then breaks as a caller's failing disk or aborted client would.</summary>
+    private sealed class BreakingUpload : Stream
+    {
+        private int _sent;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_sent >= 64 * 1024)
+            {
+                throw new IOException("the caller's upload broke on purpose");
+            }
+
+            var n = Math.Min(count, 16 * 1024);
+            Array.Fill(buffer, (byte)'x', offset, n);
+            _sent += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -145,4 +145,28 @@ public sealed class RouteLiveStatsTests
         Assert.Equal(40_001, live.Requests);
         Assert.Equal(20_000, live.Errors);
     }
+
+    [Fact]
+    public void Read_WhileASlotIsReclaimedForANewSecond_NeverCountsTheOldSecondsCells()
+    {
+        // Second 100 and second 116 share a slot. While a recorder reclaims it for 116, a reader at 116 must not see
+        // the new second's stamp over the cells of second 100.
+        var stats = new RouteLiveStats();
+        for (var i = 0; i < 5; i++)
+        {
+            stats.Record(100, 0.003, error: true);
+        }
+
+        LiveNumbers? seenWhileClaiming = null;
+        stats.Claiming = () => seenWhileClaiming = stats.Read(116);
+        stats.Record(116, 0.003, error: false);
+
+        Assert.NotNull(seenWhileClaiming);
+        Assert.Equal(0, seenWhileClaiming.Value.Requests);
+        Assert.Equal(0, seenWhileClaiming.Value.Errors);
+        var after = stats.Read(116);
+        Assert.Equal(1, after.Requests);
+        Assert.Equal(0, after.Errors);
+    }
 }
+

@@ -14,6 +14,32 @@ public sealed class HeadlessChromium : IDisposable
     public const string BrowserPath = "/usr/bin/chromium";
     public const string DriverPath = "/usr/bin/chromedriver";
 
+    /// <summary>
+    /// The browser reaches loopback and nothing else. Every URL outside loopback goes to a "proxy" on the discard port
+    /// of 127.0.0.1, where nothing listens, so it fails at once (ERR_PROXY_CONNECTION_FAILED) without a DNS query;
+    /// Chromium's implicit proxy bypass keeps localhost, 127.0.0.1 and [::1] direct. Host names the browser would still
+    /// resolve itself (its own services, prefetch) resolve to nothing, and the background services that phone home
+    /// are off.
+    /// </summary>
+    private static readonly string[] LoopbackOnly =
+    [
+        "--proxy-server=http://127.0.0.1:9",
+        "--host-resolver-rules=MAP localhost 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-breakpad",
+        "--no-pings",
+        "--dns-prefetch-disable",
+        "--no-default-browser-check",
+        "--metrics-recording-only",
+        "--disable-features=OptimizationHints,MediaRouter,DialMediaRouteProvider,Translate,AutofillServerCommunication,CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying,AsyncDns,DnsOverHttps,InterestFeedContentSuggestions,SafeBrowsing",
+        "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--force-webrtc-ip-handling-policy",
+    ];
+
     private readonly ChromeDriverService _service;
     private readonly List<OpenQA.Selenium.LogEntry> _console = [];
 
@@ -41,6 +67,7 @@ public sealed class HeadlessChromium : IDisposable
         var options = new ChromeOptions { BinaryLocation = BrowserPath };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
             "--disable-extensions", "--disable-background-networking", "--window-size=1280,1024");
+        options.AddArguments(LoopbackOnly);
         options.SetLoggingPreference(LogType.Browser, LogLevel.All);
         try
         {
@@ -60,37 +87,45 @@ public sealed class HeadlessChromium : IDisposable
         Driver.Navigate().GoToUrl(url);
     }
 
-    /// <summary>The element the CSS selector finds, or null.</summary>
+    /// <summary>The element the CSS selector finds, or null. Prefer the readers below on a page that re-renders.</summary>
     public IWebElement? Find(string cssSelector)
     {
         var found = Driver.FindElements(By.CssSelector(cssSelector));
         return found.Count == 0 ? null : found[0];
     }
 
-    /// <summary>The text of the element the CSS selector finds, or null when there is none (or it went away meanwhile).</summary>
-    public string? TextOf(string cssSelector)
-    {
-        try
-        {
-            return Find(cssSelector)?.Text;
-        }
-        catch (StaleElementReferenceException)
-        {
-            return null;
-        }
-    }
+    /// <summary>Whether the CSS selector finds an element now (one script call).</summary>
+    public bool Exists(string cssSelector)
+        => (bool)Script("return document.querySelector(arguments[0]) !== null;", cssSelector)!;
 
-    /// <summary>An attribute of the element the CSS selector finds, or null.</summary>
+    /// <summary>
+    /// The text content of the element the CSS selector finds, or null when there is none. Found and read in one
+    /// script call: a page that re-renders cannot swap the element between finding and reading it.
+    /// </summary>
+    public string? TextOf(string cssSelector)
+        => (string?)Script("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", cssSelector);
+
+    /// <summary>An attribute of the element the CSS selector finds, or null; found and read in one script call.</summary>
     public string? AttributeOf(string cssSelector, string attribute)
+        => (string?)Script("const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;", cssSelector, attribute);
+
+    /// <summary>The strings a script expression evaluates to (an array of strings), read in one call.</summary>
+    public IReadOnlyList<string> Strings(string expression)
+        => [.. ((IEnumerable<object>)Script("return " + expression)!).Select(o => (string)o)];
+
+    /// <summary>Runs <paramref name="script"/> in the page and returns its result.</summary>
+    public object? Script(string script, params object[] arguments)
+        => ((IJavaScriptExecutor)Driver).ExecuteScript(script, arguments);
+
+    /// <summary>
+    /// Leaves the last test's page for <c>about:blank</c> and forgets its console, so a browser shared by a test
+    /// collection starts each test clean.
+    /// </summary>
+    public void Reset()
     {
-        try
-        {
-            return Find(cssSelector)?.GetDomAttribute(attribute);
-        }
-        catch (StaleElementReferenceException)
-        {
-            return null;
-        }
+        Driver.Navigate().GoToUrl("about:blank");
+        Driver.Manage().Logs.GetLog(LogType.Browser);
+        _console.Clear();
     }
 
     /// <summary>

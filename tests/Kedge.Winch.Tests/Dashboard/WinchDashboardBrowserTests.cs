@@ -6,7 +6,8 @@ using Kedge.Winch.Tests.Infrastructure;
 namespace Kedge.Winch.Tests.Dashboard;
 
 /// <summary>winch's dashboard in a real headless Chromium (Debian chromium and chromedriver).</summary>
-public sealed class WinchDashboardBrowserTests
+[Collection(SharedChromium.Collection)]
+public sealed class WinchDashboardBrowserTests(SharedChromium chromium)
 {
     private const string Mapper = """{"routes": [{"direct": {"key": "orders.cluster-b.internal", "url": "{KEDGE}"}, "backend_auth": "static"}]}""";
     private const string Auth = """{"auth_sources": [{"name": "static", "token": {"token": "browser-test-token"}}]}""";
@@ -16,7 +17,7 @@ public sealed class WinchDashboardBrowserTests
     {
         using var logs = new TestLogSink();
         await using var env = await WinchTestEnvironment.StartAsync(logs, Mapper, Auth);
-        using var browser = HeadlessChromium.Start();
+        var browser = chromium.Fresh();
 
         browser.Open(new Uri(env.WinchHttpAddress, "/debug/dashboard"));
 
@@ -48,7 +49,7 @@ public sealed class WinchDashboardBrowserTests
     {
         using var logs = new TestLogSink();
         await using var env = await WinchTestEnvironment.StartAsync(logs, Mapper, Auth);
-        using var browser = HeadlessChromium.Start();
+        var browser = chromium.Fresh();
 
         // As after DNS rebinding: the browser reaches 127.0.0.1 by another name and sends that name as Host.
         browser.Driver.ExecuteCdpCommand("Network.enable", new Dictionary<string, object?>());
