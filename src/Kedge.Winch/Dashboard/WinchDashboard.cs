@@ -5,6 +5,7 @@ using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Configuration;
 using Kedge.Winch.Hosting;
+using Kedge.Winch.Proxy;
 
 namespace Kedge.Winch.Dashboard;
 
@@ -61,6 +62,13 @@ internal sealed class WinchDashboard
             await context.Response.Body.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
         });
     }
+
+    /// <summary>
+    /// Whether the request is for the dashboard itself (origin form, winch's own host, a path under <see cref="Path"/>
+    /// in any case, as routing matches it); such requests never get CORS headers.
+    /// </summary>
+    internal static bool Serves(HttpContext context)
+        => context.Request.Path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase) && WinchHttpProxy.IsForWinch(context);
 
     /// <summary>Whether the Host header names this machine's loopback: <c>localhost</c>, <c>127.0.0.1</c> or <c>[::1]</c>.</summary>
     internal static bool IsLoopbackHost(HttpRequest request)
