@@ -74,7 +74,7 @@ public sealed class WinchCheckCommandTests
     public async Task Check_KedgeTrustsAnotherCa_ClientCertificateRefused()
     {
         using var logs = new TestLogSink();
-        await using var kedge = await KedgeStandIn.StartAsync(logs, trustsAnotherCa: true);
+        await using var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions { TrustsAnotherCa = true });
 
         var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(OrdersRoute), "--output=json"]);
 
@@ -157,7 +157,7 @@ public sealed class WinchCheckCommandTests
     public async Task Check_ClientCertificateExpiresIn5Days_WarnsAndExits2()
     {
         using var logs = new TestLogSink();
-        await using var kedge = await KedgeStandIn.StartAsync(logs, clientLifetime: TimeSpan.FromDays(5));
+        await using var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions { ClientLifetime = TimeSpan.FromDays(5) });
 
         var (code, table) = await RunAsync(["check", .. kedge.Flags(OrdersRoute)]);
 

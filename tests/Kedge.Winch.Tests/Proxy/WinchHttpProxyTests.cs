@@ -160,7 +160,7 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
         using var response = await client.GetAsync("http://orders.shop.svc.cluster-b.internal:8080" + WinchTestEnvironment.KedgeErrorPath);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Equal("no route for this host", response.Headers.GetValues("X-Kedge-Error").Single());
+        Assert.Equal("unknown route to service", response.Headers.GetValues("X-Kedge-Error").Single());
         Assert.Equal("no-route", response.Headers.GetValues("X-Kedge-Error-Type").Single());
         Assert.False(response.Headers.Contains("X-Winch-Error"));
         Assert.Single(_logs.WithEventName("KedgeErrorResponse"), e => e.Category == "Kedge.Winch.HttpProxy");
