@@ -5,6 +5,9 @@ using Kedge.Testing;
 using Kedge.Winch.Checks;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Kedge.Winch.Tests.Checks;
 
@@ -68,6 +71,35 @@ public sealed class WinchCheckCommandTests
         Assert.Contains($"nothing accepts connections at localhost:{port}", tcp.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("start kedge, or correct the port", tcp.GetProperty("fix").GetString(), StringComparison.Ordinal);
         Assert.Equal("fail", Line(json, "route orders.cluster-b.internal", "GET http://orders.cluster-b.internal/").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Check_Http11KedgeDropsTheRetriedRequest_RouteFailsNamingKedge()
+    {
+        using var logs = new TestLogSink();
+        // No HTTP/2, so the route's request is retried over HTTP/1.1; that retry's connection is then cut.
+        await using var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions
+        {
+            Protocols = HttpProtocols.Http1,
+            Configure = app => app.Use((context, next) =>
+            {
+                if (context.Request.Host.Host == KedgeStandIn.RoutedHost)
+                {
+                    context.Abort();
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            }),
+        });
+
+        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(OrdersRoute), "--output=json"]);
+
+        Assert.Equal(1, code);
+        var route = Line(json, "route orders.cluster-b.internal", "GET http://orders.cluster-b.internal/");
+        Assert.Equal("fail", route.GetProperty("status").GetString());
+        Assert.Contains($"winch could not send orders.cluster-b.internal through kedge {kedge.Url}", route.GetProperty("found").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"see the 'kedge {kedge.Url}' lines", route.GetProperty("fix").GetString());
     }
 
     [Fact]
