@@ -216,11 +216,18 @@ internal static class KedgeConnectionChecks
 
     private static async Task<CheckResult> CheckClientCertificateAcceptedAsync(KedgeCheckTarget kedge, WinchCheckContext context, IPEndPoint endPoint, string serverName, string alpn, CancellationToken cancellationToken)
     {
+        // Whether winch's certificate went out is the connection's fact, not the configuration's: kedge may not ask for one.
+        var sentCertificate = false;
         using var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
-            ConnectCallback = async (_, token) => await ConnectTlsAsync(endPoint, serverName, context, new TlsHandshakeRecord(), token).ConfigureAwait(false),
+            ConnectCallback = async (_, token) =>
+            {
+                var stream = await ConnectTlsAsync(endPoint, serverName, context, new TlsHandshakeRecord(), token).ConfigureAwait(false);
+                sentCertificate |= stream.LocalCertificate is not null;
+                return stream;
+            },
         };
         using var client = new HttpClient(handler);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{kedge.Url.Authority}/")
@@ -231,10 +238,14 @@ internal static class KedgeConnectionChecks
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            return context.ClientCertificate is { } certificate
-                ? CheckResult.Pass(kedge.Area, "client certificate accepted", $"kedge took {certificate.Leaf.Subject} and answered a request (HTTP {status.ToString(CultureInfo.InvariantCulture)} for GET / by its own name)")
-                : CheckResult.Pass(kedge.Area, "client certificate accepted", $"winch has no client certificate and kedge answered anyway (HTTP {status.ToString(CultureInfo.InvariantCulture)} for GET / by its own name); routes that need one answer 401");
+            var answered = $"HTTP {((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)} for GET / by its own name";
+            return context.ClientCertificate switch
+            {
+                { } certificate when sentCertificate => CheckResult.Pass(kedge.Area, "client certificate accepted", $"kedge took {certificate.Leaf.Subject} and answered a request ({answered})"),
+                { } certificate => CheckResult.Pass(kedge.Area, "client certificate accepted",
+                    $"kedge did not ask for a client certificate, so winch did not send {certificate.Leaf.Subject}; kedge answered a request ({answered}); routes that need a client certificate answer 401"),
+                null => CheckResult.Pass(kedge.Area, "client certificate accepted", $"winch has no client certificate and kedge answered anyway ({answered}); routes that need one answer 401"),
+            };
         }
         catch (HttpRequestException ex)
         {

@@ -8,6 +8,7 @@ using Kedge.Winch.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Kedge.Winch.Tests.Checks;
 
@@ -100,6 +101,21 @@ public sealed class WinchCheckCommandTests
         Assert.Equal("fail", route.GetProperty("status").GetString());
         Assert.Contains($"winch could not send orders.cluster-b.internal through kedge {kedge.Url}", route.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Equal($"see the 'kedge {kedge.Url}' lines", route.GetProperty("fix").GetString());
+    }
+
+    [Fact]
+    public async Task Check_KedgeAsksForNoClientCertificate_DoesNotClaimKedgeTookIt()
+    {
+        using var logs = new TestLogSink();
+        await using var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions { ClientCertificateMode = ClientCertificateMode.NoCertificate });
+
+        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(OrdersRoute), "--output=json"]);
+
+        Assert.Equal(0, code);
+        var accepted = Line(json, "kedge " + kedge.Url, "client certificate accepted");
+        var found = accepted.GetProperty("found").GetString();
+        Assert.DoesNotContain("kedge took", found, StringComparison.Ordinal);
+        Assert.Contains("kedge did not ask for a client certificate, so winch did not send CN=winch-developer", found, StringComparison.Ordinal);
     }
 
     [Fact]
