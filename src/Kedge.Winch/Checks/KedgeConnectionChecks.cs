@@ -116,7 +116,7 @@ internal static class KedgeConnectionChecks
         // TLS
         stage("tls handshake");
         var serverName = host;
-        var handshake = new TlsHandshakeRecord();
+        using var handshake = new TlsHandshakeRecord();
         SslStream? stream = null;
         try
         {
@@ -169,9 +169,7 @@ internal static class KedgeConnectionChecks
             CertificateChainPolicy = context.Settings.ClientInsecure ? null : context.Trust?.CreateChainPolicy(),
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
-                record.Certificate = certificate is null ? null : new X509Certificate2(certificate);
-                record.Errors = errors;
-                record.ChainStatus = chain is null ? [] : [.. chain.ChainStatus.Select(s => s.Status.ToString()).Distinct()];
+                record.Capture(certificate, chain, errors);
                 return context.Settings.ClientInsecure || errors == SslPolicyErrors.None;
             },
         };
@@ -224,7 +222,8 @@ internal static class KedgeConnectionChecks
             AllowAutoRedirect = false,
             ConnectCallback = async (_, token) =>
             {
-                var stream = await ConnectTlsAsync(endPoint, serverName, context, new TlsHandshakeRecord(), token).ConfigureAwait(false);
+                using var record = new TlsHandshakeRecord();
+                var stream = await ConnectTlsAsync(endPoint, serverName, context, record, token).ConfigureAwait(false);
                 sentCertificate |= stream.LocalCertificate is not null;
                 return stream;
             },
