@@ -178,6 +178,20 @@ public sealed class WinchDashboardTests
         Assert.Equal("auth-error", error.GetProperty("type").GetString());
     }
 
+    [Theory]
+    [InlineData("no-route", "no-route")]
+    [InlineData("Bearer eyJhbGciOi-secret", "unknown")]
+    [InlineData("", "unknown")]
+    [InlineData(null, "unknown")]
+    public void RecentErrors_KedgeErrorType_OnlyKnownTypeNamesAreStored(string? header, string stored)
+    {
+        var errors = new WinchRecentErrors(TimeProvider.System);
+
+        errors.AddKedgeError("orders.cluster-b.internal", 502, header);
+
+        Assert.Equal(stored, Assert.Single(errors.Snapshot()).Type);
+    }
+
     [Fact]
     public void RecentErrors_MoreThanCapacity_KeepsTheNewest()
     {
