@@ -70,10 +70,6 @@ internal sealed class WinchDashboard
     internal static bool Serves(HttpContext context)
         => context.Request.Path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase) && WinchHttpProxy.IsForWinch(context);
 
-    /// <summary>Whether the Host header names this machine's loopback: <c>localhost</c>, <c>127.0.0.1</c> or <c>[::1]</c>.</summary>
-    internal static bool IsLoopbackHost(HttpRequest request)
-        => request.Host.HasValue && request.Host.Host.ToLowerInvariant() is "localhost" or "127.0.0.1" or "[::1]";
-
     /// <summary>The state as the page reads it (snake_case JSON).</summary>
     internal async Task<byte[]> RenderStateAsync(CancellationToken cancellationToken)
     {
@@ -230,7 +226,7 @@ internal sealed class WinchDashboard
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
         headers.CacheControl = "no-store";
-        if (IsLoopbackHost(context.Request))
+        if (context.Request.Host.HasValue && WinchLoopbackHost.Is(context.Request.Host.Host))
         {
             return true;
         }
@@ -238,7 +234,7 @@ internal sealed class WinchDashboard
         // DNS rebinding: a page on attacker.example that resolves to 127.0.0.1 sends Host: attacker.example.
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync("winch: the dashboard answers only requests for localhost, 127.0.0.1 or [::1]\n", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsync("winch: the dashboard answers only requests for " + WinchLoopbackHost.Names + "\n", context.RequestAborted).ConfigureAwait(false);
         return false;
     }
 }

@@ -41,6 +41,7 @@ public sealed class WinchDashboardTests
 
     [Theory]
     [InlineData("localhost")]
+    [InlineData("LocalHost")]
     [InlineData("[::1]")]
     public async Task Dashboard_OtherLoopbackNames_Served(string host)
     {
