@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Kedge.Common.Checks;
+using Kedge.Winch.Internal;
 
 namespace Kedge.Winch.Checks;
 
@@ -189,7 +190,7 @@ internal static class KedgeConnectionChecks
     private static CheckResult HandshakeFailed(KedgeCheckTarget kedge, WinchCheckContext context, TlsHandshakeRecord handshake, string serverName, Exception ex)
     {
         var area = kedge.Area;
-        var message = Innermost(ex);
+        var message = ExceptionMessages.Chain(ex);
         if (handshake.Certificate is { } server && handshake.Errors != SslPolicyErrors.None && !context.Settings.ClientInsecure)
         {
             if (handshake.Errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
@@ -248,7 +249,7 @@ internal static class KedgeConnectionChecks
         }
         catch (HttpRequestException ex)
         {
-            return ClientCertificateRefused(kedge, context, Innermost(ex));
+            return ClientCertificateRefused(kedge, context, ExceptionMessages.Chain(ex));
         }
     }
 
@@ -271,17 +272,6 @@ internal static class KedgeConnectionChecks
         var san = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
         var names = san is null ? [] : san.EnumerateDnsNames().Concat(san.EnumerateIPAddresses().Select(a => a.ToString())).ToList();
         return names.Count == 0 ? "no subject alternative names" : string.Join(", ", names);
-    }
-
-    internal static string Innermost(Exception ex)
-    {
-        var messages = new List<string>();
-        for (Exception? e = ex; e is not null; e = e.InnerException)
-        {
-            messages.Add(e.Message);
-        }
-
-        return string.Join(": ", messages.Distinct());
     }
 
     private static string Tls(SslProtocols protocol) => protocol switch

@@ -6,6 +6,7 @@ using Kedge.Client.Tokens;
 using Kedge.Common;
 using Kedge.Common.Checks;
 using Kedge.Winch.Configuration;
+using Kedge.Winch.Internal;
 
 namespace Kedge.Winch.Checks;
 
@@ -122,11 +123,11 @@ internal static class RouteChecks
         }
         catch (KedgeTokenSourceException ex)
         {
-            return CheckResult.Fail(area, name, $"winch got no token for {target}: {KedgeConnectionChecks.Innermost(ex)}", $"see the 'auth {ex.TokenSourceName}' lines");
+            return CheckResult.Fail(area, name, $"winch got no token for {target}: {ExceptionMessages.Chain(ex)}", $"see the 'auth {ex.TokenSourceName}' lines");
         }
         catch (HttpRequestException ex)
         {
-            return CheckResult.Fail(area, name, $"winch could not send {target} through kedge {kedge}: {KedgeConnectionChecks.Innermost(ex)}", $"see the 'kedge {kedge}' lines");
+            return CheckResult.Fail(area, name, $"winch could not send {target} through kedge {kedge}: {ExceptionMessages.Chain(ex)}", $"see the 'kedge {kedge}' lines");
         }
     }
 

@@ -103,7 +103,7 @@ internal sealed class WinchDashboard
                 var state = await ReadTokenStateAsync(source, now, _clock, cancellationToken).ConfigureAwait(false);
                 json.WriteStartObject();
                 json.WriteString("name", name);
-                json.WriteString("kind", KindName(kind));
+                json.WriteString("kind", kind.ConfigName());
                 json.WriteString("state", state.State);
                 WriteTime(json, "expires_at", state.Expiry);
                 WriteTime(json, "last_refresh", state.LastRefresh);
@@ -183,12 +183,6 @@ internal sealed class WinchDashboard
             ? "logged in, token valid until " + expiry.ToString("u", CultureInfo.InvariantCulture)
             : "logged in; the next request refreshes the token";
     }
-
-    private static string KindName(AuthSourceKind kind) => kind switch
-    {
-        AuthSourceKind.ServiceAccountOidc => "service_account_oidc",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
 
     private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? value)
     {
