@@ -60,7 +60,7 @@ internal static class KedgeConnectionChecks
         {
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+                addresses = await context.ResolveHostAsync(host, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException ex)
             {

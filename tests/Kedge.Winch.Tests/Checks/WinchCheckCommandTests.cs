@@ -42,11 +42,14 @@ public sealed class WinchCheckCommandTests
     {
         using var logs = new TestLogSink();
         await using var kedge = await KedgeStandIn.StartAsync(logs);
+        // The name is asked of a loopback DNS server that knows nothing (NXDOMAIN), never of the system resolver.
+        await using var dnsServer = new TestDnsServer();
         var mapper = """{"routes": [{"direct": {"key": "orders.cluster-b.internal", "url": "https://kedge.cluster-b.invalid"}}]}""";
 
-        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper), "--output=json"]);
+        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper), "--output=json"], TestDnsResolver.For(dnsServer));
 
         Assert.Equal(1, code);
+        Assert.True(dnsServer.QueryCount > 0, "the check did not ask the test's DNS server");
         var dns = Line(json, "kedge https://kedge.cluster-b.invalid", "dns");
         Assert.Equal("fail", dns.GetProperty("status").GetString());
         Assert.Contains("kedge.cluster-b.invalid does not resolve", dns.GetProperty("found").GetString(), StringComparison.Ordinal);
@@ -362,9 +365,17 @@ public sealed class WinchCheckCommandTests
         return (code, output.ToString().ReplaceLineEndings("\n"));
     }
 
-    private static async Task<(int Code, JsonDocument Json)> RunJsonAsync(string[] args)
+    /// <summary>The check verb with the given host resolver (args start with "check", as typed).</summary>
+    private static async Task<(int Code, string Output)> RunCheckAsync(string[] args, Func<string, CancellationToken, Task<IPAddress[]>> resolveHostAsync)
     {
-        var (code, output) = await RunAsync(args);
+        using var output = new StringWriter();
+        var code = await WinchCheckCommand.RunAsync(args[1..], output, TimeProvider.System, resolveHostAsync: resolveHostAsync);
+        return (code, output.ToString().ReplaceLineEndings("\n"));
+    }
+
+    private static async Task<(int Code, JsonDocument Json)> RunJsonAsync(string[] args, Func<string, CancellationToken, Task<IPAddress[]>>? resolveHostAsync = null)
+    {
+        var (code, output) = resolveHostAsync is null ? await RunAsync(args) : await RunCheckAsync(args, resolveHostAsync);
         var json = JsonDocument.Parse(output);
         Assert.Equal(code, json.RootElement.GetProperty("exit_code").GetInt32());
         return (code, json);
