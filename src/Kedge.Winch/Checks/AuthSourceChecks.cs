@@ -2,6 +2,7 @@ using Kedge.Client.Tokens;
 using Kedge.Common.Checks;
 using Kedge.Winch.Auth;
 using Kedge.Winch.Configuration;
+using Kedge.Winch.Internal;
 
 namespace Kedge.Winch.Checks;
 
@@ -24,7 +25,7 @@ internal static class AuthSourceChecks
     private static async Task<CheckResult> CheckAsync(string name, KedgeTokenSource source, AuthSourceConfig config, WinchCheckContext context, CancellationToken cancellationToken)
     {
         var area = "auth " + name;
-        var kind = KindName(config.Kind);
+        var kind = config.Kind.ConfigName();
         var where = $"{context.AuthSource} {config.Path}";
         if (source is OidcTokenSource { IsLoggedIn: false } oidc)
         {
@@ -41,7 +42,7 @@ internal static class AuthSourceChecks
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return CheckResult.Fail(area, "token", $"{kind} source '{name}' gave no token: {KedgeConnectionChecks.Innermost(ex)}", Fix(config, where));
+            return CheckResult.Fail(area, "token", $"{kind} source '{name}' gave no token: {ExceptionMessages.Chain(ex)}", Fix(config, where));
         }
 
         var now = context.TimeProvider.GetUtcNow();
@@ -66,11 +67,5 @@ internal static class AuthSourceChecks
         AuthSourceKind.Oidc => $"log in again: start winch and open its /winch/login/{config.Name} page ({where})",
         AuthSourceKind.ServiceAccountOidc => $"check the key file {config.ServiceAccountJsonPath} and that its token endpoint is reachable ({where})",
         _ => $"check {where}",
-    };
-
-    internal static string KindName(AuthSourceKind kind) => kind switch
-    {
-        AuthSourceKind.ServiceAccountOidc => "service_account_oidc",
-        _ => kind.ToString().ToLowerInvariant(),
     };
 }

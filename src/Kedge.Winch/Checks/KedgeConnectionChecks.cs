@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Kedge.Common.Checks;
+using Kedge.Winch.Internal;
 
 namespace Kedge.Winch.Checks;
 
@@ -59,7 +60,7 @@ internal static class KedgeConnectionChecks
         {
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+                addresses = await context.ResolveHostAsync(host, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException ex)
             {
@@ -116,7 +117,7 @@ internal static class KedgeConnectionChecks
         // TLS
         stage("tls handshake");
         var serverName = host;
-        var handshake = new TlsHandshakeRecord();
+        using var handshake = new TlsHandshakeRecord();
         SslStream? stream = null;
         try
         {
@@ -169,9 +170,7 @@ internal static class KedgeConnectionChecks
             CertificateChainPolicy = context.Settings.ClientInsecure ? null : context.Trust?.CreateChainPolicy(),
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
-                record.Certificate = certificate is null ? null : new X509Certificate2(certificate);
-                record.Errors = errors;
-                record.ChainStatus = chain is null ? [] : [.. chain.ChainStatus.Select(s => s.Status.ToString()).Distinct()];
+                record.Capture(certificate, chain, errors);
                 return context.Settings.ClientInsecure || errors == SslPolicyErrors.None;
             },
         };
@@ -191,7 +190,7 @@ internal static class KedgeConnectionChecks
     private static CheckResult HandshakeFailed(KedgeCheckTarget kedge, WinchCheckContext context, TlsHandshakeRecord handshake, string serverName, Exception ex)
     {
         var area = kedge.Area;
-        var message = Innermost(ex);
+        var message = ExceptionMessages.Chain(ex);
         if (handshake.Certificate is { } server && handshake.Errors != SslPolicyErrors.None && !context.Settings.ClientInsecure)
         {
             if (handshake.Errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
@@ -216,11 +215,19 @@ internal static class KedgeConnectionChecks
 
     private static async Task<CheckResult> CheckClientCertificateAcceptedAsync(KedgeCheckTarget kedge, WinchCheckContext context, IPEndPoint endPoint, string serverName, string alpn, CancellationToken cancellationToken)
     {
+        // Whether winch's certificate went out is the connection's fact, not the configuration's: kedge may not ask for one.
+        var sentCertificate = false;
         using var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
-            ConnectCallback = async (_, token) => await ConnectTlsAsync(endPoint, serverName, context, new TlsHandshakeRecord(), token).ConfigureAwait(false),
+            ConnectCallback = async (_, token) =>
+            {
+                using var record = new TlsHandshakeRecord();
+                var stream = await ConnectTlsAsync(endPoint, serverName, context, record, token).ConfigureAwait(false);
+                sentCertificate |= stream.LocalCertificate is not null;
+                return stream;
+            },
         };
         using var client = new HttpClient(handler);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{kedge.Url.Authority}/")
@@ -231,14 +238,18 @@ internal static class KedgeConnectionChecks
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            return context.ClientCertificate is { } certificate
-                ? CheckResult.Pass(kedge.Area, "client certificate accepted", $"kedge took {certificate.Leaf.Subject} and answered a request (HTTP {status.ToString(CultureInfo.InvariantCulture)} for GET / by its own name)")
-                : CheckResult.Pass(kedge.Area, "client certificate accepted", $"winch has no client certificate and kedge answered anyway (HTTP {status.ToString(CultureInfo.InvariantCulture)} for GET / by its own name); routes that need one answer 401");
+            var answered = $"HTTP {((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)} for GET / by its own name";
+            return context.ClientCertificate switch
+            {
+                { } certificate when sentCertificate => CheckResult.Pass(kedge.Area, "client certificate accepted", $"kedge took {certificate.Leaf.Subject} and answered a request ({answered})"),
+                { } certificate => CheckResult.Pass(kedge.Area, "client certificate accepted",
+                    $"kedge did not ask for a client certificate, so winch did not send {certificate.Leaf.Subject}; kedge answered a request ({answered}); routes that need a client certificate answer 401"),
+                null => CheckResult.Pass(kedge.Area, "client certificate accepted", $"winch has no client certificate and kedge answered anyway ({answered}); routes that need one answer 401"),
+            };
         }
         catch (HttpRequestException ex)
         {
-            return ClientCertificateRefused(kedge, context, Innermost(ex));
+            return ClientCertificateRefused(kedge, context, ExceptionMessages.Chain(ex));
         }
     }
 
@@ -261,17 +272,6 @@ internal static class KedgeConnectionChecks
         var san = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
         var names = san is null ? [] : san.EnumerateDnsNames().Concat(san.EnumerateIPAddresses().Select(a => a.ToString())).ToList();
         return names.Count == 0 ? "no subject alternative names" : string.Join(", ", names);
-    }
-
-    internal static string Innermost(Exception ex)
-    {
-        var messages = new List<string>();
-        for (Exception? e = ex; e is not null; e = e.InnerException)
-        {
-            messages.Add(e.Message);
-        }
-
-        return string.Join(": ", messages.Distinct());
     }
 
     private static string Tls(SslProtocols protocol) => protocol switch

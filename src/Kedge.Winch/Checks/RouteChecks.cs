@@ -6,6 +6,7 @@ using Kedge.Client.Tokens;
 using Kedge.Common;
 using Kedge.Common.Checks;
 using Kedge.Winch.Configuration;
+using Kedge.Winch.Internal;
 
 namespace Kedge.Winch.Checks;
 
@@ -117,23 +118,35 @@ internal static class RouteChecks
         var kedge = mapped.KedgeUrl.GetLeftPart(UriPartial.Authority);
         try
         {
-            using var response = await SendAsync(invoker, target, HttpVersion.Version20, cancellationToken).ConfigureAwait(false);
-            return Judge(area, name, response, target, kedge, where);
-        }
-        catch (HttpRequestException ex) when (KedgeHttp2NotNegotiatedException.IsIn(ex))
-        {
-            // As winch's proxy does: a kedge without HTTP/2 gets HTTP/1.1.
-            using var response = await SendAsync(invoker, target, HttpVersion.Version11, cancellationToken).ConfigureAwait(false);
+            using var response = await SendWithFallbackAsync(invoker, target, cancellationToken).ConfigureAwait(false);
             return Judge(area, name, response, target, kedge, where);
         }
         catch (KedgeTokenSourceException ex)
         {
-            return CheckResult.Fail(area, name, $"winch got no token for {target}: {KedgeConnectionChecks.Innermost(ex)}", $"see the 'auth {ex.TokenSourceName}' lines");
+            return CheckResult.Fail(area, name, $"winch got no token for {target}: {ExceptionMessages.Chain(ex)}", $"see the 'auth {ex.TokenSourceName}' lines");
         }
         catch (HttpRequestException ex)
         {
-            return CheckResult.Fail(area, name, $"winch could not send {target} through kedge {kedge}: {KedgeConnectionChecks.Innermost(ex)}", $"see the 'kedge {kedge}' lines");
+            return CheckResult.Fail(area, name, $"winch could not send {target} through kedge {kedge}: {ExceptionMessages.Chain(ex)}", $"see the 'kedge {kedge}' lines");
         }
+    }
+
+    /// <summary>
+    /// HTTP/2 first; as winch's proxy does, a kedge without HTTP/2 gets HTTP/1.1. The retry runs outside the catch, so its
+    /// own failures reach the caller's handlers like the first attempt's.
+    /// </summary>
+    private static async Task<HttpResponseMessage> SendWithFallbackAsync(HttpMessageInvoker invoker, string target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync(invoker, target, HttpVersion.Version20, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (KedgeHttp2NotNegotiatedException.IsIn(ex))
+        {
+            // Fall through to HTTP/1.1 below.
+        }
+
+        return await SendAsync(invoker, target, HttpVersion.Version11, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpMessageInvoker invoker, string target, Version version, CancellationToken cancellationToken)

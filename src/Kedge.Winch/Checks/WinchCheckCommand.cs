@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using Kedge.Common.Checks;
 using Kedge.GoCompat;
 using Kedge.Winch.Auth;
@@ -42,12 +43,13 @@ internal static class WinchCheckCommand
             });
         }
 
-        command.SetAction((_, cancellationToken) => RunAsync(WithoutVerb(args), output(), TimeProvider.System, cancellationToken));
+        command.SetAction((_, cancellationToken) => RunAsync(WithoutVerb(args), output(), TimeProvider.System, resolveHostAsync: null, cancellationToken));
         return command;
     }
 
     /// <summary>Runs the checks and writes the report; returns the exit code.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TimeProvider timeProvider, CancellationToken cancellationToken = default)
+    /// <param name="resolveHostAsync">How kedge hosts are resolved; null for the system resolver.</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TimeProvider timeProvider, Func<string, CancellationToken, Task<IPAddress[]>>? resolveHostAsync = null, CancellationToken cancellationToken = default)
     {
         var errors = new List<string>();
         var warnings = new List<string>();
@@ -66,7 +68,7 @@ internal static class WinchCheckCommand
         }
         else
         {
-            report = await RunChecksAsync(settings, parsed, warnings, timeout, timeProvider, cancellationToken).ConfigureAwait(false);
+            report = await RunChecksAsync(settings, parsed, warnings, timeout, timeProvider, resolveHostAsync ?? Dns.GetHostAddressesAsync, cancellationToken).ConfigureAwait(false);
         }
 
         await output.WriteAsync(json ? report.ToJson() : report.ToTable()).ConfigureAwait(false);
@@ -74,7 +76,7 @@ internal static class WinchCheckCommand
         return report.ExitCode;
     }
 
-    private static async Task<CheckReport> RunChecksAsync(WinchSettings settings, GoFlagParseResult parsed, List<string> warnings, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    private static async Task<CheckReport> RunChecksAsync(WinchSettings settings, GoFlagParseResult parsed, List<string> warnings, TimeSpan timeout, TimeProvider timeProvider, Func<string, CancellationToken, Task<IPAddress[]>> resolveHostAsync, CancellationToken cancellationToken)
     {
         var mapperSource = Source(parsed, WinchFlags.ServerMapperConfig, WinchFlags.ServerMapperConfigPath, "mapper config");
         var authSource = Source(parsed, WinchFlags.ServerAuthConfig, WinchFlags.ServerAuthConfigPath, "auth config");
@@ -119,6 +121,7 @@ internal static class WinchCheckCommand
                 Auth = auth,
                 Clients = clients,
                 TimeProvider = timeProvider,
+                ResolveHostAsync = resolveHostAsync,
                 Timeout = timeout,
                 Probes = parsed.GetStringList(WinchCheckFlags.Probe),
                 MapperSource = mapperSource,

@@ -1,3 +1,4 @@
+using System.Net;
 using Kedge.Common.Tls;
 using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
@@ -19,6 +20,9 @@ internal sealed class WinchCheckContext
     public required WinchKedgeClients Clients { get; init; }
 
     public required TimeProvider TimeProvider { get; init; }
+
+    /// <summary>How the kedge hosts are resolved: the system resolver (as winch's connections do) unless a test gives its own.</summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>> ResolveHostAsync { get; init; } = Dns.GetHostAddressesAsync;
 
     /// <summary>Each check's time.</summary>
     public required TimeSpan Timeout { get; init; }

@@ -6,6 +6,7 @@ using Kedge.Winch.Auth;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Configuration;
 using Kedge.Winch.Hosting;
+using Kedge.Winch.Proxy;
 
 namespace Kedge.Winch.Dashboard;
 
@@ -63,9 +64,12 @@ internal sealed class WinchDashboard
         });
     }
 
-    /// <summary>Whether the Host header names this machine's loopback: <c>localhost</c>, <c>127.0.0.1</c> or <c>[::1]</c>.</summary>
-    internal static bool IsLoopbackHost(HttpRequest request)
-        => request.Host.HasValue && request.Host.Host.ToLowerInvariant() is "localhost" or "127.0.0.1" or "[::1]";
+    /// <summary>
+    /// Whether the request is for the dashboard itself (origin form, winch's own host, a path under <see cref="Path"/>
+    /// in any case, as routing matches it); such requests never get CORS headers.
+    /// </summary>
+    internal static bool Serves(HttpContext context)
+        => context.Request.Path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase) && WinchHttpProxy.IsForWinch(context);
 
     /// <summary>The state as the page reads it (snake_case JSON).</summary>
     internal async Task<byte[]> RenderStateAsync(CancellationToken cancellationToken)
@@ -100,7 +104,7 @@ internal sealed class WinchDashboard
                 var state = await ReadTokenStateAsync(source, now, _clock, cancellationToken).ConfigureAwait(false);
                 json.WriteStartObject();
                 json.WriteString("name", name);
-                json.WriteString("kind", KindName(kind));
+                json.WriteString("kind", kind.ConfigName());
                 json.WriteString("state", state.State);
                 WriteTime(json, "expires_at", state.Expiry);
                 WriteTime(json, "last_refresh", state.LastRefresh);
@@ -181,12 +185,6 @@ internal sealed class WinchDashboard
             : "logged in; the next request refreshes the token";
     }
 
-    private static string KindName(AuthSourceKind kind) => kind switch
-    {
-        AuthSourceKind.ServiceAccountOidc => "service_account_oidc",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
-
     private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? value)
     {
         if (value is { } time && time != DateTimeOffset.MaxValue)
@@ -223,7 +221,7 @@ internal sealed class WinchDashboard
             context.Response.Headers[name] = value;
         }
 
-        if (IsLoopbackHost(context.Request))
+        if (context.Request.Host.HasValue && WinchLoopbackHost.Is(context.Request.Host.Host))
         {
             return true;
         }
@@ -231,7 +229,7 @@ internal sealed class WinchDashboard
         // DNS rebinding: a page on attacker.example that resolves to 127.0.0.1 sends Host: attacker.example.
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync("winch: the dashboard answers only requests for localhost, 127.0.0.1 or [::1]\n", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsync("winch: the dashboard answers only requests for " + WinchLoopbackHost.Names + "\n", context.RequestAborted).ConfigureAwait(false);
         return false;
     }
 }

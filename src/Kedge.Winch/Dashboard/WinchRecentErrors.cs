@@ -1,3 +1,4 @@
+using System.Globalization;
 using Kedge.Common;
 
 namespace Kedge.Winch.Dashboard;
@@ -28,15 +29,19 @@ internal sealed class WinchRecentErrors(TimeProvider timeProvider)
         }
     }
 
+    /// <summary>The type stored for a kedge error whose type header is missing or not one winch knows.</summary>
+    public const string UnknownKedgeErrorType = "unknown";
+
     /// <summary>
-    /// An error answer from kedge. The message is the error type's meaning from the shared vocabulary, not kedge's
-    /// header text: the page shows no header values.
+    /// An error answer from kedge. The type and message come from the shared vocabulary (<see cref="KedgeErrorKind"/>),
+    /// never kedge's header text: the page shows no header values, so an unknown type is stored as
+    /// <see cref="UnknownKedgeErrorType"/>.
     /// </summary>
     public void AddKedgeError(string target, int status, string? errorType)
     {
         var kind = KedgeErrorKind.Find(errorType);
         var meaning = kind?.Meaning ?? "kedge reported an error of a type this winch does not know.";
-        Add(target, string.IsNullOrEmpty(errorType) ? "kedge-error" : errorType, $"kedge answered {status}: {meaning}");
+        Add(target, kind?.Name ?? UnknownKedgeErrorType, string.Create(CultureInfo.InvariantCulture, $"kedge answered {status}: {meaning}"));
     }
 
     /// <summary>The entries, newest first.</summary>

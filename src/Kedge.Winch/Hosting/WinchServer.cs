@@ -176,7 +176,8 @@ internal sealed class WinchServer : IAsyncDisposable
                 return;
             }
 
-            if (listener == HttpListener && WinchCors.Apply(context, settings.CorsAllowedOrigins))
+            // The dashboard is for this machine's browser only: no origin may read it, whatever --cors_allowed_origin allows.
+            if (listener == HttpListener && !WinchDashboard.Serves(context) && WinchCors.Apply(context, settings.CorsAllowedOrigins))
             {
                 return;
             }

@@ -6,6 +6,7 @@ using Kedge.Client.Tokens;
 using Kedge.Common;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Dashboard;
+using Kedge.Winch.Hosting;
 using Kedge.Winch.Internal;
 using Kedge.Winch.Observability;
 using Kedge.Winch.Tracing;
@@ -67,8 +68,8 @@ internal sealed class WinchHttpProxy
     }
 
     /// <summary>
-    /// True when the request is for winch itself: origin form with the host exactly <c>127.0.0.1</c> or
-    /// <c>localhost</c> (Go winch matched a prefix, so <c>localhost.example.com</c> was served locally).
+    /// True when the request is for winch itself: origin form with no host or a loopback host
+    /// (<see cref="WinchLoopbackHost"/>; Go winch matched a prefix, so <c>localhost.example.com</c> was served locally).
     /// </summary>
     public static bool IsForWinch(HttpContext context)
     {
@@ -79,7 +80,7 @@ internal sealed class WinchHttpProxy
         }
 
         var host = context.Request.Host.Host;
-        return host is "127.0.0.1" or "localhost" or "[::1]" || host.Length == 0;
+        return host.Length == 0 || WinchLoopbackHost.Is(host);
     }
 
     public Task ProxyAsync(HttpContext context)

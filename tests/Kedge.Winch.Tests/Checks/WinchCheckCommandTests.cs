@@ -5,6 +5,10 @@ using Kedge.Testing;
 using Kedge.Winch.Checks;
 using Kedge.Winch.Commands;
 using Kedge.Winch.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Kedge.Winch.Tests.Checks;
 
@@ -38,11 +42,14 @@ public sealed class WinchCheckCommandTests
     {
         using var logs = new TestLogSink();
         await using var kedge = await KedgeStandIn.StartAsync(logs);
+        // The name is asked of a loopback DNS server that knows nothing (NXDOMAIN), never of the system resolver.
+        await using var dnsServer = new TestDnsServer();
         var mapper = """{"routes": [{"direct": {"key": "orders.cluster-b.internal", "url": "https://kedge.cluster-b.invalid"}}]}""";
 
-        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper), "--output=json"]);
+        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper), "--output=json"], TestDnsResolver.For(dnsServer));
 
         Assert.Equal(1, code);
+        Assert.True(dnsServer.QueryCount > 0, "the check did not ask the test's DNS server");
         var dns = Line(json, "kedge https://kedge.cluster-b.invalid", "dns");
         Assert.Equal("fail", dns.GetProperty("status").GetString());
         Assert.Contains("kedge.cluster-b.invalid does not resolve", dns.GetProperty("found").GetString(), StringComparison.Ordinal);
@@ -71,10 +78,54 @@ public sealed class WinchCheckCommandTests
     }
 
     [Fact]
+    public async Task Check_Http11KedgeDropsTheRetriedRequest_RouteFailsNamingKedge()
+    {
+        using var logs = new TestLogSink();
+        // No HTTP/2, so the route's request is retried over HTTP/1.1; that retry's connection is then cut.
+        await using var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions
+        {
+            Protocols = HttpProtocols.Http1,
+            Configure = app => app.Use((context, next) =>
+            {
+                if (context.Request.Host.Host == KedgeStandIn.RoutedHost)
+                {
+                    context.Abort();
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            }),
+        });
+
+        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(OrdersRoute), "--output=json"]);
+
+        Assert.Equal(1, code);
+        var route = Line(json, "route orders.cluster-b.internal", "GET http://orders.cluster-b.internal/");
+        Assert.Equal("fail", route.GetProperty("status").GetString());
+        Assert.Contains($"winch could not send orders.cluster-b.internal through kedge {kedge.Url}", route.GetProperty("found").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"see the 'kedge {kedge.Url}' lines", route.GetProperty("fix").GetString());
+    }
+
+    [Fact]
+    public async Task Check_KedgeAsksForNoClientCertificate_DoesNotClaimKedgeTookIt()
+    {
+        using var logs = new TestLogSink();
+        await using var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions { ClientCertificateMode = ClientCertificateMode.NoCertificate });
+
+        var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(OrdersRoute), "--output=json"]);
+
+        Assert.Equal(0, code);
+        var accepted = Line(json, "kedge " + kedge.Url, "client certificate accepted");
+        var found = accepted.GetProperty("found").GetString();
+        Assert.DoesNotContain("kedge took", found, StringComparison.Ordinal);
+        Assert.Contains("kedge did not ask for a client certificate, so winch did not send CN=winch-developer", found, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_KedgeTrustsAnotherCa_ClientCertificateRefused()
     {
         using var logs = new TestLogSink();
-        await using var kedge = await KedgeStandIn.StartAsync(logs, trustsAnotherCa: true);
+        await using var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions { TrustsAnotherCa = true });
 
         var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(OrdersRoute), "--output=json"]);
 
@@ -157,7 +208,7 @@ public sealed class WinchCheckCommandTests
     public async Task Check_ClientCertificateExpiresIn5Days_WarnsAndExits2()
     {
         using var logs = new TestLogSink();
-        await using var kedge = await KedgeStandIn.StartAsync(logs, clientLifetime: TimeSpan.FromDays(5));
+        await using var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions { ClientLifetime = TimeSpan.FromDays(5) });
 
         var (code, table) = await RunAsync(["check", .. kedge.Flags(OrdersRoute)]);
 
@@ -314,9 +365,17 @@ public sealed class WinchCheckCommandTests
         return (code, output.ToString().ReplaceLineEndings("\n"));
     }
 
-    private static async Task<(int Code, JsonDocument Json)> RunJsonAsync(string[] args)
+    /// <summary>The check verb with the given host resolver (args start with "check", as typed).</summary>
+    private static async Task<(int Code, string Output)> RunCheckAsync(string[] args, Func<string, CancellationToken, Task<IPAddress[]>> resolveHostAsync)
     {
-        var (code, output) = await RunAsync(args);
+        using var output = new StringWriter();
+        var code = await WinchCheckCommand.RunAsync(args[1..], output, TimeProvider.System, resolveHostAsync: resolveHostAsync);
+        return (code, output.ToString().ReplaceLineEndings("\n"));
+    }
+
+    private static async Task<(int Code, JsonDocument Json)> RunJsonAsync(string[] args, Func<string, CancellationToken, Task<IPAddress[]>>? resolveHostAsync = null)
+    {
+        var (code, output) = resolveHostAsync is null ? await RunAsync(args) : await RunCheckAsync(args, resolveHostAsync);
         var json = JsonDocument.Parse(output);
         Assert.Equal(code, json.RootElement.GetProperty("exit_code").GetInt32());
         return (code, json);

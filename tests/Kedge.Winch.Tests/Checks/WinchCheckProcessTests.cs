@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kedge.Testing;
-using Kedge.Winch.Commands;
 using Kedge.Winch.Tests.Infrastructure;
 
 namespace Kedge.Winch.Tests.Checks;
@@ -30,30 +28,5 @@ public sealed class WinchCheckProcessTests
         Assert.Contains("It means: No route or adhoc rule claims the target.", failed.GetProperty("found").GetString(), StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(typeof(WinchCommand).Assembly.Location);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-        }
-
-        return (process.ExitCode, (await stdout).ReplaceLineEndings("\n"), await stderr);
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(string[] args) => ProcessRun.WinchAsync(args, TimeSpan.FromSeconds(60));
 }

@@ -30,12 +30,15 @@ public sealed class WinchDashboardBrowserTests(SharedChromium chromium)
         // A real request through winch that kedge refuses with its no-route error.
         using var proxied = env.CreateProxiedClient();
         (await proxied.GetAsync("http://orders.cluster-b.internal" + WinchTestEnvironment.KedgeErrorPath)).Dispose();
-        var shown = Stopwatch.StartNew();
+        // The lag is measured from winch's answer (winch records the error before it answers) to the page showing it.
+        // The wait is generous so a slow machine fails on the measured lag, with its number, not on the wait.
+        var answeredAt = Stopwatch.GetTimestamp();
         await Eventually.TrueAsync(
             () => browser.TextOf("#errors tbody")?.Contains("no-route", StringComparison.Ordinal) == true,
-            "the proxy error appears in recent errors within 2 s",
-            TimeSpan.FromSeconds(2));
-        shown.Stop();
+            "the proxy error appears in recent errors",
+            TimeSpan.FromSeconds(15));
+        var lag = Stopwatch.GetElapsedTime(answeredAt);
+        Assert.True(lag <= TimeSpan.FromSeconds(2), $"the page showed the proxy error {lag.TotalMilliseconds:F0} ms after winch answered the request");
 
         var errorsText = browser.TextOf("#errors tbody")!;
         Assert.Contains("orders.cluster-b.internal", errorsText, StringComparison.Ordinal);

@@ -41,6 +41,7 @@ public sealed class WinchDashboardTests
 
     [Theory]
     [InlineData("localhost")]
+    [InlineData("LocalHost")]
     [InlineData("[::1]")]
     public async Task Dashboard_OtherLoopbackNames_Served(string host)
     {
@@ -53,6 +54,28 @@ public sealed class WinchDashboardTests
         using var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("GET", "/debug/dashboard")]
+    [InlineData("GET", "/debug/dashboard/state")]
+    [InlineData("GET", "/Debug/Dashboard/State")]
+    [InlineData("OPTIONS", "/debug/dashboard/state")]
+    public async Task Dashboard_CorsAllowsEveryOrigin_NoCorsHeaders(string method, string path)
+    {
+        using var logs = new TestLogSink();
+        await using var env = await WinchTestEnvironment.StartAsync(logs, Mapper, Auth, extraFlags: ["--cors_allowed_origin=*"]);
+        using var client = env.CreateDirectClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        // A page elsewhere reads winch's dashboard with fetch(): its last_error may hold a device-login user code.
+        request.Headers.Add("Origin", "https://evil.example");
+        request.Headers.Add("Access-Control-Request-Method", "GET");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"), $"{method} {path} answered {(int)response.StatusCode} with Access-Control-Allow-Origin");
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Methods"));
+        Assert.NotEqual(HttpStatusCode.NoContent, response.StatusCode);
     }
 
     [Fact]
@@ -154,6 +177,20 @@ public sealed class WinchDashboardTests
         Assert.Equal(login, failed.GetProperty("login").GetString());
         var error = Assert.Single(after.RootElement.GetProperty("recent_errors").EnumerateArray());
         Assert.Equal("auth-error", error.GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("no-route", "no-route")]
+    [InlineData("Bearer eyJhbGciOi-secret", "unknown")]
+    [InlineData("", "unknown")]
+    [InlineData(null, "unknown")]
+    public void RecentErrors_KedgeErrorType_OnlyKnownTypeNamesAreStored(string? header, string stored)
+    {
+        var errors = new WinchRecentErrors(TimeProvider.System);
+
+        errors.AddKedgeError("orders.cluster-b.internal", 502, header);
+
+        Assert.Equal(stored, Assert.Single(errors.Snapshot()).Type);
     }
 
     [Fact]

@@ -8,13 +8,17 @@ namespace Kedge.Winch.Tests.Infrastructure;
 /// <summary>
 /// A kedge stand-in for <c>winch check</c>: loopback Kestrel with TLS that requires a client certificate from the CA it
 /// trusts, HTTP/1.1 and HTTP/2, and answers like kedge: <see cref="NoRouteHost"/> gets kedge's no-route error,
-/// <see cref="MissingHost"/> a backend's 404, anything else the echo (200). Also the caller's certificate, key and CA files.
+/// <see cref="MissingHost"/> a backend's 404, anything else the echo (200) and the greeter. Also the caller's certificate,
+/// key and CA files. The one kedge of winch's tests: <see cref="WinchTestEnvironment"/> starts it too.
 /// </summary>
 public sealed class KedgeStandIn : IAsyncDisposable
 {
     public const string NoRouteHost = "nothing.cluster-b.internal";
     public const string MissingHost = "missing.cluster-b.internal";
     public const string RoutedHost = "orders.cluster-b.internal";
+
+    /// <summary>Any host with this path gets kedge's no-route error too.</summary>
+    public const string KedgeErrorPath = "/kedge-error";
 
     private KedgeStandIn(TempDirectory dir, TestCertificateAuthority ca, TestCertificateAuthority? otherCa, LoopbackServer server, string certificateFile, string keyFile, string caFile)
     {
@@ -46,39 +50,46 @@ public sealed class KedgeStandIn : IAsyncDisposable
     /// <summary><c>https://localhost:port</c>.</summary>
     public string Url => Server.BaseAddress.ToString().TrimEnd('/');
 
-    /// <param name="clientLifetime">The client certificate's lifetime; default 30 days.</param>
-    /// <param name="trustsAnotherCa">Whether kedge trusts client certificates of another CA only (so it refuses winch's).</param>
-    public static async Task<KedgeStandIn> StartAsync(TestLogSink logs, TimeSpan? clientLifetime = null, bool trustsAnotherCa = false)
+    /// <summary>Starts a kedge stand-in as <paramref name="options"/> say (default: mTLS required, HTTP/1.1 and HTTP/2).</summary>
+    public static async Task<KedgeStandIn> StartAsync(TestLogSink logs, KedgeStandInOptions? options = null)
     {
+        options ??= new KedgeStandInOptions();
         var dir = new TempDirectory();
         var ca = TestCertificateAuthority.Create();
-        var otherCa = trustsAnotherCa ? TestCertificateAuthority.Create("Another CA") : null;
+        var otherCa = options.TrustsAnotherCa ? TestCertificateAuthority.Create("Another CA") : null;
         var server = await LoopbackServer.StartAsync(
             new LoopbackServerOptions
             {
                 ServerCertificate = ca.IssueServerCertificate("kedge.cluster-b.test"),
-                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                ClientCertificateMode = options.ClientCertificateMode,
                 ClientCertificateAuthority = otherCa ?? ca,
+                Protocols = options.Protocols,
             },
             logs,
-            app => app.Use((context, next) =>
+            app =>
             {
-                switch (context.Request.Host.Host)
+                options.Configure?.Invoke(app);
+                app.Use((context, next) =>
                 {
-                    case NoRouteHost:
+                    if (context.Request.Host.Host == NoRouteHost || context.Request.Path == KedgeErrorPath)
+                    {
                         context.Response.StatusCode = StatusCodes.Status502BadGateway;
                         context.Response.Headers["X-Kedge-Error"] = "unknown route to service";
                         context.Response.Headers["X-Kedge-Error-Type"] = "no-route";
                         context.Response.Headers["X-Kedge-Request-ID"] = "req-42";
                         return Task.CompletedTask;
-                    case MissingHost:
+                    }
+
+                    if (context.Request.Host.Host == MissingHost)
+                    {
                         context.Response.StatusCode = StatusCodes.Status404NotFound;
                         return Task.CompletedTask;
-                    default:
-                        return next(context);
-                }
-            }));
-        var (certificate, key) = TestCertificateAuthority.WritePem(ca.IssueClientCertificate("winch-developer", lifetime: clientLifetime), dir.Combine("client"));
+                    }
+
+                    return next(context);
+                });
+            });
+        var (certificate, key) = TestCertificateAuthority.WritePem(ca.IssueClientCertificate("winch-developer", lifetime: options.ClientLifetime), dir.Combine("client"));
         var caFile = ca.WriteCaPem(dir.Path);
         return new KedgeStandIn(dir, ca, otherCa, server, certificate, key, caFile);
     }

@@ -11,28 +11,28 @@ using Microsoft.Extensions.Logging;
 namespace Kedge.Winch.Tests.Infrastructure;
 
 /// <summary>
-/// A kedge stand-in (loopback Kestrel with TLS, required client certificates from a test CA, HTTP/1.1 and HTTP/2, the
-/// echo endpoint and the greeter), a plain-HTTP backend for direct pass-through, and winch started in-process on free
+/// A <see cref="KedgeStandIn"/> (loopback Kestrel with TLS, required client certificates from a test CA, HTTP/1.1 and
+/// HTTP/2 or the given protocols, the echo endpoint and the greeter), a plain-HTTP backend for direct pass-through, and winch started in-process on free
 /// ports with the caller's certificate, the CA and the given configs.
 /// </summary>
 public sealed class WinchTestEnvironment : IAsyncDisposable
 {
-    public const string KedgeErrorPath = "/kedge-error";
+    public const string KedgeErrorPath = KedgeStandIn.KedgeErrorPath;
 
-    private WinchTestEnvironment(TempDirectory dir, TestCertificateAuthority ca, LoopbackServer kedge, LoopbackServer backend, WinchServer winch)
+    private WinchTestEnvironment(KedgeStandIn standIn, LoopbackServer backend, WinchServer winch)
     {
-        Dir = dir;
-        Ca = ca;
-        Kedge = kedge;
+        StandIn = standIn;
         Backend = backend;
         Winch = winch;
     }
 
-    public TempDirectory Dir { get; }
+    public KedgeStandIn StandIn { get; }
 
-    public TestCertificateAuthority Ca { get; }
+    public TempDirectory Dir => StandIn.Dir;
 
-    public LoopbackServer Kedge { get; }
+    public TestCertificateAuthority Ca => StandIn.Ca;
+
+    public LoopbackServer Kedge => StandIn.Server;
 
     public LoopbackServer Backend { get; }
 
@@ -48,28 +48,10 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
     /// <summary>Starts everything. <paramref name="mapperConfig"/> may use <c>{KEDGE}</c> for the stand-in's URL.</summary>
     public static async Task<WinchTestEnvironment> StartAsync(TestLogSink logs, string mapperConfig, string authConfig = "{}", IEnumerable<string>? extraFlags = null, TimeProvider? clock = null, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols kedgeProtocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, bool trustKedgeCa = true, Action<WebApplicationBuilder>? configureHost = null)
     {
-        var dir = new TempDirectory();
-        var ca = TestCertificateAuthority.Create();
-        var kedge = await LoopbackServer.StartAsync(
-            new LoopbackServerOptions
-            {
-                ServerCertificate = ca.IssueServerCertificate("kedge.cluster-b.test"),
-                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
-                ClientCertificateAuthority = ca,
-                Protocols = kedgeProtocols,
-            },
-            logs,
-            app => app.Map(KedgeErrorPath, (HttpContext context) =>
-            {
-                context.Response.StatusCode = StatusCodes.Status502BadGateway;
-                context.Response.Headers["X-Kedge-Error"] = "no route for this host";
-                context.Response.Headers["X-Kedge-Error-Type"] = "no-route";
-                return Task.CompletedTask;
-            }));
+        var kedge = await KedgeStandIn.StartAsync(logs, new KedgeStandInOptions { Protocols = kedgeProtocols });
+        var dir = kedge.Dir;
         var backend = await LoopbackServer.StartAsync(new LoopbackServerOptions { Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1 }, logs);
-        var (certificate, key) = TestCertificateAuthority.WritePem(ca.IssueClientCertificate("winch-developer"), dir.Combine("client"));
-        var caFile = ca.WriteCaPem(dir.Path);
-        var kedgeUrl = kedge.BaseAddress.ToString().TrimEnd('/');
+        var kedgeUrl = kedge.Url;
 
         string[] flags =
         [
@@ -77,9 +59,9 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
             "--server_grpc_port=0",
             "--server_mapper_config=" + mapperConfig.Replace("{KEDGE}", kedgeUrl, StringComparison.Ordinal),
             "--server_auth_config=" + authConfig.Replace("{DIR}", JsonEncodedText.Encode(dir.Path).ToString(), StringComparison.Ordinal),
-            "--client_tls_cert_file=" + certificate,
-            "--client_tls_key_file=" + key,
-            .. trustKedgeCa ? ["--client_tls_root_ca_files=" + caFile] : Array.Empty<string>(),
+            "--client_tls_cert_file=" + kedge.CertificateFile,
+            "--client_tls_key_file=" + kedge.KeyFile,
+            .. trustKedgeCa ? ["--client_tls_root_ca_files=" + kedge.CaFile] : Array.Empty<string>(),
             .. extraFlags ?? [],
         ];
         var errors = new List<string>();
@@ -96,7 +78,7 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
             },
             clock) ?? throw new InvalidOperationException("winch: " + string.Join("\n", errors));
         await winch.StartAsync();
-        return new WinchTestEnvironment(dir, ca, kedge, backend, winch);
+        return new WinchTestEnvironment(kedge, backend, winch);
     }
 
     /// <summary>An HttpClient that uses winch as its HTTP proxy, as curl with HTTP_PROXY does.</summary>
@@ -108,9 +90,7 @@ public sealed class WinchTestEnvironment : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Winch.DisposeAsync();
-        await Kedge.DisposeAsync();
+        await StandIn.DisposeAsync();
         await Backend.DisposeAsync();
-        Ca.Dispose();
-        Dir.Dispose();
     }
 }

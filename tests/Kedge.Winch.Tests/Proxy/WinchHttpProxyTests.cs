@@ -14,7 +14,7 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
           {"direct": {"key": "orders.shop.svc.cluster-b.internal:8080", "url": "{KEDGE}"}, "proxy_auth": "proxy", "backend_auth": "backend"},
           {"direct": {"key": "broken.cluster-b.internal", "url": "{KEDGE}"}, "backend_auth": "empty-dummy"},
           {"regexp": {"exp": "^(?P<name>[a-z_]+)\\.cluster-b\\.internal$", "url": "{KEDGE}"}, "protocol": "HTTP", "proxyAuth": "proxy"},
-          {"direct": {"key": "greeter.cluster-b.invalid:8081", "url": "{KEDGE}"}, "protocol": 2}
+          {"direct": {"key": "localhost:{CLOSED}", "url": "{KEDGE}"}, "protocol": 2}
         ]}
         """;
 
@@ -27,13 +27,19 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
         """;
 
     private readonly TestLogSink _logs = new();
+
+    // The gRPC-only route's target: a direct request to it fails on loopback, not in the system resolver.
+    private readonly ClosedLoopbackPort _closed = new();
     private WinchTestEnvironment _env = null!;
 
-    public async Task InitializeAsync() => _env = await WinchTestEnvironment.StartAsync(_logs, Mapper, Auth);
+    public async Task InitializeAsync() => _env = await WinchTestEnvironment.StartAsync(_logs, MapperConfig(), Auth);
+
+    private string MapperConfig() => Mapper.Replace("{CLOSED}", _closed.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
     public async Task DisposeAsync()
     {
         await _env.DisposeAsync();
+        _closed.Dispose();
         _logs.Dispose();
     }
 
@@ -115,11 +121,11 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
     {
         using var client = _env.CreateProxiedClient();
 
-        using var response = await client.GetAsync("http://greeter.cluster-b.invalid:8081/");
+        using var response = await client.GetAsync($"http://localhost:{_closed.Port}/");
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("transport-unknown-error", response.Headers.GetValues("X-Winch-Error-Type").Single());
-        Assert.StartsWith("direct request to greeter.cluster-b.invalid:8081 failed", response.Headers.GetValues("X-Winch-Error").Single(), StringComparison.Ordinal);
+        Assert.StartsWith($"direct request to localhost:{_closed.Port} failed", response.Headers.GetValues("X-Winch-Error").Single(), StringComparison.Ordinal);
         Assert.Equal(0, _env.Kedge.RequestCount);
     }
 
@@ -160,7 +166,7 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
         using var response = await client.GetAsync("http://orders.shop.svc.cluster-b.internal:8080" + WinchTestEnvironment.KedgeErrorPath);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Equal("no route for this host", response.Headers.GetValues("X-Kedge-Error").Single());
+        Assert.Equal("unknown route to service", response.Headers.GetValues("X-Kedge-Error").Single());
         Assert.Equal("no-route", response.Headers.GetValues("X-Kedge-Error-Type").Single());
         Assert.False(response.Headers.Contains("X-Winch-Error"));
         Assert.Single(_logs.WithEventName("KedgeErrorResponse"), e => e.Category == "Kedge.Winch.HttpProxy");
@@ -243,7 +249,7 @@ public sealed class WinchHttpProxyTests : IAsyncLifetime
     public async Task Proxy_KedgeWithoutHttp2_RequestResentOverHttp1AndRemembered()
     {
         using var logs = new TestLogSink();
-        await using var env = await WinchTestEnvironment.StartAsync(logs, Mapper, Auth, kedgeProtocols: Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+        await using var env = await WinchTestEnvironment.StartAsync(logs, MapperConfig(), Auth, kedgeProtocols: Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
         using var client = env.CreateProxiedClient();
 
         using var first = await client.PostAsync("http://orders.shop.svc.cluster-b.internal:8080/one", new StringContent("body-1"));
