@@ -22,13 +22,14 @@ internal static class HostRegistry
 
     /// <summary>
     /// Whether <paramref name="instrument"/> is one this host exports: the runtime's meter, or one of
-    /// <paramref name="meterNames"/> created by this host's <paramref name="meterFactory"/> (or, for a library that makes
-    /// its own <see cref="Meter"/>, by no factory).
+    /// <paramref name="meterNames"/> created by this host's <paramref name="meterFactory"/>. Everything a kedge or winch host
+    /// records comes from its factory; a meter of the same name with no factory (a Kedge.Client made without one, such as
+    /// a one-shot <c>winch check</c> or an application's own client in the same process) is someone else's.
     /// </summary>
     public static bool Owns(Instrument instrument, IMeterFactory meterFactory, params string[] meterNames)
     {
         var meter = instrument.Meter;
         return meter.Name == RuntimeMeterName
-            || (meterNames.Contains(meter.Name, StringComparer.Ordinal) && (meter.Scope is null || ReferenceEquals(meter.Scope, meterFactory)));
+            || (meterNames.Contains(meter.Name, StringComparer.Ordinal) && ReferenceEquals(meter.Scope, meterFactory));
     }
 }

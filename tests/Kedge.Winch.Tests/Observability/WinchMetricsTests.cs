@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.RegularExpressions;
 using Kedge.Testing;
 using Kedge.Winch.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kedge.Winch.Tests.Observability;
 
@@ -41,8 +42,8 @@ public sealed class WinchMetricsTests
         using var logs = new TestLogSink();
         await using var env = await WinchTestEnvironment.StartAsync(logs, Mapper);
         using var client = env.CreateDirectClient();
-        // The meter Kedge.Client records into (by name): winch exports it whoever created it.
-        using var meter = new Meter("Kedge.Client");
+        // The meter Kedge.Client records into, from winch's own meter factory as winch's clients get it.
+        var meter = env.Winch.App.Services.GetRequiredService<IMeterFactory>().Create("Kedge.Client");
         var requests = meter.CreateCounter<long>("kedge.client.requests");
         var url = $"https://kedge-{Guid.NewGuid():N}.test";
 
