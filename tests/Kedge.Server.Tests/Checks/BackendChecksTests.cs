@@ -283,4 +283,48 @@ public sealed class BackendChecksTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.EndsWith("(kedge sent no client certificate)", refused.Found, StringComparison.Ordinal);
         Assert.Equal("give kedge a client certificate the backend accepts: Tls.ClientCertificateFile and Tls.ClientKeyFile of backend 'without_cert' in kedge.json", refused.Fix);
     }
+
+    [Fact]
+    public async Task For_GrpcBackendHttp2OnlyOverTls13WithoutClientCa_Passes()
+    {
+        var caFile = _ca.WriteCaPem(_dir.Path);
+        var backend = await StartAsync(new LoopbackServerOptions
+        {
+            ServerCertificate = _ca.IssueServerCertificate("greeter.internal.test"),
+            Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2,
+            SslProtocols = System.Security.Authentication.SslProtocols.Tls13,
+        });
+        var routing = new KedgeServerOptions
+        {
+            GrpcBackends = [new BackendOptions { Name = "greeter", Static = new StaticResolverOptions { Addresses = [$"127.0.0.1:{backend.Port}"] }, Tls = new BackendTlsOptions { CaFile = caFile, ServerName = "greeter.internal.test" } }],
+        };
+
+        var report = await CheckContexts.RunBackendsAsync(CheckContexts.For(routing));
+
+        Assert.True(report.ExitCode == CheckReport.ExitAllPassed, report.ToTable());
+        Assert.Equal(CheckStatus.Pass, report.Line("gRPC backend 'greeter' endpoints").Status);
+    }
+
+    [Fact]
+    public async Task For_Tls12BackendRequiringClientCertificate_KedgeWithoutOne_SaysClientCertificateRefused()
+    {
+        var caFile = _ca.WriteCaPem(_dir.Path);
+        var backend = await StartAsync(new LoopbackServerOptions
+        {
+            ServerCertificate = _ca.IssueServerCertificate("orders.internal.test"),
+            SslProtocols = System.Security.Authentication.SslProtocols.Tls12,
+            ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate,
+            ClientCertificateAuthority = _ca,
+        });
+        var routing = Routing(new BackendOptions { Name = "orders", Static = new StaticResolverOptions { Addresses = [$"127.0.0.1:{backend.Port}"] }, Tls = new BackendTlsOptions { CaFile = caFile, ServerName = "orders.internal.test" } });
+
+        var report = await CheckContexts.RunBackendsAsync(CheckContexts.For(routing));
+
+        var refused = report.Line($"backend 'orders' 127.0.0.1:{backend.Port}");
+        Assert.Equal(CheckStatus.Fail, refused.Status);
+        Assert.StartsWith("the backend refused the TLS handshake", refused.Found, StringComparison.Ordinal);
+        Assert.Contains("client certificate refused", refused.Found, StringComparison.Ordinal);
+        Assert.EndsWith("(kedge sent no client certificate)", refused.Found, StringComparison.Ordinal);
+        Assert.Equal("give kedge a client certificate the backend accepts: Tls.ClientCertificateFile and Tls.ClientKeyFile of backend 'orders' in kedge.json", refused.Fix);
+    }
 }
