@@ -198,11 +198,14 @@ internal static class CertificateChecks
         }
 
         using var chain = new X509Chain();
+        // kedge serves only the file's certificates (and never fetches issuers): the chain may use the file's
+        // intermediates and nothing else, and roots only from the other files.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = context.TimeProvider.GetUtcNow().UtcDateTime;
         // Expiry has its own line.
         chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid | X509VerificationFlags.IgnoreNotTimeNested;
-        chain.ChainPolicy.ExtraStore.AddRange(candidates.Select(c => c.Certificate).ToArray());
+        chain.ChainPolicy.ExtraStore.AddRange(candidates.Where(c => !c.Declared || IsSelfIssued(c.Certificate)).Select(c => c.Certificate).ToArray());
         var built = chain.Build(leaf);
         var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
         var chainText = string.Join(" → ", elements.Select(c => $"'{c.Subject}'"));
@@ -236,6 +239,14 @@ internal static class CertificateChecks
             return CheckResult.Warn(Area, name,
                 $"{chainText}: the root '{top.Subject}' (from {where}) is not one this machine trusts, so callers must trust it themselves",
                 $"give callers '{top.Subject}' as their kedge CA (Kedge.Client: KedgeCaFiles; winch: its CA file), or use a certificate from a CA their systems trust (a private CA's root as ca.crt beside '{Path.GetFileName(certFile)}' marks it as intended)");
+        }
+
+        // The missing issuer is an intermediate kept beside the certificate, not in it: callers never get it.
+        if (candidates.FirstOrDefault(c => c.Declared && !IsSelfIssued(c.Certificate) && c.Certificate.SubjectName.RawData.AsSpan().SequenceEqual(top.IssuerName.RawData)) is { Certificate: not null } kept)
+        {
+            return CheckResult.Fail(Area, name,
+                $"{chainText}: the intermediate '{top.Issuer}' is in {kept.From} but not in '{certFile}': kedge serves only '{certFile}', so callers get an incomplete chain",
+                $"add the intermediate '{top.Issuer}' to '{certFile}' after '{top.Subject}' (the leaf first, then each issuer in turn)");
         }
 
         // The chain stops at a certificate whose issuer is nowhere to be found.

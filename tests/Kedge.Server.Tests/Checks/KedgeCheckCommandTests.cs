@@ -177,6 +177,22 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Check_LeafOnlyInTheFileAndIntermediateOnlyInCaCrt_FailsAsIncompleteChain()
+    {
+        var (leaf, key, intermediate, root) = _setup.IntermediateChain("leafonly");
+        // kedge serves only tls.crt: the intermediate beside it in ca.crt never reaches callers.
+        var cert = _setup.Write("leafonly/tls.crt", File.ReadAllText(leaf));
+        _setup.Write("leafonly/ca.crt", File.ReadAllText(intermediate) + "\n" + File.ReadAllText(root));
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "server certificate chain",
+            $"the intermediate 'CN=Check Intermediate CA' is in '{_setup.Dir.Combine("leafonly", "ca.crt")}' but not in '{cert}': kedge serves only '{cert}', so callers get an incomplete chain");
+        Assert.Contains($"fix: add the intermediate 'CN=Check Intermediate CA' to '{cert}' after 'CN=kedge.example.com'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_CertificatesGluedWithoutLineBreak_FailLineSayingSo()
     {
         var (leaf, key, intermediate, _) = _setup.IntermediateChain("glued");
