@@ -29,7 +29,9 @@ internal static class CertificateChecks
             new(Area, "server certificate", _ => Task.FromResult(ServerCertificate(context))),
         };
         var server = context.Settings.Server;
-        for (var i = 0; i < server.TlsClientCaFiles.Count; i++)
+        // As the start's validator: without a TLS port the client CA files are not used, so not read.
+        var tlsPorts = server.HttpTlsPort != 0 || server.GrpcTlsPort != 0;
+        for (var i = 0; tlsPorts && i < server.TlsClientCaFiles.Count; i++)
         {
             var file = server.TlsClientCaFiles[i];
             checks.Add(CheckDefinition.Single(Area, $"client CA file {file}", _ => Task.FromResult(ClientCaFile(context, file))));

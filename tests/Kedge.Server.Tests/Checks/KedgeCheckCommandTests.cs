@@ -402,6 +402,19 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Check_ClientCaFileUnreadableButNoTlsPort_NotCheckedAsKedgeStartsWithoutIt()
+    {
+        var broken = _setup.Write("broken-ca.crt", "not a certificate\n");
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(
+            "--server_http_tls_port=0", "--server_grpc_tls_port=0", $"--server_tls_client_ca_files={broken}", $"--config={HealthyConfig()}");
+
+        Assert.NotEqual(1, code);
+        AssertLine(output, "✔", "server certificate", "no TLS port is enabled");
+        Assert.DoesNotContain($"client CA file {broken}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_BackendTlsFiles_LoadedOnesPassAndAClientCertificateExpiringSoonWarns()
     {
         var (clientCert, clientKey) = TestCertificateAuthority.WritePem(_setup.Ca.IssueClientCertificate("kedge"), _setup.Dir.Combine("backend-client"));
