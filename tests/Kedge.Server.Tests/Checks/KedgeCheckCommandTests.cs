@@ -250,7 +250,8 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
               {"backend_name":"greeter","service_name_matcher":"helloworld.Greeter","authority_host_matcher":"greeter.kedge"},
               {"backend_name":"greeter","service_name_matcher":"other.*"}]}}
             """);
-        var backendPool = _setup.Write("backendpool.json", """{"http":{},"grpc":{"backends":[{"name":"greeter","srv":{"dns_name":"_grpc._tcp.greeter"}}]}}""");
+        // An address literal: the host resolver answers it without asking any DNS server.
+        var backendPool = _setup.Write("backendpool.json", $$$"""{"http":{},"grpc":{"backends":[{"name":"greeter","host":{"dns_name":"127.0.0.1","port":{{{_greeter.Port}}}}}]}}""");
         var (cert, key) = _setup.HealthyServerCertificate();
 
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(
