@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -17,9 +16,6 @@ namespace Kedge.Server.Checks;
 internal static class CertificateChecks
 {
     private const string Area = "certificates";
-
-    /// <summary>A certificate that expires sooner than this is a ⚠ line.</summary>
-    internal static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(14);
 
     public static IEnumerable<CheckDefinition> For(KedgeCheckContext context)
     {
@@ -339,32 +335,28 @@ internal static class CertificateChecks
         return (dns, ips);
     }
 
-    /// <summary>One line for the earliest-expiring of <paramref name="certificates"/>: ✘ expired or not yet valid, ⚠ under 14 days.</summary>
+    /// <summary>One line for the earliest-expiring of <paramref name="certificates"/>, by <see cref="CertificateExpiryRule"/>.</summary>
     private static CheckResult Expiry(KedgeCheckContext context, string name, IReadOnlyList<X509Certificate2> certificates, string file, string fix)
     {
         var now = context.TimeProvider.GetUtcNow();
         foreach (var certificate in certificates)
         {
-            var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
-            var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-            if (notAfter <= now)
+            var (notBefore, notAfter) = (CertificateExpiryRule.NotBefore(certificate), CertificateExpiryRule.NotAfter(certificate));
+            switch (CertificateExpiryRule.Classify(certificate, now))
             {
-                return CheckResult.Fail(Area, name, $"'{certificate.Subject}' in '{file}' expired {Date(notAfter)} ({Days(now - notAfter)} ago): TLS clients refuse it", fix);
-            }
-
-            if (notBefore > now)
-            {
-                return CheckResult.Fail(Area, name, $"'{certificate.Subject}' in '{file}' is not valid before {Date(notBefore)} (in {Days(notBefore - now)}): TLS clients refuse it",
-                    "check this machine's clock, or use a certificate that is valid now");
+                case CertificateExpiryState.Expired:
+                    return CheckResult.Fail(Area, name, $"'{certificate.Subject}' in '{file}' expired {Date(notAfter)} ({CertificateExpiryRule.Span(now - notAfter)} ago): TLS clients refuse it", fix);
+                case CertificateExpiryState.NotYetValid:
+                    return CheckResult.Fail(Area, name, $"'{certificate.Subject}' in '{file}' is not valid before {Date(notBefore)} (in {CertificateExpiryRule.Span(notBefore - now)}): TLS clients refuse it",
+                        "check this machine's clock, or use a certificate that is valid now");
             }
         }
 
-        var soonest = certificates.OrderBy(c => c.NotAfter.ToUniversalTime()).First();
-        var expires = new DateTimeOffset(soonest.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-        var left = expires - now;
-        var found = $"'{soonest.Subject}' in '{file}' expires {Date(expires)} (in {Days(left)})";
-        return left < ExpiryWarning
-            ? CheckResult.Warn(Area, name, found + ", under 14 days", fix)
+        var soonest = certificates.OrderBy(CertificateExpiryRule.NotAfter).First();
+        var expires = CertificateExpiryRule.NotAfter(soonest);
+        var found = $"'{soonest.Subject}' in '{file}' expires {Date(expires)} (in {CertificateExpiryRule.Span(expires - now)})";
+        return CertificateExpiryRule.Classify(soonest, now) == CertificateExpiryState.ExpiresSoon
+            ? CheckResult.Warn(Area, name, $"{found}, {CertificateExpiryRule.WarnWithinText}", fix)
             : CheckResult.Pass(Area, name, certificates.Count > 1 ? found + $", the first of the {certificates.Count} in the file" : found);
     }
 
@@ -388,7 +380,7 @@ internal static class CertificateChecks
 
         var server = context.Settings.Server;
         var expiry = Expiry(context, name, [.. bundle.Certificates], file, "renew the CA (and the client certificates it issued) before callers are refused, and replace the file; kedge reloads it");
-        var summary = $"{bundle.Certificates.Count} CA{(bundle.Certificates.Count == 1 ? string.Empty : "s")} ({string.Join(", ", bundle.Certificates.Select(c => $"'{c.Subject}' until {Date(new DateTimeOffset(c.NotAfter.ToUniversalTime(), TimeSpan.Zero))}"))}); client certificates {(server.TlsClientCertRequired ? "required" : "optional (verified when given)")}";
+        var summary = $"{bundle.Certificates.Count} CA{(bundle.Certificates.Count == 1 ? string.Empty : "s")} ({string.Join(", ", bundle.Certificates.Select(c => $"'{c.Subject}' until {Date(CertificateExpiryRule.NotAfter(c))}"))}); client certificates {(server.TlsClientCertRequired ? "required" : "optional (verified when given)")}";
         return expiry.Status == CheckStatus.Pass ? CheckResult.Pass(Area, name, summary) : expiry with { Found = expiry.Found + "; " + summary };
     }
 
@@ -465,9 +457,5 @@ internal static class CertificateChecks
 
     private static string Origin(KedgeSettingsReport report, string key) => report.Origin(KedgeSettingCatalog.All.First(s => s.Section == "Server" && s.Key == key));
 
-    private static string Date(DateTimeOffset when) => when.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-
-    private static string Days(TimeSpan span) => span.TotalDays >= 1
-        ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalDays} day{((int)span.TotalDays == 1 ? string.Empty : "s")}")
-        : string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, (int)span.TotalHours)} h");
+    private static string Date(DateTimeOffset when) => CertificateExpiryRule.Date(when);
 }
