@@ -179,7 +179,5 @@ internal sealed class BackendCheck
         return string.Create(CultureInfo.InvariantCulture, $"{endpoints.Count} address{(endpoints.Count == 1 ? string.Empty : "es")} ({shown})");
     }
 
-    internal static string Format(TimeSpan timeout) => timeout.TotalSeconds >= 1
-        ? string.Create(CultureInfo.InvariantCulture, $"{timeout.TotalSeconds:0.###} s")
-        : string.Create(CultureInfo.InvariantCulture, $"{timeout.TotalMilliseconds:0} ms");
+    internal static string Format(TimeSpan timeout) => CheckRunner.Format(timeout);
 }

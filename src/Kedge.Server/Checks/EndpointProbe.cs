@@ -81,7 +81,7 @@ internal static class EndpointProbe
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            return CheckResult.Fail(BackendChecks.Area, name, $"{step} failed: {Innermost(ex).Message}",
+            return CheckResult.Fail(BackendChecks.Area, name, $"{step} failed: {CheckRunner.Innermost(ex).Message}",
                 $"check the backend on {endpoint.Authority} ({target.Where})");
         }
     }
@@ -128,11 +128,11 @@ internal static class EndpointProbe
             catch (AuthenticationException ex)
             {
                 // kedge took the backend's certificate, so the backend ended the handshake: it refused kedge's.
-                return accepted ? Refused(target, ssl, Innermost(ex).Message)
+                return accepted ? Refused(target, ssl, CheckRunner.Innermost(ex).Message)
                     : presented is not null ? Explain(target, presented)
                     : IsNotTls(ex)
                         ? ("TCP connects, but the endpoint does not answer TLS (plain text on this port?)", $"check the endpoint speaks TLS on this port (a plain-text backend must have no Tls section in {target.Where})")
-                        : ($"the TLS handshake failed: {Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}");
+                        : ($"the TLS handshake failed: {CheckRunner.Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}");
             }
 
             if (await RefusedAfterHandshakeAsync(ssl, target, token) is { } refused)
@@ -174,7 +174,7 @@ internal static class EndpointProbe
         }
         catch (Exception ex) when (ex is IOException or AuthenticationException)
         {
-            return Refused(target, ssl, Innermost(ex).Message);
+            return Refused(target, ssl, CheckRunner.Innermost(ex).Message);
         }
     }
 
@@ -205,7 +205,7 @@ internal static class EndpointProbe
 
     /// <summary>What SslStream says when the peer's first answer is not a TLS record (a plain-text server's reply).</summary>
     private static bool IsNotTls(AuthenticationException exception)
-        => Innermost(exception).Message.Contains("frame", StringComparison.OrdinalIgnoreCase);
+        => CheckRunner.Innermost(exception).Message.Contains("frame", StringComparison.OrdinalIgnoreCase);
 
     private static (string Found, string Fix) Explain(EndpointProbeTarget target, X509Certificate2 leaf)
     {
@@ -277,18 +277,8 @@ internal static class EndpointProbe
         }
         catch (HttpRequestException ex)
         {
-            return CheckResult.Fail(BackendChecks.Area, name, $"GET {path} got no answer: {Innermost(ex).Message}",
+            return CheckResult.Fail(BackendChecks.Area, name, $"GET {path} got no answer: {CheckRunner.Innermost(ex).Message}",
                 $"check the backend on {endpoint.Authority} answers HTTP{(target.Tls is null ? string.Empty : "S")} ({target.Where})");
         }
-    }
-
-    private static Exception Innermost(Exception exception)
-    {
-        while (exception.InnerException is { } inner)
-        {
-            exception = inner;
-        }
-
-        return exception;
     }
 }
