@@ -80,6 +80,7 @@ public sealed class LoopbackServer : IAsyncDisposable
                     {
                         ServerCertificateSelector = (_, _) => options.ServerCertificateSelector?.Invoke() ?? options.ServerCertificate,
                         ClientCertificateMode = options.ClientCertificateMode,
+                        SslProtocols = options.SslProtocols,
                         ClientCertificateValidation = (certificate, _, errors) =>
                             options.ClientCertificateAuthority?.Validates(certificate) ?? errors == System.Net.Security.SslPolicyErrors.None,
                     });

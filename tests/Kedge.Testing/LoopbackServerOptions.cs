@@ -21,6 +21,9 @@ public sealed class LoopbackServerOptions
 
     public HttpProtocols Protocols { get; set; } = HttpProtocols.Http1AndHttp2;
 
+    /// <summary>The TLS versions the server accepts; <see cref="System.Security.Authentication.SslProtocols.None"/> (the default): the system's choice.</summary>
+    public System.Security.Authentication.SslProtocols SslProtocols { get; set; } = System.Security.Authentication.SslProtocols.None;
+
     public IPAddress Address { get; set; } = IPAddress.Loopback;
 
     /// <summary>Accept <c>:scheme http</c> over TLS, as a kedge must for Kedge.Client (on by default).</summary>

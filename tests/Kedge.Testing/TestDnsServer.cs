@@ -29,6 +29,9 @@ public sealed class TestDnsServer : IAsyncDisposable
     /// <summary>Addresses by name.</summary>
     public ConcurrentDictionary<string, IPAddress[]> Addresses { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Names answered with SERVFAIL for the given query type (1 = A, 28 = AAAA, 33 = SRV).</summary>
+    public ConcurrentDictionary<(string Name, ushort Type), bool> ServerFailures { get; } = new();
+
     /// <summary>How many queries were answered.</summary>
     public int QueryCount => _queries;
 
@@ -104,7 +107,15 @@ public sealed class TestDnsServer : IAsyncDisposable
         var known = Srv.ContainsKey(name) || Addresses.ContainsKey(name);
         var response = new List<byte>();
         response.AddRange(query.AsSpan(0, 2).ToArray()); // id
-        response.AddRange(U16((ushort)(0x8400 | (known ? 0 : 3)))); // response, authoritative, NXDOMAIN when unknown
+        var failed = ServerFailures.ContainsKey((name.ToLowerInvariant(), type));
+        if (failed)
+        {
+            answers.Clear();
+            additionals.Clear();
+        }
+
+        // Response, authoritative; SERVFAIL when asked, NXDOMAIN when unknown.
+        response.AddRange(U16((ushort)(0x8400 | (failed ? 2 : known ? 0 : 3))));
         response.AddRange(U16(1));
         response.AddRange(U16((ushort)answers.Count));
         response.AddRange(U16(0));

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace Kedge.Common.Checks;
 
 /// <summary>
@@ -39,5 +40,20 @@ internal static class CheckRunner
         }
     }
 
-    private static string Format(TimeSpan timeout) => timeout.TotalSeconds >= 1 ? $"{timeout.TotalSeconds:0.###} s" : $"{timeout.TotalMilliseconds:0} ms";
+    /// <summary>A check timeout as lines say it: <c>2 s</c>, <c>1.5 s</c>, <c>500 ms</c>.</summary>
+    internal static string Format(TimeSpan timeout) => timeout.TotalSeconds >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{timeout.TotalSeconds:0.###} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{timeout.TotalMilliseconds:0} ms");
+
+    /// <summary>The exception at the bottom of <paramref name="exception"/>'s chain: the words worth showing.</summary>
+    internal static Exception Innermost(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        while (exception.InnerException is { } inner)
+        {
+            exception = inner;
+        }
+
+        return exception;
+    }
 }

@@ -8,7 +8,8 @@ namespace Kedge.Server.Backends;
 /// <summary>
 /// Resolves a DNS name to every A/AAAA address with a fixed port (Go kedge's <c>host</c> resolver): through the system
 /// resolver (hosts file, search domains), or through <paramref name="dns"/> when kedge is given its own DNS servers
-/// (<c>Kedge:Server:DnsServers</c>).
+/// (<c>Kedge:Server:DnsServers</c>), which then bypasses the hosts file and search domains. No address at all is a lookup
+/// failure either way, so <see cref="PollingResolver"/> keeps the last good endpoints.
 /// </summary>
 internal sealed class HostResolver(string dnsName, int port, TimeSpan interval, TimeProvider timeProvider, ILogger logger, LookupClient? dns = null)
     : PollingResolver(dnsName, interval, timeProvider, logger)
@@ -24,13 +25,20 @@ internal sealed class HostResolver(string dnsName, int port, TimeSpan interval, 
         var v4 = dns.QueryAsync(Name, QueryType.A, cancellationToken: cancellationToken);
         var v6 = dns.QueryAsync(Name, QueryType.AAAA, cancellationToken: cancellationToken);
         var answers = await Task.WhenAll(v4, v6);
-        if (answers.All(a => a.HasError))
+        var endpoints = answers.SelectMany(a => a.Answers.OfType<AddressRecord>()).Select(a => new BackendEndpoint(a.Address.ToString(), port)).ToList();
+        if (endpoints.Count > 0)
         {
-            // NXDOMAIN, SERVFAIL, ...: DnsClient answers instead of throwing.
-            throw new DnsResponseException((DnsResponseCode)answers[0].Header.ResponseCode, answers[0].ErrorMessage);
+            return endpoints;
         }
 
-        return [.. answers.SelectMany(a => a.Answers.OfType<AddressRecord>()).Select(a => new BackendEndpoint(a.Address.ToString(), port))];
+        // No address is a failed lookup, as the system resolver's: the last good endpoints stay. NXDOMAIN, SERVFAIL, ...
+        // (DnsClient answers instead of throwing) name the failed query; NODATA for both says there is no record.
+        if (answers.FirstOrDefault(a => a.HasError) is { } failed)
+        {
+            throw new DnsResponseException((DnsResponseCode)failed.Header.ResponseCode, failed.ErrorMessage);
+        }
+
+        throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.NoData);
     }
 
     protected override bool IsLookupFailure(Exception exception) => exception is System.Net.Sockets.SocketException or ArgumentException or DnsResponseException;

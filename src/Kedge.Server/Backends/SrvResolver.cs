@@ -45,7 +45,8 @@ internal sealed class SrvResolver(string dnsName, int portOverride, TimeSpan int
             endpoints.AddRange(addresses.Select(a => new BackendEndpoint(a.ToString(), port)));
         }
 
-        return endpoints;
+        // No record (or no target that resolves) is a failed lookup, as NXDOMAIN is: keep the last good endpoints.
+        return endpoints.Count > 0 ? endpoints : throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.NoData);
     }
 
     protected override bool IsLookupFailure(Exception exception) => exception is DnsResponseException or System.Net.Sockets.SocketException or ArgumentException;

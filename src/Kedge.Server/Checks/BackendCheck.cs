@@ -142,7 +142,9 @@ internal sealed class BackendCheck
         return exception switch
         {
             SocketException { SocketErrorCode: SocketError.HostNotFound } => ("the name does not resolve (NXDOMAIN)", checkName),
-            SocketException { SocketErrorCode: SocketError.NoData } => ("the name has no A or AAAA records", checkName),
+            SocketException { SocketErrorCode: SocketError.NoData } => _options.Srv is not null
+                ? ("resolves to no addresses", $"publish SRV records whose targets have records for {DnsName}, or fix the name in {Where}")
+                : ("the name has no A or AAAA records", checkName),
             SocketException { SocketErrorCode: SocketError.TryAgain } => ("the DNS server could not answer (SERVFAIL or no answer)", "check the DNS server is up and can resolve the name, then try again"),
             DnsResponseException { Code: DnsResponseCode.NotExistentDomain } => ("the name does not resolve (NXDOMAIN)", checkName),
             DnsResponseException { Code: DnsResponseCode.ServerFailure } => ("the DNS server failed to answer (SERVFAIL)", "check the DNS server is up and can resolve the name, then try again"),
@@ -177,7 +179,5 @@ internal sealed class BackendCheck
         return string.Create(CultureInfo.InvariantCulture, $"{endpoints.Count} address{(endpoints.Count == 1 ? string.Empty : "es")} ({shown})");
     }
 
-    internal static string Format(TimeSpan timeout) => timeout.TotalSeconds >= 1
-        ? string.Create(CultureInfo.InvariantCulture, $"{timeout.TotalSeconds:0.###} s")
-        : string.Create(CultureInfo.InvariantCulture, $"{timeout.TotalMilliseconds:0} ms");
+    internal static string Format(TimeSpan timeout) => CheckRunner.Format(timeout);
 }

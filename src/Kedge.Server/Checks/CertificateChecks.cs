@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -18,9 +17,6 @@ internal static class CertificateChecks
 {
     private const string Area = "certificates";
 
-    /// <summary>A certificate that expires sooner than this is a ⚠ line.</summary>
-    internal static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(14);
-
     public static IEnumerable<CheckDefinition> For(KedgeCheckContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -29,7 +25,9 @@ internal static class CertificateChecks
             new(Area, "server certificate", _ => Task.FromResult(ServerCertificate(context))),
         };
         var server = context.Settings.Server;
-        for (var i = 0; i < server.TlsClientCaFiles.Count; i++)
+        // As the start's validator: without a TLS port the client CA files are not used, so not read.
+        var tlsPorts = server.HttpTlsPort != 0 || server.GrpcTlsPort != 0;
+        for (var i = 0; tlsPorts && i < server.TlsClientCaFiles.Count; i++)
         {
             var file = server.TlsClientCaFiles[i];
             checks.Add(CheckDefinition.Single(Area, $"client CA file {file}", _ => Task.FromResult(ClientCaFile(context, file))));
@@ -198,11 +196,14 @@ internal static class CertificateChecks
         }
 
         using var chain = new X509Chain();
+        // kedge serves only the file's certificates (and never fetches issuers): the chain may use the file's
+        // intermediates and nothing else, and roots only from the other files.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = context.TimeProvider.GetUtcNow().UtcDateTime;
         // Expiry has its own line.
         chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid | X509VerificationFlags.IgnoreNotTimeNested;
-        chain.ChainPolicy.ExtraStore.AddRange(candidates.Select(c => c.Certificate).ToArray());
+        chain.ChainPolicy.ExtraStore.AddRange(candidates.Where(c => !c.Declared || IsSelfIssued(c.Certificate)).Select(c => c.Certificate).ToArray());
         var built = chain.Build(leaf);
         var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
         var chainText = string.Join(" → ", elements.Select(c => $"'{c.Subject}'"));
@@ -236,6 +237,14 @@ internal static class CertificateChecks
             return CheckResult.Warn(Area, name,
                 $"{chainText}: the root '{top.Subject}' (from {where}) is not one this machine trusts, so callers must trust it themselves",
                 $"give callers '{top.Subject}' as their kedge CA (Kedge.Client: KedgeCaFiles; winch: its CA file), or use a certificate from a CA their systems trust (a private CA's root as ca.crt beside '{Path.GetFileName(certFile)}' marks it as intended)");
+        }
+
+        // The missing issuer is an intermediate kept beside the certificate, not in it: callers never get it.
+        if (candidates.FirstOrDefault(c => c.Declared && !IsSelfIssued(c.Certificate) && c.Certificate.SubjectName.RawData.AsSpan().SequenceEqual(top.IssuerName.RawData)) is { Certificate: not null } kept)
+        {
+            return CheckResult.Fail(Area, name,
+                $"{chainText}: the intermediate '{top.Issuer}' is in {kept.From} but not in '{certFile}': kedge serves only '{certFile}', so callers get an incomplete chain",
+                $"add the intermediate '{top.Issuer}' to '{certFile}' after '{top.Subject}' (the leaf first, then each issuer in turn)");
         }
 
         // The chain stops at a certificate whose issuer is nowhere to be found.
@@ -326,32 +335,28 @@ internal static class CertificateChecks
         return (dns, ips);
     }
 
-    /// <summary>One line for the earliest-expiring of <paramref name="certificates"/>: ✘ expired or not yet valid, ⚠ under 14 days.</summary>
+    /// <summary>One line for the earliest-expiring of <paramref name="certificates"/>, by <see cref="CertificateExpiryRule"/>.</summary>
     private static CheckResult Expiry(KedgeCheckContext context, string name, IReadOnlyList<X509Certificate2> certificates, string file, string fix)
     {
         var now = context.TimeProvider.GetUtcNow();
         foreach (var certificate in certificates)
         {
-            var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
-            var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-            if (notAfter <= now)
+            var (notBefore, notAfter) = (CertificateExpiryRule.NotBefore(certificate), CertificateExpiryRule.NotAfter(certificate));
+            switch (CertificateExpiryRule.Classify(certificate, now))
             {
-                return CheckResult.Fail(Area, name, $"'{certificate.Subject}' in '{file}' expired {Date(notAfter)} ({Days(now - notAfter)} ago): TLS clients refuse it", fix);
-            }
-
-            if (notBefore > now)
-            {
-                return CheckResult.Fail(Area, name, $"'{certificate.Subject}' in '{file}' is not valid before {Date(notBefore)} (in {Days(notBefore - now)}): TLS clients refuse it",
-                    "check this machine's clock, or use a certificate that is valid now");
+                case CertificateExpiryState.Expired:
+                    return CheckResult.Fail(Area, name, $"'{certificate.Subject}' in '{file}' expired {Date(notAfter)} ({CertificateExpiryRule.Span(now - notAfter)} ago): TLS clients refuse it", fix);
+                case CertificateExpiryState.NotYetValid:
+                    return CheckResult.Fail(Area, name, $"'{certificate.Subject}' in '{file}' is not valid before {Date(notBefore)} (in {CertificateExpiryRule.Span(notBefore - now)}): TLS clients refuse it",
+                        "check this machine's clock, or use a certificate that is valid now");
             }
         }
 
-        var soonest = certificates.OrderBy(c => c.NotAfter.ToUniversalTime()).First();
-        var expires = new DateTimeOffset(soonest.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-        var left = expires - now;
-        var found = $"'{soonest.Subject}' in '{file}' expires {Date(expires)} (in {Days(left)})";
-        return left < ExpiryWarning
-            ? CheckResult.Warn(Area, name, found + ", under 14 days", fix)
+        var soonest = certificates.OrderBy(CertificateExpiryRule.NotAfter).First();
+        var expires = CertificateExpiryRule.NotAfter(soonest);
+        var found = $"'{soonest.Subject}' in '{file}' expires {Date(expires)} (in {CertificateExpiryRule.Span(expires - now)})";
+        return CertificateExpiryRule.Classify(soonest, now) == CertificateExpiryState.ExpiresSoon
+            ? CheckResult.Warn(Area, name, $"{found}, {CertificateExpiryRule.WarnWithinText}", fix)
             : CheckResult.Pass(Area, name, certificates.Count > 1 ? found + $", the first of the {certificates.Count} in the file" : found);
     }
 
@@ -375,7 +380,7 @@ internal static class CertificateChecks
 
         var server = context.Settings.Server;
         var expiry = Expiry(context, name, [.. bundle.Certificates], file, "renew the CA (and the client certificates it issued) before callers are refused, and replace the file; kedge reloads it");
-        var summary = $"{bundle.Certificates.Count} CA{(bundle.Certificates.Count == 1 ? string.Empty : "s")} ({string.Join(", ", bundle.Certificates.Select(c => $"'{c.Subject}' until {Date(new DateTimeOffset(c.NotAfter.ToUniversalTime(), TimeSpan.Zero))}"))}); client certificates {(server.TlsClientCertRequired ? "required" : "optional (verified when given)")}";
+        var summary = $"{bundle.Certificates.Count} CA{(bundle.Certificates.Count == 1 ? string.Empty : "s")} ({string.Join(", ", bundle.Certificates.Select(c => $"'{c.Subject}' until {Date(CertificateExpiryRule.NotAfter(c))}"))}); client certificates {(server.TlsClientCertRequired ? "required" : "optional (verified when given)")}";
         return expiry.Status == CheckStatus.Pass ? CheckResult.Pass(Area, name, summary) : expiry with { Found = expiry.Found + "; " + summary };
     }
 
@@ -452,9 +457,5 @@ internal static class CertificateChecks
 
     private static string Origin(KedgeSettingsReport report, string key) => report.Origin(KedgeSettingCatalog.All.First(s => s.Section == "Server" && s.Key == key));
 
-    private static string Date(DateTimeOffset when) => when.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
-
-    private static string Days(TimeSpan span) => span.TotalDays >= 1
-        ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalDays} day{((int)span.TotalDays == 1 ? string.Empty : "s")}")
-        : string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, (int)span.TotalHours)} h");
+    private static string Date(DateTimeOffset when) => CertificateExpiryRule.Date(when);
 }

@@ -51,9 +51,7 @@ internal static class DiscoveryCheck
                 return [CheckResult.Fail(KubernetesChecks.Area, Name, $"labelled Services ({selector}): {found}", fix)];
             }
 
-            // ServiceDiscovery's rule: the label with any value but "false" exposes a Service.
-            var services = (list.Items ?? []).Where(s => s.Metadata?.Labels is { } labels && labels.TryGetValue(selector, out var value)
-                && !string.Equals(value, "false", StringComparison.OrdinalIgnoreCase)).ToList();
+            var services = (list.Items ?? []).Where(s => Discovery.ServiceDiscovery.Exposes(s, selector)).ToList();
             if (services.Count == 0)
             {
                 return [CheckResult.Warn(KubernetesChecks.Area, Name, $"no Service labelled {selector} in any namespace: discovery generates no routes",

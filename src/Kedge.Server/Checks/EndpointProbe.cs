@@ -81,7 +81,7 @@ internal static class EndpointProbe
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            return CheckResult.Fail(BackendChecks.Area, name, $"{step} failed: {Innermost(ex).Message}",
+            return CheckResult.Fail(BackendChecks.Area, name, $"{step} failed: {CheckRunner.Innermost(ex).Message}",
                 $"check the backend on {endpoint.Authority} ({target.Where})");
         }
     }
@@ -95,9 +95,12 @@ internal static class EndpointProbe
         var kedge = target.KedgeSsl!;
         var sni = target.Names.Count > 0 ? target.Names[0] : endpoint.Host;
         X509Certificate2? presented = null;
+        var accepted = false;
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = sni,
+            // What kedge's handler offers: an HTTP/2-only TLS backend (every gRPC one) closes a connection without h2.
+            ApplicationProtocols = target.IsGrpc ? [SslApplicationProtocol.Http2] : [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
             EnabledSslProtocols = kedge.EnabledSslProtocols,
             CertificateRevocationCheckMode = kedge.CertificateRevocationCheckMode,
             LocalCertificateSelectionCallback = kedge.LocalCertificateSelectionCallback,
@@ -105,14 +108,13 @@ internal static class EndpointProbe
             RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
             {
                 // A copy: SslStream disposes the certificate it passes once the handshake is over.
+                presented?.Dispose();
                 presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                if (target.Names.Count == 0 && !target.Tls!.InsecureSkipVerify)
-                {
+                accepted = target.Names.Count == 0 && !target.Tls!.InsecureSkipVerify
                     // No fixed name (routes match any host): kedge checks the caller's Host; here, the chain only.
-                    return presented is not null && CertificateChains.Build(presented, chain, target.Trust);
-                }
-
-                return kedge.RemoteCertificateValidationCallback!(sender, certificate, chain, errors);
+                    ? presented is not null && CertificateChains.Build(presented, chain, target.Trust)
+                    : kedge.RemoteCertificateValidationCallback!(sender, certificate, chain, errors);
+                return accepted;
             },
         };
 
@@ -125,10 +127,12 @@ internal static class EndpointProbe
             }
             catch (AuthenticationException ex)
             {
-                return presented is not null ? Explain(target, presented)
+                // kedge took the backend's certificate, so the backend ended the handshake: it refused kedge's.
+                return accepted ? Refused(target, ssl, CheckRunner.Innermost(ex).Message)
+                    : presented is not null ? Explain(target, presented)
                     : IsNotTls(ex)
                         ? ("TCP connects, but the endpoint does not answer TLS (plain text on this port?)", $"check the endpoint speaks TLS on this port (a plain-text backend must have no Tls section in {target.Where})")
-                        : ($"the TLS handshake failed: {Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}");
+                        : ($"the TLS handshake failed: {CheckRunner.Innermost(ex).Message}", $"check the backend's TLS setup and the client certificate of {target.Where}");
             }
 
             if (await RefusedAfterHandshakeAsync(ssl, target, token) is { } refused)
@@ -151,26 +155,18 @@ internal static class EndpointProbe
     }
 
     /// <summary>
-    /// With TLS 1.3 a server checks the client certificate after the client considers the handshake done, and answers a
-    /// refusal with an alert: a short read shows it. Silence (or data) within the wait means the server took the handshake.
+    /// A server checks the client certificate after the client considers the handshake done (TLS 1.3 by design; TLS 1.2
+    /// servers on OpenSSL too) and answers a refusal with an alert or a close: a short read shows it. Silence (or data,
+    /// such as an HTTP/2 server's SETTINGS) within the wait means the server took the handshake.
     /// </summary>
     private static async Task<(string Found, string Fix)?> RefusedAfterHandshakeAsync(SslStream ssl, EndpointProbeTarget target, CancellationToken token)
     {
-        if (ssl.SslProtocol != SslProtocols.Tls13)
-        {
-            return null;
-        }
-
         using var grace = new CancellationTokenSource(PostHandshakeWait, target.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(grace.Token, token);
-        var sent = ssl.LocalCertificate is { } local ? $"kedge sent the client certificate '{local.Subject}' from '{target.Tls!.ClientCertificateFile}'" : "kedge sent no client certificate";
-        var fix = target.Tls!.ClientCertificateFile is null
-            ? $"give kedge a client certificate the backend accepts: Tls.ClientCertificateFile and Tls.ClientKeyFile of {target.Where}"
-            : $"give kedge a client certificate the backend accepts (from a CA the backend trusts) in Tls.ClientCertificateFile and Tls.ClientKeyFile of {target.Where}";
         try
         {
             var read = await ssl.ReadAsync(new byte[1], linked.Token);
-            return read == 0 ? ($"the backend refused the TLS handshake: it closed the connection at once ({sent})", fix) : null;
+            return read == 0 ? Refused(target, ssl, "it closed the connection at once") : null;
         }
         catch (OperationCanceledException) when (grace.IsCancellationRequested && !token.IsCancellationRequested)
         {
@@ -178,13 +174,38 @@ internal static class EndpointProbe
         }
         catch (Exception ex) when (ex is IOException or AuthenticationException)
         {
-            return ($"the backend refused the TLS handshake: {Innermost(ex).Message} ({sent})", fix);
+            return Refused(target, ssl, CheckRunner.Innermost(ex).Message);
+        }
+    }
+
+    /// <summary>The backend ended a handshake whose certificate kedge took: it refused kedge's client certificate (or its absence).</summary>
+    private static (string Found, string Fix) Refused(EndpointProbeTarget target, SslStream ssl, string how)
+    {
+        var sent = LocalCertificate(ssl) is { } local ? $"kedge sent the client certificate '{local.Subject}' from '{target.Tls!.ClientCertificateFile}'"
+            : target.Tls!.ClientCertificateFile is { } file ? $"kedge has the client certificate from '{file}'"
+            : "kedge sent no client certificate";
+        var fix = target.Tls!.ClientCertificateFile is null
+            ? $"give kedge a client certificate the backend accepts: Tls.ClientCertificateFile and Tls.ClientKeyFile of {target.Where}"
+            : $"give kedge a client certificate the backend accepts (from a CA the backend trusts) in Tls.ClientCertificateFile and Tls.ClientKeyFile of {target.Where}";
+        return ($"the backend refused the TLS handshake: client certificate refused, {how} ({sent})", fix);
+    }
+
+    /// <summary>The certificate kedge sent; null when none, or when a failed handshake leaves the stream unreadable.</summary>
+    private static X509Certificate? LocalCertificate(SslStream ssl)
+    {
+        try
+        {
+            return ssl.LocalCertificate;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or AuthenticationException or IOException)
+        {
+            return null;
         }
     }
 
     /// <summary>What SslStream says when the peer's first answer is not a TLS record (a plain-text server's reply).</summary>
     private static bool IsNotTls(AuthenticationException exception)
-        => Innermost(exception).Message.Contains("frame", StringComparison.OrdinalIgnoreCase);
+        => CheckRunner.Innermost(exception).Message.Contains("frame", StringComparison.OrdinalIgnoreCase);
 
     private static (string Found, string Fix) Explain(EndpointProbeTarget target, X509Certificate2 leaf)
     {
@@ -256,18 +277,8 @@ internal static class EndpointProbe
         }
         catch (HttpRequestException ex)
         {
-            return CheckResult.Fail(BackendChecks.Area, name, $"GET {path} got no answer: {Innermost(ex).Message}",
+            return CheckResult.Fail(BackendChecks.Area, name, $"GET {path} got no answer: {CheckRunner.Innermost(ex).Message}",
                 $"check the backend on {endpoint.Authority} answers HTTP{(target.Tls is null ? string.Empty : "S")} ({target.Where})");
         }
-    }
-
-    private static Exception Innermost(Exception exception)
-    {
-        while (exception.InnerException is { } inner)
-        {
-            exception = inner;
-        }
-
-        return exception;
     }
 }

@@ -13,8 +13,9 @@ namespace Kedge.Server.Checks;
 /// </summary>
 internal sealed class EndpointProbeTarget : IDisposable
 {
-    private EndpointProbeTarget(string lineName, string where, BackendTlsOptions? tls, IReadOnlyList<string> names, string? probePath, SocketsHttpHandler? handler, string? tlsSetupError, TrustBundle? trust, TimeProvider timeProvider)
+    private EndpointProbeTarget(string lineName, string where, BackendTlsOptions? tls, IReadOnlyList<string> names, string? probePath, SocketsHttpHandler? handler, string? tlsSetupError, TrustBundle? trust, TimeProvider timeProvider, bool isGrpc)
     {
+        IsGrpc = isGrpc;
         LineName = lineName;
         Where = where;
         Tls = tls;
@@ -28,6 +29,9 @@ internal sealed class EndpointProbeTarget : IDisposable
     }
 
     public string LineName { get; }
+
+    /// <summary>A gRPC backend: kedge speaks HTTP/2 only to it.</summary>
+    public bool IsGrpc { get; }
 
     public string Where { get; }
 
@@ -108,7 +112,7 @@ internal sealed class EndpointProbeTarget : IDisposable
             error = ex.Message;
         }
 
-        return new EndpointProbeTarget(lineName, where, options.Tls, names, probePath, handler, error, trust, context.TimeProvider);
+        return new EndpointProbeTarget(lineName, where, options.Tls, names, probePath, handler, error, trust, context.TimeProvider, isGrpc);
     }
 
     public void Dispose()

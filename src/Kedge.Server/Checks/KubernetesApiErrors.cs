@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using k8s.Autorest;
+using Kedge.Common.Checks;
 using Kedge.Server.Kubernetes;
 
 namespace Kedge.Server.Checks;
@@ -57,7 +58,7 @@ internal static partial class KubernetesApiErrors
                     "look at the API server's answer above; retry when the API server is healthy");
 
             case HttpRequestException request:
-                return ($"cannot reach the API server {server}: {Innermost(request).Message}",
+                return ($"cannot reach the API server {server}: {CheckRunner.Innermost(request).Message}",
                     request.InnerException is System.Security.Authentication.AuthenticationException
                         ? "trust the API server's CA: --k8sclient_ca_file (Kedge:Kubernetes:CaFile)"
                         : "check --k8sclient_kubeapi_url (Kedge:Kubernetes:ApiUrl) or the kubeconfig's server, and that the API server is reachable from here");
@@ -106,15 +107,5 @@ internal static partial class KubernetesApiErrors
         {
             return null;
         }
-    }
-
-    private static Exception Innermost(Exception exception)
-    {
-        while (exception.InnerException is { } inner)
-        {
-            exception = inner;
-        }
-
-        return exception;
     }
 }

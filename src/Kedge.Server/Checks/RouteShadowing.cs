@@ -160,7 +160,8 @@ internal static class RouteShadowing
             return false;
         }
 
-        why.Add($"{what} {string.Join(", ", earlier.Select(e => $"{e.Key}={e.Value}"))}, which it needs too");
+        // Names only: a matcher's value may be a secret (an API key), and check output is pasted into tickets.
+        why.Add($"{what} {string.Join(", ", earlier.Select(e => e.Key))} (the same value{(earlier.Count == 1 ? string.Empty : "s")}), which it needs too");
         return true;
     }
 

@@ -67,7 +67,8 @@ public sealed class KedgeServerSettings
     public TimeSpan DnsRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// DNS servers (<c>ip</c> or <c>ip:port</c>) adhoc rules resolve names with. Empty: the system resolver.
+    /// DNS servers (<c>ip</c> or <c>ip:port</c>) adhoc rules and Host/Srv backends resolve names with; set, these names
+    /// bypass <c>/etc/hosts</c> and search domains. Empty: the system resolver.
     /// </summary>
     public List<string> DnsServers { get; set; } = [];
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using Kedge.Common.Checks;
 using Kedge.Server.Backends;
 using Kedge.Server.Configuration;
 using Kedge.Server.Discovery;
@@ -18,9 +19,6 @@ internal sealed class KedgeDashboard
 {
     /// <summary>How recent a failure that did not eject an endpoint must be for the endpoint to show as failing.</summary>
     public static readonly TimeSpan FailingWindow = TimeSpan.FromSeconds(30);
-
-    /// <summary>A certificate that expires sooner than this is shown as a problem (as <c>kedge check</c> warns).</summary>
-    public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(14);
 
     private readonly KedgeRuntime _runtime;
     private readonly KedgeMetrics _metrics;
@@ -199,8 +197,7 @@ internal sealed class KedgeDashboard
 
     internal static CertificateView Certificate(string role, X509Certificate2 certificate, DateTimeOffset now)
     {
-        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        var notAfter = CertificateExpiryRule.NotAfter(certificate);
         var left = notAfter - now;
         var names = new List<string>();
         foreach (var extension in certificate.Extensions)
@@ -212,10 +209,14 @@ internal sealed class KedgeDashboard
             }
         }
 
-        var problem = left <= TimeSpan.Zero ? "expired: replace the certificate"
-            : now < notBefore ? "not valid yet: check the clock or the certificate's NotBefore"
-            : left < ExpiryWarning ? $"expires in {(int)left.TotalDays} days: renew it"
-            : null;
+        // The rule kedge check and winch check use.
+        var problem = CertificateExpiryRule.Classify(certificate, now) switch
+        {
+            CertificateExpiryState.Expired => "expired: replace the certificate",
+            CertificateExpiryState.NotYetValid => "not valid yet: check the clock or the certificate's NotBefore",
+            CertificateExpiryState.ExpiresSoon => $"expires in {CertificateExpiryRule.Span(left)}: renew it",
+            _ => null,
+        };
         return new CertificateView(role, certificate.Subject, names, notAfter, (int)Math.Floor(left.TotalDays), problem);
     }
 }

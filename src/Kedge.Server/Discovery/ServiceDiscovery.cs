@@ -216,12 +216,13 @@ internal sealed class ServiceDiscovery : BackgroundService, IKubernetesWatchHand
         }
     }
 
+    /// <summary>The rule (shared with <c>kedge check</c>): the label with any value but "false" exposes a Service.</summary>
+    internal static bool Exposes(V1Service service, string label)
+        => service.Metadata?.Labels is { } labels && labels.TryGetValue(label, out var value) && !string.Equals(value, "false", StringComparison.OrdinalIgnoreCase);
+
     private void Store(V1Service service)
     {
-        var exposed = service.Metadata?.Labels is { } labels
-            && labels.TryGetValue(_options.LabelAnnotationPrefix + DiscoveryConfigBuilder.ExposedLabel, out var value)
-            && !string.Equals(value, "false", StringComparison.OrdinalIgnoreCase);
-        if (exposed)
+        if (Exposes(service, _options.LabelAnnotationPrefix + DiscoveryConfigBuilder.ExposedLabel))
         {
             _services[Key(service)] = service;
         }

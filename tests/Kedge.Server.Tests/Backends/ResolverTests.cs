@@ -141,6 +141,51 @@ public sealed class ResolverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Host_WithKedgesDnsServer_ServfailForAAndNoAaaa_LastKnownEndpointsKept()
+    {
+        _dns.Addresses["orders.pods.test"] = [IPAddress.Parse("127.0.0.31")];
+        var clock = new FakeTimeProvider();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<IReadOnlyList<BackendEndpoint>>();
+        await using var resolver = new HostResolver("orders.pods.test", 8080, TimeSpan.FromSeconds(5), clock, NullLogger.Instance, Client());
+        await resolver.StartAsync(seen.Enqueue, CancellationToken.None);
+        var queriesBefore = _dns.QueryCount;
+
+        // A answers SERVFAIL, AAAA answers NOERROR with no record: no address, but not "no endpoints".
+        _dns.ServerFailures[("orders.pods.test", 1)] = true;
+        await Eventually.TrueAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            return _dns.QueryCount >= queriesBefore + 4;
+        }, "the resolver did not query again");
+
+        Assert.Equal("127.0.0.31:8080", Assert.Single(Assert.Single(seen)).Authority);
+        var failure = await Assert.ThrowsAsync<DnsResponseException>(() => resolver.ResolveOnceAsync(CancellationToken.None));
+        Assert.Equal(DnsResponseCode.ServerFailure, failure.Code);
+    }
+
+    [Fact]
+    public async Task Host_WithKedgesDnsServer_NoDataForBoth_ResolveOnceThrowsNoData()
+    {
+        _dns.Addresses["empty.pods.test"] = [];
+        await using var resolver = new HostResolver("empty.pods.test", 8080, TimeSpan.FromSeconds(5), new FakeTimeProvider(), NullLogger.Instance, Client());
+
+        var failure = await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => resolver.ResolveOnceAsync(CancellationToken.None));
+
+        Assert.Equal(System.Net.Sockets.SocketError.NoData, failure.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Srv_NoRecords_ResolveOnceThrowsSoLastKnownEndpointsStay()
+    {
+        _dns.Srv["_http._tcp.empty.local"] = [];
+        await using var resolver = new SrvResolver("_http._tcp.empty.local", 0, TimeSpan.FromSeconds(5), new FakeTimeProvider(), NullLogger.Instance, Client());
+
+        var failure = await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => resolver.ResolveOnceAsync(CancellationToken.None));
+
+        Assert.Equal(System.Net.Sockets.SocketError.NoData, failure.SocketErrorCode);
+    }
+
+    [Fact]
     public void CreateDnsResolver_KedgeDnsServersSet_HostAndSrvUseThem()
     {
         var settings = new Kedge.Server.Configuration.KedgeServerSettings { DnsServers = [_dns.EndPoint.ToString()] };

@@ -29,13 +29,6 @@ public sealed class KedgeCheckBackendsTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _setup.Dispose();
 
-    private static int ClosedPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
     private static string Line(string table, string symbol, string name)
         => table.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(symbol + " " + name + " ", StringComparison.Ordinal))
             ?? throw new Xunit.Sdk.XunitException($"no line '{symbol} {name}' in:\n{table}");
@@ -51,7 +44,8 @@ public sealed class KedgeCheckBackendsTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Check_UnresolvableNameAndClosedPort_FailLinesWithFixesAndExitOne()
     {
-        var closed = ClosedPort();
+        using var closedPort = new ClosedLoopbackPort();
+        var closed = closedPort.Port;
         var config = _setup.Write("kedge.json", $$"""
             { "Kedge": {
               "Server": { "DnsServers": [ "{{_dns.EndPoint}}" ] },

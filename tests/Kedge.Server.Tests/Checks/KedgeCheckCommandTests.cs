@@ -177,6 +177,22 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Check_LeafOnlyInTheFileAndIntermediateOnlyInCaCrt_FailsAsIncompleteChain()
+    {
+        var (leaf, key, intermediate, root) = _setup.IntermediateChain("leafonly");
+        // kedge serves only tls.crt: the intermediate beside it in ca.crt never reaches callers.
+        var cert = _setup.Write("leafonly/tls.crt", File.ReadAllText(leaf));
+        _setup.Write("leafonly/ca.crt", File.ReadAllText(intermediate) + "\n" + File.ReadAllText(root));
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
+
+        Assert.Equal(1, code);
+        AssertLine(output, "✘", "server certificate chain",
+            $"the intermediate 'CN=Check Intermediate CA' is in '{_setup.Dir.Combine("leafonly", "ca.crt")}' but not in '{cert}': kedge serves only '{cert}', so callers get an incomplete chain");
+        Assert.Contains($"fix: add the intermediate 'CN=Check Intermediate CA' to '{cert}' after 'CN=kedge.example.com'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_CertificatesGluedWithoutLineBreak_FailLineSayingSo()
     {
         var (leaf, key, intermediate, _) = _setup.IntermediateChain("glued");
@@ -234,7 +250,8 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
               {"backend_name":"greeter","service_name_matcher":"helloworld.Greeter","authority_host_matcher":"greeter.kedge"},
               {"backend_name":"greeter","service_name_matcher":"other.*"}]}}
             """);
-        var backendPool = _setup.Write("backendpool.json", """{"http":{},"grpc":{"backends":[{"name":"greeter","srv":{"dns_name":"_grpc._tcp.greeter"}}]}}""");
+        // An address literal: the host resolver answers it without asking any DNS server.
+        var backendPool = _setup.Write("backendpool.json", $$$"""{"http":{},"grpc":{"backends":[{"name":"greeter","host":{"dns_name":"127.0.0.1","port":{{{_greeter.Port}}}}}]}}""");
         var (cert, key) = _setup.HealthyServerCertificate();
 
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(
@@ -383,6 +400,19 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, code);
         AssertLine(output, "✘", $"client CA file {empty}", $"--server_tls_client_ca_files: The CA file '{empty}' is neither PEM nor a DER certificate");
         AssertLine(output, "✔", $"client CA file {_setup.CaFile}", "1 CA");
+    }
+
+    [Fact]
+    public async Task Check_ClientCaFileUnreadableButNoTlsPort_NotCheckedAsKedgeStartsWithoutIt()
+    {
+        var broken = _setup.Write("broken-ca.crt", "not a certificate\n");
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(
+            "--server_http_tls_port=0", "--server_grpc_tls_port=0", $"--server_tls_client_ca_files={broken}", $"--config={HealthyConfig()}");
+
+        Assert.NotEqual(1, code);
+        AssertLine(output, "✔", "server certificate", "no TLS port is enabled");
+        Assert.DoesNotContain($"client CA file {broken}", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,12 +41,24 @@ public class RouteShadowingTests
         { "exact path covered by the same exact path", Http(paths: ["/healthz", "/readyz"]), Http(paths: ["/healthz"]), "path rules /healthz, /readyz that take every path of /healthz" },
         { "any port before one port", Http("a"), Http("a", 8443), "any port" },
         { "same port", Http("a", 443), Http("a", 443, ["/x"]), "the same port 443" },
-        { "fewer headers first", Http(headers: [("x-env", "prod")]), Http(headers: [("X-Env", "prod"), ("x-team", "a")]), "header x-env=prod, which it needs too" },
+        { "fewer headers first", Http(headers: [("x-env", "prod")]), Http(headers: [("X-Env", "prod"), ("x-team", "a")]), "header x-env (the same value), which it needs too" },
         { "no headers first", Http(), Http(headers: [("x-env", "prod")]), "no header matcher" },
         { "any proxy mode first", Http(), Http(mode: ProxyMode.ForwardProxy), "any path" },
         { "same proxy mode", Http(mode: ProxyMode.ReverseProxy), Http(mode: ProxyMode.ReverseProxy), "the same proxy mode ReverseProxy" },
         { "both refuse ambiguous paths", Http(paths: ["/v1*"]), Http(paths: ["/v1/a*"], allowAmbiguous: true), "path rules" },
     };
+
+    [Fact]
+    public void Covers_HeaderMatcherValue_NamesTheHeaderButNeverPrintsTheValue()
+    {
+        const string apiKey = "sk-live-0123456789abcdef";
+
+        var reason = Covers(Http(headers: [("x-api-key", apiKey)]), Http(headers: [("x-api-key", apiKey), ("x-team", "a")]));
+
+        Assert.NotNull(reason);
+        Assert.Contains("header x-api-key (the same value)", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(apiKey, reason, StringComparison.Ordinal);
+    }
 
     [Theory]
     [MemberData(nameof(ShadowedHttp))]
@@ -93,7 +105,7 @@ public class RouteShadowingTests
         { "service before its methods", Grpc("pkg.Svc"), Grpc("pkg.Svc/Get*"), "every method of 'pkg.Svc'" },
         { "same service", Grpc("/pkg.Svc/"), Grpc("pkg.Svc"), "every method of 'pkg.Svc'" },
         { "same authority, any port", Grpc(host: "A"), Grpc(host: "a", port: 443), "the same authority host 'A'" },
-        { "fewer metadata", Grpc(metadata: [("x-env", "prod")]), Grpc(metadata: [("X-ENV", "prod"), ("x-team", "a")]), "metadata x-env=prod, which it needs too" },
+        { "fewer metadata", Grpc(metadata: [("x-env", "prod")]), Grpc(metadata: [("X-ENV", "prod"), ("x-team", "a")]), "metadata x-env (the same value), which it needs too" },
     };
 
     [Theory]

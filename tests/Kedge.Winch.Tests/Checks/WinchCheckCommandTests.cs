@@ -427,10 +427,6 @@ public sealed class WinchCheckCommandTests
         return path;
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A port nothing listens on (127.0.0.1 and [::1], as localhost may be either), held to the end of the run.</summary>
+    private static int ClosedPort() => ClosedLoopbackPort.HeldUntilExit();
 }

@@ -71,7 +71,7 @@ internal static class KedgeSettingCatalog
             s => s.Server.FailedTargetBackoff, (s, v) => s.Server.FailedTargetBackoff = v, NotNegative),
         Define(Server, "DnsRefreshInterval", null, "How often DNS-resolved backends (Host, Srv) are re-resolved.",
             s => s.Server.DnsRefreshInterval, (s, v) => s.Server.DnsRefreshInterval = v, Positive),
-        Define(Server, "DnsServers", null, "DNS servers ('ip' or 'ip:port') adhoc rules and Host/Srv backends resolve names with. Empty: the system resolver.",
+        Define(Server, "DnsServers", null, "DNS servers ('ip' or 'ip:port') adhoc rules and Host/Srv backends resolve names with; set, these names bypass /etc/hosts and search domains, and an empty or failed answer keeps a backend's last good endpoints. Empty: the system resolver.",
             s => s.Server.DnsServers, (s, v) => s.Server.DnsServers = v, IpEndpoints),
         Define(Server, "ForwardedHeaders", null, "Caller-supplied forwarding headers: Set (an edge: they describe what kedge saw) or Append (behind a proxy kedge trusts).",
             s => s.Server.ForwardedHeaders, (s, v) => s.Server.ForwardedHeaders = v, DefinedMode),
