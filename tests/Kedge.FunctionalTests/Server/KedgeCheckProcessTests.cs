@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -35,38 +34,9 @@ public sealed class KedgeCheckProcessTests : IAsyncLifetime
         return path;
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunBuiltAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (var arg in new[] { typeof(KedgeProgram).Assembly.Location, "check" }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var kedge = Process.Start(start)!;
-        var output = kedge.StandardOutput.ReadToEndAsync();
-        var error = kedge.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            // A check that started kedge instead would never exit: fail, do not hang.
-            await kedge.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!kedge.HasExited)
-            {
-                kedge.Kill(entireProcessTree: true);
-            }
-        }
-
-        return (kedge.ExitCode, await output, await error);
-    }
+    // A check that started kedge instead would never exit: the runner kills it at the timeout and fails the test.
+    private static Task<(int Code, string Stdout, string Stderr)> RunBuiltAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+        => ProcessRun.DotnetAsync(typeof(KedgeProgram).Assembly, ["check", .. args], TimeSpan.FromSeconds(60), environment);
 
     [Fact]
     public async Task Process_CheckHealthySetupWithCertificateFromTheEnvironment_ExitsZeroWithTheTable()

@@ -28,5 +28,5 @@ public sealed class WinchCheckProcessTests
         Assert.Contains("It means: No route or adhoc rule claims the target.", failed.GetProperty("found").GetString(), StringComparison.Ordinal);
     }
 
-    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(string[] args) => ProcessRun.WinchAsync(args, TimeSpan.FromSeconds(60));
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(string[] args) => ProcessRun.DotnetAsync(typeof(Kedge.Winch.Commands.WinchCommand).Assembly, args, TimeSpan.FromSeconds(60));
 }

@@ -1,3 +1,5 @@
+using Kedge.Testing;
+
 namespace Kedge.Winch.Tests.Infrastructure;
 
 /// <summary>The test process runner leaves nothing running behind a timeout.</summary>
@@ -8,7 +10,7 @@ public sealed class ProcessRunTests
     {
         var pid = 0;
 
-        await Assert.ThrowsAsync<TimeoutException>(() => ProcessRun.RunAsync("sleep", ["30"], TimeSpan.FromMilliseconds(300), id => pid = id));
+        await Assert.ThrowsAsync<TimeoutException>(() => ProcessRun.RunAsync("sleep", ["30"], TimeSpan.FromMilliseconds(300), started: id => pid = id));
 
         Assert.NotEqual(0, pid);
         // Killed and reaped: not even a zombie entry is left.

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Kedge.Winch.Commands;
 
-namespace Kedge.Winch.Tests.Infrastructure;
+namespace Kedge.Testing;
 
 /// <summary>
 /// Runs a command to its end and returns its exit code and output. One that outlives the timeout is killed (with its
@@ -10,14 +9,20 @@ namespace Kedge.Winch.Tests.Infrastructure;
 /// </summary>
 public static class ProcessRun
 {
-    /// <summary>The built winch (<c>dotnet winch.dll …</c>).</summary>
-    public static Task<(int Code, string Stdout, string Stderr)> WinchAsync(IEnumerable<string> args, TimeSpan timeout)
-        => RunAsync("dotnet", [typeof(WinchCommand).Assembly.Location, .. args], timeout);
+    /// <summary>A built .NET program (<c>dotnet program.dll …</c>): kedge or winch from the assembly a test references.</summary>
+    public static Task<(int Code, string Stdout, string Stderr)> DotnetAsync(System.Reflection.Assembly program, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+        => RunAsync("dotnet", [program.Location, .. args], timeout, environment);
 
+    /// <param name="environment">Variables set for the process, on top of this one's.</param>
     /// <param name="started">Called with the process's id once it runs (for tests of this runner).</param>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string fileName, IEnumerable<string> args, TimeSpan timeout, Action<int>? started = null)
+    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string fileName, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, Action<int>? started = null)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
