@@ -147,12 +147,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Check_SelfSignedCertificate_WarnsThatCallersMustTrustIt()
     {
-        using var key = System.Security.Cryptography.ECDsa.Create();
-        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=self", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
-        san.AddDnsName("kedge.example.com");
-        request.CertificateExtensions.Add(san.Build());
-        using var self = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(60));
+        using var self = TestCertificateAuthority.CreateSelfSignedServerCertificate("self", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(60), "kedge.example.com");
         var (cert, keyFile) = TestCertificateAuthority.WritePem(self, _setup.Dir.Combine("self"));
 
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, keyFile, HealthyConfig()));
