@@ -98,7 +98,7 @@ public sealed class KedgeCheckProcessTests : IAsyncLifetime
         using var json = JsonDocument.Parse(output);
         Assert.Equal("fail", json.RootElement.GetProperty("status").GetString());
         Assert.Equal(1, json.RootElement.GetProperty("exit_code").GetInt32());
-        var expiry = Assert.Single(json.RootElement.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "server certificate expiry");
+        var expiry = CheckLines.JsonLine(json, "certificates", "server certificate expiry");
         Assert.Equal("fail", expiry.GetProperty("status").GetString());
         Assert.Contains("'CN=expired.example'", expiry.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("expired", expiry.GetProperty("found").GetString(), StringComparison.Ordinal);
