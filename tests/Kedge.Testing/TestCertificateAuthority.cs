@@ -48,6 +48,55 @@ public sealed class TestCertificateAuthority : IDisposable
         return Issue(dnsNames.Length > 0 ? dnsNames[0] : "localhost", san.Build(), new Oid("1.3.6.1.5.5.7.3.1"), TimeSpan.FromDays(30));
     }
 
+    /// <summary>
+    /// Issues a server certificate (serverAuth) valid from <paramref name="notBefore"/> to <paramref name="notAfter"/>,
+    /// even outside the CA's own validity (an expired or not-yet-valid certificate), for <paramref name="names"/>: DNS
+    /// names or IP addresses as subject alternative names, the first as the CN. Without names: <c>CN=kedge</c> and no SAN.
+    /// </summary>
+    public X509Certificate2 IssueServerCertificate(DateTimeOffset notBefore, DateTimeOffset notAfter, params string[] names)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=" + (names.Length > 0 ? names[0] : "kedge"), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        if (names.Length > 0)
+        {
+            request.CertificateExtensions.Add(SubjectAlternativeNames(names));
+        }
+
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        // Signed with the CA's key directly: the overload taking the CA certificate refuses validity outside the CA's own.
+        // Not disposed, as in Issue.
+        var issued = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), notBefore, notAfter, RandomSerial());
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>
+    /// A self-signed certificate (no CA, no extension but the SANs and serverAuth) for <paramref name="names"/> (DNS names
+    /// or IP addresses), with the given common name and validity.
+    /// </summary>
+    public static X509Certificate2 CreateSelfSignedServerCertificate(string commonName, DateTimeOffset notBefore, DateTimeOffset notAfter, params string[] names)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=" + commonName, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        if (names.Length > 0)
+        {
+            request.CertificateExtensions.Add(SubjectAlternativeNames(names));
+        }
+
+        // The key is not disposed, as in Issue.
+        return request.CreateSelfSigned(notBefore, notAfter);
+    }
+
+    /// <summary>Writes <paramref name="certificates"/> as one PEM file in the given order (a leaf, then its issuers) and returns the path.</summary>
+    public static string WriteChainPem(string path, params X509Certificate2[] certificates)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path) ?? ".");
+        File.WriteAllText(path, string.Join("\n", certificates.Select(c => c.ExportCertificatePem())) + "\n");
+        return path;
+    }
+
     /// <summary>Issues a client certificate with the given common name (and optionally a URI SAN such as a SPIFFE id).</summary>
     public X509Certificate2 IssueClientCertificate(string commonName, string? uriSan = null, TimeSpan? lifetime = null)
     {
@@ -98,6 +147,32 @@ public sealed class TestCertificateAuthority : IDisposable
         _key.Dispose();
     }
 
+    private static X509Extension SubjectAlternativeNames(IEnumerable<string> names)
+    {
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in names)
+        {
+            if (IPAddress.TryParse(name, out var address))
+            {
+                san.AddIpAddress(address);
+            }
+            else
+            {
+                san.AddDnsName(name);
+            }
+        }
+
+        return san.Build();
+    }
+
+    private static byte[] RandomSerial()
+    {
+        var serial = new byte[12];
+        RandomNumberGenerator.Fill(serial);
+        serial[0] &= 0x7f;
+        return serial;
+    }
+
     private X509Certificate2 Issue(string commonName, X509Extension san, Oid usage, TimeSpan lifetime)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -107,9 +182,7 @@ public sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
         request.CertificateExtensions.Add(san);
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
-        var serial = new byte[12];
-        RandomNumberGenerator.Fill(serial);
-        serial[0] &= 0x7f;
+        var serial = RandomSerial();
         var now = DateTimeOffset.UtcNow;
         // Neither the public-only certificate nor the key is disposed: on Linux the copy with the private key may share
         // native handles with them, and freeing those under a live certificate corrupts it (seen as a server

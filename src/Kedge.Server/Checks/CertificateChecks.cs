@@ -81,12 +81,29 @@ internal static class CertificateChecks
                 "give files that exist and that kedge's user may read")];
         }
 
+        TlsCertificate? certificate = null;
+        var file = new X509Certificate2Collection();
+        try
+        {
+            return ServerCertificateLines(context, certBytes, keyBytes, certFile, keyFile, certOrigin, keyOrigin, ref certificate, file);
+        }
+        finally
+        {
+            Release(certificate);
+            Release(file);
+        }
+    }
+
+    /// <summary>The server certificate's lines once the files are read; what it loads goes to <paramref name="certificate"/> and <paramref name="file"/>, which the caller disposes.</summary>
+    private static IReadOnlyList<CheckResult> ServerCertificateLines(KedgeCheckContext context, byte[] certBytes, byte[] keyBytes, string certFile, string keyFile, string certOrigin, string keyOrigin,
+        ref TlsCertificate? certificate, X509Certificate2Collection file)
+    {
+        const string name = "server certificate";
         if (Problem(certBytes, keyBytes, certFile, keyFile, certOrigin, keyOrigin) is { } problem)
         {
             return [problem];
         }
 
-        TlsCertificate certificate;
         try
         {
             certificate = TlsCertificate.ServerFromPem(certBytes, keyBytes, certFile);
@@ -101,7 +118,6 @@ internal static class CertificateChecks
             return [CheckResult.Fail(Area, name, ex.Message, "issue the server certificate with the serverAuth extended key usage")];
         }
 
-        var file = new X509Certificate2Collection();
         file.ImportFromPem(Encoding.ASCII.GetString(certBytes));
         var leaf = certificate.Leaf;
         var intermediates = file.Count - 1;
@@ -117,8 +133,20 @@ internal static class CertificateChecks
     /// <summary>What is wrong with a pair the loader refuses, said precisely: no certificate, no key, or a key that does not match.</summary>
     private static CheckResult? Problem(byte[] certBytes, byte[] keyBytes, string certFile, string keyFile, string certOrigin, string keyOrigin)
     {
-        const string name = "server certificate";
         var certs = new X509Certificate2Collection();
+        try
+        {
+            return KeyProblem(certBytes, keyBytes, certFile, keyFile, certOrigin, keyOrigin, certs);
+        }
+        finally
+        {
+            Release(certs);
+        }
+    }
+
+    private static CheckResult? KeyProblem(byte[] certBytes, byte[] keyBytes, string certFile, string keyFile, string certOrigin, string keyOrigin, X509Certificate2Collection certs)
+    {
+        const string name = "server certificate";
         try
         {
             certs.ImportFromPem(Encoding.ASCII.GetString(certBytes));
@@ -176,7 +204,6 @@ internal static class CertificateChecks
     /// </summary>
     private static CheckResult Chain(KedgeCheckContext context, X509Certificate2 leaf, X509Certificate2Collection file, string certFile)
     {
-        const string name = "server certificate chain";
         var candidates = new List<(X509Certificate2 Certificate, string From, bool Declared)>();
         candidates.AddRange(file.Skip(1).Select(c => (c, $"'{certFile}'", false)));
         var sibling = Path.Combine(Path.GetDirectoryName(certFile) ?? string.Empty, "ca.crt");
@@ -196,6 +223,21 @@ internal static class CertificateChecks
         }
 
         using var chain = new X509Chain();
+        try
+        {
+            return ChainLine(context, leaf, file, certFile, sibling, candidates, chain);
+        }
+        finally
+        {
+            Release(candidates.Where(c => c.Declared).Select(c => c.Certificate));
+            Release(chain.ChainElements.Select(e => e.Certificate));
+        }
+    }
+
+    private static CheckResult ChainLine(KedgeCheckContext context, X509Certificate2 leaf, X509Certificate2Collection file, string certFile, string sibling,
+        List<(X509Certificate2 Certificate, string From, bool Declared)> candidates, X509Chain chain)
+    {
+        const string name = "server certificate chain";
         // kedge serves only the file's certificates (and never fetches issuers): the chain may use the file's
         // intermediates and nothing else, and roots only from the other files.
         chain.ChainPolicy.DisableCertificateDownloads = true;
@@ -378,10 +420,17 @@ internal static class CertificateChecks
             return CheckResult.Fail(Area, name, $"{origin}: {ex.Message}", "give the PEM certificates of the CAs that issue your callers' client certificates");
         }
 
-        var server = context.Settings.Server;
-        var expiry = Expiry(context, name, [.. bundle.Certificates], file, "renew the CA (and the client certificates it issued) before callers are refused, and replace the file; kedge reloads it");
-        var summary = $"{bundle.Certificates.Count} CA{(bundle.Certificates.Count == 1 ? string.Empty : "s")} ({string.Join(", ", bundle.Certificates.Select(c => $"'{c.Subject}' until {Date(CertificateExpiryRule.NotAfter(c))}"))}); client certificates {(server.TlsClientCertRequired ? "required" : "optional (verified when given)")}";
-        return expiry.Status == CheckStatus.Pass ? CheckResult.Pass(Area, name, summary) : expiry with { Found = expiry.Found + "; " + summary };
+        try
+        {
+            var server = context.Settings.Server;
+            var expiry = Expiry(context, name, [.. bundle.Certificates], file, "renew the CA (and the client certificates it issued) before callers are refused, and replace the file; kedge reloads it");
+            var summary = $"{bundle.Certificates.Count} CA{(bundle.Certificates.Count == 1 ? string.Empty : "s")} ({string.Join(", ", bundle.Certificates.Select(c => $"'{c.Subject}' until {Date(CertificateExpiryRule.NotAfter(c))}"))}); client certificates {(server.TlsClientCertRequired ? "required" : "optional (verified when given)")}";
+            return expiry.Status == CheckStatus.Pass ? CheckResult.Pass(Area, name, summary) : expiry with { Found = expiry.Found + "; " + summary };
+        }
+        finally
+        {
+            Release(bundle.Certificates);
+        }
     }
 
     private static List<CheckResult> BackendTls(KedgeCheckContext context, BackendOptions backend, BackendTlsOptions tls, string key)
@@ -395,13 +444,20 @@ internal static class CertificateChecks
             try
             {
                 var bundle = TrustBundle.Load([caFile]);
-                var expiry = Expiry(context, name, [.. bundle.Certificates], caFile, $"renew the backend CA and replace '{caFile}'");
-                if (expiry.Status != CheckStatus.Pass)
+                try
                 {
-                    lines.Add(expiry);
-                }
+                    var expiry = Expiry(context, name, [.. bundle.Certificates], caFile, $"renew the backend CA and replace '{caFile}'");
+                    if (expiry.Status != CheckStatus.Pass)
+                    {
+                        lines.Add(expiry);
+                    }
 
-                facts.Add($"CA '{caFile}' ({bundle.Certificates.Count} CA{(bundle.Certificates.Count == 1 ? string.Empty : "s")})");
+                    facts.Add($"CA '{caFile}' ({bundle.Certificates.Count} CA{(bundle.Certificates.Count == 1 ? string.Empty : "s")})");
+                }
+                finally
+                {
+                    Release(bundle.Certificates);
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
             {
@@ -418,16 +474,17 @@ internal static class CertificateChecks
             }
             else
             {
+                TlsCertificate? certificate = null;
+                var file = new X509Certificate2Collection();
                 try
                 {
-                    var certificate = TlsCertificate.FromPem(File.ReadAllBytes(certFile), File.ReadAllBytes(keyFile));
+                    certificate = TlsCertificate.FromPem(File.ReadAllBytes(certFile), File.ReadAllBytes(keyFile));
                     if (!certificate.AllowsClientAuthentication)
                     {
                         lines.Add(CheckResult.Fail(Area, name, $"{Where("ClientCertificateFile")}: '{certificate.Leaf.Subject}' in '{certFile}' has an Extended Key Usage without Client Authentication: the backend refuses it",
                             "issue the client certificate with the clientAuth extended key usage"));
                     }
 
-                    var file = new X509Certificate2Collection();
                     file.ImportFromPem(File.ReadAllText(certFile));
                     var expiry = Expiry(context, name, [.. file], certFile, $"renew the client certificate and replace '{certFile}' and '{keyFile}'");
                     if (expiry.Status != CheckStatus.Pass)
@@ -442,6 +499,11 @@ internal static class CertificateChecks
                     lines.Add(CheckResult.Fail(Area, name, $"{Where("ClientCertificateFile")} / {Where("ClientKeyFile")}: '{certFile}' and '{keyFile}' do not load as a matching PEM pair: {ex.Message}",
                         "give the PEM client certificate and the key it was issued for"));
                 }
+                finally
+                {
+                    Release(certificate);
+                    Release(file);
+                }
             }
         }
 
@@ -451,6 +513,26 @@ internal static class CertificateChecks
         }
 
         return lines;
+    }
+
+    /// <summary>
+    /// Disposes what a <see cref="TlsCertificate"/> holds (the leaf and the context's certificates): the shared type is not
+    /// disposable, and a check's certificates live only as long as the check.
+    /// </summary>
+    private static void Release(TlsCertificate? certificate)
+    {
+        if (certificate is not null)
+        {
+            Release([certificate.Leaf, certificate.Context.TargetCertificate, .. certificate.Context.IntermediateCertificates]);
+        }
+    }
+
+    private static void Release(IEnumerable<X509Certificate2> certificates)
+    {
+        foreach (var certificate in certificates)
+        {
+            certificate.Dispose();
+        }
     }
 
     private static bool IsSelfIssued(X509Certificate2 certificate) => certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Kedge.Server.Hosting;
 using Kedge.Testing;
@@ -60,15 +58,7 @@ public sealed class KedgeCheckProcessTests : IAsyncLifetime
     public async Task Process_CheckExpiredCertificateAsJson_ExitsOneWithTheFailLine()
     {
         // Issued two months ago for one month.
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=expired.example", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("expired.example");
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca.Certificate, true, false));
-        using var issued = request.Create(_ca.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_ca.Certificate.GetECDsaPrivateKey()!),
-            DateTimeOffset.UtcNow.AddDays(-60), DateTimeOffset.UtcNow.AddDays(-30), [0x01, 0x02, 0x03]);
-        using var withKey = issued.CopyWithPrivateKey(key);
+        var withKey = _ca.IssueServerCertificate(DateTimeOffset.UtcNow.AddDays(-60), DateTimeOffset.UtcNow.AddDays(-30), "expired.example");
         var (cert, keyFile) = TestCertificateAuthority.WritePem(withKey, _dir.Combine("expired"));
 
         var (code, output, error) = await RunBuiltAsync(new Dictionary<string, string>(),
@@ -78,7 +68,7 @@ public sealed class KedgeCheckProcessTests : IAsyncLifetime
         using var json = JsonDocument.Parse(output);
         Assert.Equal("fail", json.RootElement.GetProperty("status").GetString());
         Assert.Equal(1, json.RootElement.GetProperty("exit_code").GetInt32());
-        var expiry = Assert.Single(json.RootElement.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "server certificate expiry");
+        var expiry = CheckLines.JsonLine(json, "certificates", "server certificate expiry");
         Assert.Equal("fail", expiry.GetProperty("status").GetString());
         Assert.Contains("'CN=expired.example'", expiry.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("expired", expiry.GetProperty("found").GetString(), StringComparison.Ordinal);

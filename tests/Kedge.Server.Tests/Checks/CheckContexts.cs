@@ -2,6 +2,7 @@ using Kedge.Common.Checks;
 using Kedge.Server.Checks;
 using Kedge.Server.Configuration;
 using Kedge.Server.Configuration.Settings;
+using Kedge.Testing;
 
 namespace Kedge.Server.Tests.Checks;
 
@@ -24,5 +25,5 @@ internal static class CheckContexts
         => CheckRunner.RunAsync(KubernetesChecks.For(context), context.Timeout, context.TimeProvider);
 
     public static CheckResult Line(this CheckReport report, string name)
-        => report.Results.SingleOrDefault(r => r.Name == name) ?? throw new Xunit.Sdk.XunitException($"no line '{name}' in:\n{report.ToTable()}");
+        => CheckLines.Single(report.Results, r => r.Name == name, $"'{name}'", report.ToTable());
 }

@@ -29,18 +29,6 @@ public sealed class KedgeCheckBackendsTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _setup.Dispose();
 
-    private static string Line(string table, string symbol, string name)
-        => table.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(symbol + " " + name + " ", StringComparison.Ordinal))
-            ?? throw new Xunit.Sdk.XunitException($"no line '{symbol} {name}' in:\n{table}");
-
-    /// <summary>The fix line that follows a line.</summary>
-    private static string FixOf(string table, string symbol, string name)
-    {
-        var lines = table.Split('\n');
-        var at = Array.IndexOf(lines, Line(table, symbol, name));
-        return lines[at + 1].Trim();
-    }
-
     [Fact]
     public async Task Check_UnresolvableNameAndClosedPort_FailLinesWithFixesAndExitOne()
     {
@@ -62,12 +50,12 @@ public sealed class KedgeCheckBackendsTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, config, "--timeout=2s", "--probe_path=/healthz"));
 
         Assert.True(code == 1, $"exit {code}:\n{output}");
-        Assert.Contains($"static: 1 address (127.0.0.1:{_orders.Port})", Line(output, "✔", "backend 'orders'"), StringComparison.Ordinal);
-        Assert.Contains($"all 1 answer (TCP connect, GET /healthz): 127.0.0.1:{_orders.Port} (200)", Line(output, "✔", "backend 'orders' endpoints"), StringComparison.Ordinal);
-        Assert.Contains($"dns missing.nowhere.test:8080: the name does not resolve (NXDOMAIN) on DNS server {_dns.EndPoint} (Kedge:Server:DnsServers)", Line(output, "✘", "backend 'missing'"), StringComparison.Ordinal);
-        Assert.Equal($"fix: check the name 'missing.nowhere.test' (backend 'missing' in {config}) or the cluster DNS", FixOf(output, "✘", "backend 'missing'"));
-        Assert.Contains("TCP connect refused: nothing listens on that port", Line(output, "✘", $"backend 'gone' 127.0.0.1:{closed}"), StringComparison.Ordinal);
-        Assert.Equal($"fix: start the backend on 127.0.0.1:{closed}, or fix the address of backend 'gone' in {config}", FixOf(output, "✘", $"backend 'gone' 127.0.0.1:{closed}"));
+        Assert.Contains($"static: 1 address (127.0.0.1:{_orders.Port})", CheckLines.TableLine(output, "✔", "backend 'orders'"), StringComparison.Ordinal);
+        Assert.Contains($"all 1 answer (TCP connect, GET /healthz): 127.0.0.1:{_orders.Port} (200)", CheckLines.TableLine(output, "✔", "backend 'orders' endpoints"), StringComparison.Ordinal);
+        Assert.Contains($"dns missing.nowhere.test:8080: the name does not resolve (NXDOMAIN) on DNS server {_dns.EndPoint} (Kedge:Server:DnsServers)", CheckLines.TableLine(output, "✘", "backend 'missing'"), StringComparison.Ordinal);
+        Assert.Equal($"fix: check the name 'missing.nowhere.test' (backend 'missing' in {config}) or the cluster DNS", CheckLines.TableFixOf(output, "✘", "backend 'missing'"));
+        Assert.Contains("TCP connect refused: nothing listens on that port", CheckLines.TableLine(output, "✘", $"backend 'gone' 127.0.0.1:{closed}"), StringComparison.Ordinal);
+        Assert.Equal($"fix: start the backend on 127.0.0.1:{closed}, or fix the address of backend 'gone' in {config}", CheckLines.TableFixOf(output, "✘", $"backend 'gone' 127.0.0.1:{closed}"));
     }
 
     [Fact]

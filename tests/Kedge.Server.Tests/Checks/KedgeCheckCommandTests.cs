@@ -37,13 +37,6 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         } }
         """);
 
-    private static void AssertLine(string table, string symbol, string name, string found)
-    {
-        var line = table.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(symbol + " " + name + " ", StringComparison.Ordinal));
-        Assert.True(line is not null, $"no line '{symbol} {name}' in:\n{table}");
-        Assert.Contains(found, line, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Check_HealthySetup_EveryLinePassesAndExitsZero()
     {
@@ -54,13 +47,13 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         Assert.True(code == 0, $"exit {code}:\n{output}{error}");
         Assert.DoesNotContain("✘", output, StringComparison.Ordinal);
         Assert.DoesNotContain("⚠", output, StringComparison.Ordinal);
-        AssertLine(output, "✔", "routing", $"routing valid: 1 HTTP routes, 1 gRPC routes, 2 backends from {_setup.Dir.Combine("kedge.json")}");
-        AssertLine(output, "✔", "server certificate", "the key in");
-        AssertLine(output, "✔", "server certificate chain", "a private root (from the client CA file");
-        AssertLine(output, "✔", "name kedge.example.com", "covered by DNS:kedge.example.com");
-        AssertLine(output, "✔", "name 127.0.0.1", "covered by IP:127.0.0.1");
-        AssertLine(output, "✔", "shadowed routes", "none");
-        AssertLine(output, "✔", "unused backends", "none");
+        CheckLines.AssertTableLine(output, "✔", "routing", $"routing valid: 1 HTTP routes, 1 gRPC routes, 2 backends from {_setup.Dir.Combine("kedge.json")}");
+        CheckLines.AssertTableLine(output, "✔", "server certificate", "the key in");
+        CheckLines.AssertTableLine(output, "✔", "server certificate chain", "a private root (from the client CA file");
+        CheckLines.AssertTableLine(output, "✔", "name kedge.example.com", "covered by DNS:kedge.example.com");
+        CheckLines.AssertTableLine(output, "✔", "name 127.0.0.1", "covered by IP:127.0.0.1");
+        CheckLines.AssertTableLine(output, "✔", "shadowed routes", "none");
+        CheckLines.AssertTableLine(output, "✔", "unused backends", "none");
         Assert.EndsWith(" 0 warnings, 0 failed\n", output, StringComparison.Ordinal);
     }
 
@@ -72,7 +65,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "server certificate expiry", $"'CN=kedge.example.com' in '{cert}' expired ");
+        CheckLines.AssertTableLine(output, "✘", "server certificate expiry", $"'CN=kedge.example.com' in '{cert}' expired ");
         Assert.Contains("(3 days ago): TLS clients refuse it", output, StringComparison.Ordinal);
         Assert.Contains("fix: renew the certificate", output, StringComparison.Ordinal);
     }
@@ -85,7 +78,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "server certificate expiry", "is not valid before");
+        CheckLines.AssertTableLine(output, "✘", "server certificate expiry", "is not valid before");
     }
 
     [Fact]
@@ -96,7 +89,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
 
         Assert.True(code == 2, $"exit {code}:\n{output}");
-        AssertLine(output, "⚠", "server certificate expiry", "(in 5 days), under 14 days");
+        CheckLines.AssertTableLine(output, "⚠", "server certificate expiry", "(in 5 days), under 14 days");
         Assert.Single(output.Split('\n'), l => l.Contains('⚠', StringComparison.Ordinal));
     }
 
@@ -109,9 +102,9 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, otherKey, HealthyConfig()));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "server certificate", $"the key in '{otherKey}' (--server_tls_key_file) does not match the certificate 'CN=localhost' in '{cert}'");
+        CheckLines.AssertTableLine(output, "✘", "server certificate", $"the key in '{otherKey}' (--server_tls_key_file) does not match the certificate 'CN=localhost' in '{cert}'");
         // The other areas still ran.
-        AssertLine(output, "✔", "shadowed routes", "none");
+        CheckLines.AssertTableLine(output, "✔", "shadowed routes", "none");
     }
 
     [Fact]
@@ -123,13 +116,13 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
             "--expect_name=orders.cluster-a.kedge,KEDGE.example.com", "--expect_name=a.b.cluster-a.kedge,cluster-a.kedge,10.0.0.1,*.cluster-a.kedge"));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✔", "name orders.cluster-a.kedge", "covered by DNS:*.cluster-a.kedge");
-        AssertLine(output, "✔", "name KEDGE.example.com", "covered by DNS:kedge.example.com");
-        AssertLine(output, "✔", "name *.cluster-a.kedge", "covered by DNS:*.cluster-a.kedge");
+        CheckLines.AssertTableLine(output, "✔", "name orders.cluster-a.kedge", "covered by DNS:*.cluster-a.kedge");
+        CheckLines.AssertTableLine(output, "✔", "name KEDGE.example.com", "covered by DNS:kedge.example.com");
+        CheckLines.AssertTableLine(output, "✔", "name *.cluster-a.kedge", "covered by DNS:*.cluster-a.kedge");
         // A wildcard covers one label, not two and not none; an IP address needs an IP SAN.
-        AssertLine(output, "✘", "name a.b.cluster-a.kedge", "the server certificate does not cover 'a.b.cluster-a.kedge' (its names: DNS:*.cluster-a.kedge, DNS:kedge.example.com)");
-        AssertLine(output, "✘", "name cluster-a.kedge", "does not cover 'cluster-a.kedge'");
-        AssertLine(output, "✘", "name 10.0.0.1", "does not cover '10.0.0.1'");
+        CheckLines.AssertTableLine(output, "✘", "name a.b.cluster-a.kedge", "the server certificate does not cover 'a.b.cluster-a.kedge' (its names: DNS:*.cluster-a.kedge, DNS:kedge.example.com)");
+        CheckLines.AssertTableLine(output, "✘", "name cluster-a.kedge", "does not cover 'cluster-a.kedge'");
+        CheckLines.AssertTableLine(output, "✘", "name 10.0.0.1", "does not cover '10.0.0.1'");
         Assert.Contains("fix: re-issue the certificate with '10.0.0.1' as a IP subject alternative name", output.Replace("an IP", "a IP", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
@@ -141,24 +134,19 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
 
         Assert.Equal(2, code);
-        AssertLine(output, "⚠", "server certificate names", "'CN=kedge' has no DNS or IP subject alternative name");
+        CheckLines.AssertTableLine(output, "⚠", "server certificate names", "'CN=kedge' has no DNS or IP subject alternative name");
     }
 
     [Fact]
     public async Task Check_SelfSignedCertificate_WarnsThatCallersMustTrustIt()
     {
-        using var key = System.Security.Cryptography.ECDsa.Create();
-        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=self", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
-        san.AddDnsName("kedge.example.com");
-        request.CertificateExtensions.Add(san.Build());
-        using var self = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(60));
+        using var self = TestCertificateAuthority.CreateSelfSignedServerCertificate("self", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(60), "kedge.example.com");
         var (cert, keyFile) = TestCertificateAuthority.WritePem(self, _setup.Dir.Combine("self"));
 
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, keyFile, HealthyConfig()));
 
         Assert.Equal(2, code);
-        AssertLine(output, "⚠", "server certificate chain", "the root 'CN=self' (from the certificate itself: it is self-signed) is not one this machine trusts, so callers must trust it themselves");
+        CheckLines.AssertTableLine(output, "⚠", "server certificate chain", "the root 'CN=self' (from the certificate itself: it is self-signed) is not one this machine trusts, so callers must trust it themselves");
     }
 
     [Fact]
@@ -171,7 +159,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "server certificate chain",
+        CheckLines.AssertTableLine(output, "✘", "server certificate chain",
             $"'CN=kedge.example.com': the issuer 'CN=Check Intermediate CA' of 'CN=kedge.example.com' is missing, so 'CN=Check Root CA' in '{cert}' cannot be reached: callers get an incomplete chain");
         Assert.Contains($"fix: add the intermediate 'CN=Check Intermediate CA' to '{cert}' after 'CN=kedge.example.com'", output, StringComparison.Ordinal);
     }
@@ -187,7 +175,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "server certificate chain",
+        CheckLines.AssertTableLine(output, "✘", "server certificate chain",
             $"the intermediate 'CN=Check Intermediate CA' is in '{_setup.Dir.Combine("leafonly", "ca.crt")}' but not in '{cert}': kedge serves only '{cert}', so callers get an incomplete chain");
         Assert.Contains($"fix: add the intermediate 'CN=Check Intermediate CA' to '{cert}' after 'CN=kedge.example.com'", output, StringComparison.Ordinal);
     }
@@ -201,7 +189,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "server certificate", "holds certificates glued together without a line break");
+        CheckLines.AssertTableLine(output, "✘", "server certificate", "holds certificates glued together without a line break");
     }
 
     [Fact]
@@ -213,8 +201,8 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
 
         var (_, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig()));
 
-        AssertLine(output, "✔", "server certificate", "1 intermediate with it");
-        AssertLine(output, "✔", "server certificate chain", "'CN=kedge.example.com' → 'CN=Check Intermediate CA' → 'CN=Check Root CA', a private root (from '");
+        CheckLines.AssertTableLine(output, "✔", "server certificate", "1 intermediate with it");
+        CheckLines.AssertTableLine(output, "✔", "server certificate chain", "'CN=kedge.example.com' → 'CN=Check Intermediate CA' → 'CN=Check Root CA', a private root (from '");
     }
 
     [Fact]
@@ -235,7 +223,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, config));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "HTTP route 'orders-v1'",
+        CheckLines.AssertTableLine(output, "✘", "HTTP route 'orders-v1'",
             $"route 'orders-v1' ({config}: $.Kedge.HttpRoutes[1]) is shadowed by route 'api' ({config}: $.Kedge.HttpRoutes[0]): 'api' comes first and matches the same host 'api.example', any port, path rules /v1/* that take every path of /v1/status, /v1/orders*");
         Assert.Contains("fix: if 'orders-v1' is the narrower rule meant to win, move it before 'api'", output, StringComparison.Ordinal);
         Assert.DoesNotContain("'orders-v2'", output, StringComparison.Ordinal);
@@ -259,7 +247,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
             $"--kedge_config_director_config_path={director}", $"--kedge_config_backendpool_config_path={backendPool}");
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "gRPC route 'helloworld.Greeter@greeter.kedge'",
+        CheckLines.AssertTableLine(output, "✘", "gRPC route 'helloworld.Greeter@greeter.kedge'",
             $"({director} (director config): $.grpc.routes[1]) is shadowed by route 'helloworld.*' ({director} (director config): $.grpc.routes[0]): 'helloworld.*' comes first and matches the service prefix 'helloworld.*', any authority");
         Assert.DoesNotContain("'other.*'", output, StringComparison.Ordinal);
     }
@@ -280,7 +268,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync($"--config={config}");
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "server certificate", $"the key in '{otherKey}' ({config}: Kedge:Server:TlsKeyFile) does not match the certificate 'CN=localhost' in '{cert}' ({config}: Kedge:Server:TlsCertFile)");
+        CheckLines.AssertTableLine(output, "✘", "server certificate", $"the key in '{otherKey}' ({config}: Kedge:Server:TlsKeyFile) does not match the certificate 'CN=localhost' in '{cert}' ({config}: Kedge:Server:TlsCertFile)");
     }
 
     [Fact]
@@ -292,7 +280,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, config));
 
         Assert.True(code == 2, $"exit {code}:\n{output}");
-        AssertLine(output, "⚠", "HTTP backend 'spare'", $"no HTTP route uses backend 'spare' ({config}: $.Kedge.HttpBackends[1])");
+        CheckLines.AssertTableLine(output, "⚠", "HTTP backend 'spare'", $"no HTTP route uses backend 'spare' ({config}: $.Kedge.HttpBackends[1])");
     }
 
     [Fact]
@@ -314,7 +302,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         Assert.Contains(routing, l => l.Contains($"{backendPool} (backendpool config): $.grpc.backends[0]: backend \"x\" has no resolver", StringComparison.Ordinal));
         Assert.Contains("fix: correct the file (or variable) and path the line names", output, StringComparison.Ordinal);
         // The settings are fine and say so; the routing areas have nothing to look at.
-        AssertLine(output, "✔", "settings", "settings valid: 3 from the command line"); // the Go config paths are routing, not settings
+        CheckLines.AssertTableLine(output, "✔", "settings", "settings valid: 3 from the command line"); // the Go config paths are routing, not settings
         Assert.DoesNotContain("routing valid", output, StringComparison.Ordinal);
         Assert.DoesNotContain("shadowed routes", output, StringComparison.Ordinal);
     }
@@ -334,8 +322,8 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, config));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "settings", $"{config}: Kedge:Server:HttpMaxReadTimeout");
-        AssertLine(output, "✔", "routing", "routing valid: 1 HTTP routes");
+        CheckLines.AssertTableLine(output, "✘", "settings", $"{config}: Kedge:Server:HttpMaxReadTimeout");
+        CheckLines.AssertTableLine(output, "✔", "routing", "routing valid: 1 HTTP routes");
     }
 
     [Fact]
@@ -344,10 +332,10 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync($"--config={HealthyConfig()}", $"--server_tls_client_ca_files={_setup.CaFile}");
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "server certificate", "the TLS ports are enabled but --server_tls_cert_file is not set");
-        AssertLine(output, "✔", "routing", "routing valid");
-        AssertLine(output, "✔", "shadowed routes", "none");
-        AssertLine(output, "✔", $"client CA file {_setup.CaFile}", "1 CA ('CN=Kedge Check Test CA' until ");
+        CheckLines.AssertTableLine(output, "✘", "server certificate", "the TLS ports are enabled but --server_tls_cert_file is not set");
+        CheckLines.AssertTableLine(output, "✔", "routing", "routing valid");
+        CheckLines.AssertTableLine(output, "✔", "shadowed routes", "none");
+        CheckLines.AssertTableLine(output, "✔", $"client CA file {_setup.CaFile}", "1 CA ('CN=Kedge Check Test CA' until ");
     }
 
     [Fact]
@@ -360,9 +348,9 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
             "--kedge_dynamic_routings_enabled", "--discovery_external_domain_suffix=cluster-a.kedge", $"--k8sclient_kubeconfig_path={kubeconfig}"));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "kubernetes client", $"the kubeconfig '{kubeconfig}' does not exist");
-        AssertLine(output, "✔", "server certificate", "matches");
-        AssertLine(output, "✔", "shadowed routes", "none");
+        CheckLines.AssertTableLine(output, "✘", "kubernetes client", $"the kubeconfig '{kubeconfig}' does not exist");
+        CheckLines.AssertTableLine(output, "✔", "server certificate", "matches");
+        CheckLines.AssertTableLine(output, "✔", "shadowed routes", "none");
     }
 
     [Fact]
@@ -373,9 +361,9 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync($"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--config={HealthyConfig()}");
 
         Assert.Equal(2, code);
-        AssertLine(output, "⚠", "caller authentication", "2 of 2 routes and adhoc rules have no Authorization of their own, so anyone who reaches the TLS port may use them");
+        CheckLines.AssertTableLine(output, "⚠", "caller authentication", "2 of 2 routes and adhoc rules have no Authorization of their own, so anyone who reaches the TLS port may use them");
         // Without the client CA file the CA is found nowhere: the chain cannot be finished, and the line says so.
-        AssertLine(output, "⚠", "server certificate chain", "its issuer 'CN=Kedge Check Test CA' is in neither");
+        CheckLines.AssertTableLine(output, "⚠", "server certificate chain", "its issuer 'CN=Kedge Check Test CA' is in neither");
     }
 
     [Fact]
@@ -386,7 +374,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
 
         var (_, output, _) = await KedgeCheckSetup.CheckAsync($"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--config={HealthyConfig()}");
 
-        AssertLine(output, "✔", "server certificate chain", $"a private root (from '{_setup.Dir.Combine("secret", "ca.crt")}') this machine does not trust: callers must trust 'CN=Kedge Check Test CA'");
+        CheckLines.AssertTableLine(output, "✔", "server certificate chain", $"a private root (from '{_setup.Dir.Combine("secret", "ca.crt")}') this machine does not trust: callers must trust 'CN=Kedge Check Test CA'");
     }
 
     [Fact]
@@ -398,8 +386,8 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync($"--server_tls_cert_file={cert}", $"--server_tls_key_file={key}", $"--server_tls_client_ca_files={_setup.CaFile},{empty}", $"--config={HealthyConfig()}");
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", $"client CA file {empty}", $"--server_tls_client_ca_files: The CA file '{empty}' is neither PEM nor a DER certificate");
-        AssertLine(output, "✔", $"client CA file {_setup.CaFile}", "1 CA");
+        CheckLines.AssertTableLine(output, "✘", $"client CA file {empty}", $"--server_tls_client_ca_files: The CA file '{empty}' is neither PEM nor a DER certificate");
+        CheckLines.AssertTableLine(output, "✔", $"client CA file {_setup.CaFile}", "1 CA");
     }
 
     [Fact]
@@ -411,7 +399,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
             "--server_http_tls_port=0", "--server_grpc_tls_port=0", $"--server_tls_client_ca_files={broken}", $"--config={HealthyConfig()}");
 
         Assert.NotEqual(1, code);
-        AssertLine(output, "✔", "server certificate", "no TLS port is enabled");
+        CheckLines.AssertTableLine(output, "✔", "server certificate", "no TLS port is enabled");
         Assert.DoesNotContain($"client CA file {broken}", output, StringComparison.Ordinal);
     }
 
@@ -437,9 +425,9 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         // backends area reports as ✘ (kbackends' change to this test after merging the backend checks).
         Assert.True(code == 1, $"exit {code}:\n{output}");
         Assert.DoesNotContain(output.Split('\n'), l => l.Contains('✘', StringComparison.Ordinal) && l.Contains("TLS files", StringComparison.Ordinal));
-        AssertLine(output, "✘", $"backend 'orders' 127.0.0.1:{_orders.Port}", "TCP connects, but the endpoint does not answer TLS");
-        AssertLine(output, "✔", "backend 'orders' TLS files", $"CA '{_setup.CaFile}' (1 CA); client certificate 'CN=kedge' ('{clientCert}', key '{clientKey}' matches) load");
-        AssertLine(output, "⚠", "backend 'billing' TLS files", $"'CN=kedge-billing' in '{soonCert}' expires ");
+        CheckLines.AssertTableLine(output, "✘", $"backend 'orders' 127.0.0.1:{_orders.Port}", "TCP connects, but the endpoint does not answer TLS");
+        CheckLines.AssertTableLine(output, "✔", "backend 'orders' TLS files", $"CA '{_setup.CaFile}' (1 CA); client certificate 'CN=kedge' ('{clientCert}', key '{clientKey}' matches) load");
+        CheckLines.AssertTableLine(output, "⚠", "backend 'billing' TLS files", $"'CN=kedge-billing' in '{soonCert}' expires ");
         Assert.Contains("fix: renew the client certificate and replace", output, StringComparison.Ordinal);
     }
 
@@ -457,7 +445,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, config));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "routing", $"{config}: $.Kedge.HttpBackends[0].Tls: the file '{_setup.Dir.Combine("nowhere.crt")}' does not exist.");
+        CheckLines.AssertTableLine(output, "✘", "routing", $"{config}: $.Kedge.HttpBackends[0].Tls: the file '{_setup.Dir.Combine("nowhere.crt")}' does not exist.");
     }
 
     [Fact]
@@ -506,7 +494,7 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
         var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, HealthyConfig(), "--probe_path=healthz"));
 
         Assert.Equal(1, code);
-        AssertLine(output, "✘", "command line", "--probe_path=healthz: a probe path starts with '/'");
+        CheckLines.AssertTableLine(output, "✘", "command line", "--probe_path=healthz: a probe path starts with '/'");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Kedge.Server.Hosting;
@@ -26,37 +25,7 @@ internal sealed class KedgeCheckSetup : IDisposable
 
     /// <summary>A server certificate issued by <see cref="Ca"/> with the given validity and names, as tls.crt/tls.key under <paramref name="folder"/>.</summary>
     public (string Cert, string Key) ServerCertificate(string folder, DateTimeOffset notBefore, DateTimeOffset notAfter, params string[] dnsNames)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + (dnsNames.Length > 0 ? dnsNames[0] : "kedge"), key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        if (dnsNames.Length > 0)
-        {
-            var san = new SubjectAlternativeNameBuilder();
-            foreach (var name in dnsNames)
-            {
-                if (IPAddress.TryParse(name, out var address))
-                {
-                    san.AddIpAddress(address);
-                }
-                else
-                {
-                    san.AddDnsName(name);
-                }
-            }
-
-            request.CertificateExtensions.Add(san.Build());
-        }
-
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca.Certificate, true, false));
-        // Signed with the CA's key directly: the overload taking the CA certificate refuses validity outside the CA's
-        // own, and an expired certificate is what some tests need.
-        var caKey = Ca.Certificate.GetECDsaPrivateKey()!;
-        using var issued = request.Create(Ca.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), notBefore, notAfter, RandomSerial());
-        using var withKey = issued.CopyWithPrivateKey(key);
-        return TestCertificateAuthority.WritePem(withKey, Dir.Combine(folder));
-    }
+        => TestCertificateAuthority.WritePem(Ca.IssueServerCertificate(notBefore, notAfter, dnsNames), Dir.Combine(folder));
 
     /// <summary>
     /// A root CA, an intermediate it signs and a server certificate for <c>kedge.example.com</c> the intermediate signs,
@@ -90,16 +59,11 @@ internal sealed class KedgeCheckSetup : IDisposable
         using var leaf = leafRequest.Create(intermediate.SubjectName, X509SignatureGenerator.CreateForECDsa(intermediateKey), now.AddHours(-1), now.AddDays(60), RandomSerial());
 
         var directory = Dir.Combine(folder);
-        Directory.CreateDirectory(directory);
-        string Write(string name, string pem)
-        {
-            var path = System.IO.Path.Combine(directory, name);
-            File.WriteAllText(path, pem);
-            return path;
-        }
-
-        return (Write("leaf.crt", leaf.ExportCertificatePem()), Write("tls.key", leafKey.ExportPkcs8PrivateKeyPem()),
-            Write("intermediate.crt", intermediate.ExportCertificatePem()), Write("root.crt", root.ExportCertificatePem()));
+        var key = System.IO.Path.Combine(directory, "tls.key");
+        var leafFile = TestCertificateAuthority.WriteChainPem(System.IO.Path.Combine(directory, "leaf.crt"), leaf);
+        File.WriteAllText(key, leafKey.ExportPkcs8PrivateKeyPem());
+        return (leafFile, key, TestCertificateAuthority.WriteChainPem(System.IO.Path.Combine(directory, "intermediate.crt"), intermediate),
+            TestCertificateAuthority.WriteChainPem(System.IO.Path.Combine(directory, "root.crt"), root));
     }
 
     /// <summary>A certificate valid from yesterday for 30 days, for <c>localhost</c>, <c>kedge.example.com</c> and 127.0.0.1.</summary>

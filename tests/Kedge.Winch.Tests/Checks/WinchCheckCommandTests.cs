@@ -50,13 +50,13 @@ public sealed class WinchCheckCommandTests
 
         Assert.Equal(1, code);
         Assert.True(dnsServer.QueryCount > 0, "the check did not ask the test's DNS server");
-        var dns = Line(json, "kedge https://kedge.cluster-b.invalid", "dns");
+        var dns = CheckLines.JsonLine(json, "kedge https://kedge.cluster-b.invalid", "dns");
         Assert.Equal("fail", dns.GetProperty("status").GetString());
         Assert.Contains("kedge.cluster-b.invalid does not resolve", dns.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("mapper config (--server_mapper_config) routes[0]", dns.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("getent hosts kedge.cluster-b.invalid", dns.GetProperty("fix").GetString(), StringComparison.Ordinal);
         // Nothing after DNS is tried for that kedge.
-        Assert.DoesNotContain(Lines(json), l => l.GetProperty("area").GetString() == "kedge https://kedge.cluster-b.invalid" && l.GetProperty("name").GetString() == "tcp connect");
+        Assert.DoesNotContain(CheckLines.JsonLines(json), l => l.GetProperty("area").GetString() == "kedge https://kedge.cluster-b.invalid" && l.GetProperty("name").GetString() == "tcp connect");
     }
 
     [Fact]
@@ -70,11 +70,11 @@ public sealed class WinchCheckCommandTests
         var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper), "--output=json"]);
 
         Assert.Equal(1, code);
-        var tcp = Line(json, $"kedge https://localhost:{port}", "tcp connect");
+        var tcp = CheckLines.JsonLine(json, $"kedge https://localhost:{port}", "tcp connect");
         Assert.Equal("fail", tcp.GetProperty("status").GetString());
         Assert.Contains($"nothing accepts connections at localhost:{port}", tcp.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("start kedge, or correct the port", tcp.GetProperty("fix").GetString(), StringComparison.Ordinal);
-        Assert.Equal("fail", Line(json, "route orders.cluster-b.internal", "GET http://orders.cluster-b.internal/").GetProperty("status").GetString());
+        Assert.Equal("fail", CheckLines.JsonLine(json, "route orders.cluster-b.internal", "GET http://orders.cluster-b.internal/").GetProperty("status").GetString());
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class WinchCheckCommandTests
         var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(OrdersRoute), "--output=json"]);
 
         Assert.Equal(1, code);
-        var route = Line(json, "route orders.cluster-b.internal", "GET http://orders.cluster-b.internal/");
+        var route = CheckLines.JsonLine(json, "route orders.cluster-b.internal", "GET http://orders.cluster-b.internal/");
         Assert.Equal("fail", route.GetProperty("status").GetString());
         Assert.Contains($"winch could not send orders.cluster-b.internal through kedge {kedge.Url}", route.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Equal($"see the 'kedge {kedge.Url}' lines", route.GetProperty("fix").GetString());
@@ -115,7 +115,7 @@ public sealed class WinchCheckCommandTests
         var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(OrdersRoute), "--output=json"]);
 
         Assert.Equal(0, code);
-        var accepted = Line(json, "kedge " + kedge.Url, "client certificate accepted");
+        var accepted = CheckLines.JsonLine(json, "kedge " + kedge.Url, "client certificate accepted");
         var found = accepted.GetProperty("found").GetString();
         Assert.DoesNotContain("kedge took", found, StringComparison.Ordinal);
         Assert.Contains("kedge did not ask for a client certificate, so winch did not send CN=winch-developer", found, StringComparison.Ordinal);
@@ -131,8 +131,8 @@ public sealed class WinchCheckCommandTests
 
         Assert.Equal(1, code);
         var area = "kedge " + kedge.Url;
-        Assert.Equal("pass", Line(json, area, "tls handshake").GetProperty("status").GetString());
-        var accepted = Line(json, area, "client certificate accepted");
+        Assert.Equal("pass", CheckLines.JsonLine(json, area, "tls handshake").GetProperty("status").GetString());
+        var accepted = CheckLines.JsonLine(json, area, "client certificate accepted");
         Assert.Equal("fail", accepted.GetProperty("status").GetString());
         Assert.Contains("kedge refused the client certificate CN=winch-developer (issued by CN=Kedge Test CA", accepted.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("kedge does not trust the CA that issued " + kedge.CertificateFile, accepted.GetProperty("fix").GetString(), StringComparison.Ordinal);
@@ -149,7 +149,7 @@ public sealed class WinchCheckCommandTests
         var (code, json) = await RunJsonAsync(["check", .. kedge.FlagsWithoutCa(OrdersRoute), "--client_tls_root_ca_files=" + otherCaFile, "--output=json"]);
 
         Assert.Equal(1, code);
-        var tls = Line(json, "kedge " + kedge.Url, "tls handshake");
+        var tls = CheckLines.JsonLine(json, "kedge " + kedge.Url, "tls handshake");
         Assert.Equal("fail", tls.GetProperty("status").GetString());
         Assert.Contains($"kedge's certificate CN=kedge.cluster-b.test (issued by CN=Kedge Test CA) does not chain to --client_tls_root_ca_files ({otherCaFile})", tls.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("give the CA that issued kedge's certificate in --client_tls_root_ca_files", tls.GetProperty("fix").GetString(), StringComparison.Ordinal);
@@ -181,12 +181,12 @@ public sealed class WinchCheckCommandTests
             Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
             foreach (var listener in silent)
             {
-                var tls = Line(json, "kedge https://localhost:" + ((IPEndPoint)listener.LocalEndpoint).Port, "tls handshake");
+                var tls = CheckLines.JsonLine(json, "kedge https://localhost:" + ((IPEndPoint)listener.LocalEndpoint).Port, "tls handshake");
                 Assert.Equal("fail", tls.GetProperty("status").GetString());
                 Assert.StartsWith("no answer within 1 s", tls.GetProperty("found").GetString(), StringComparison.Ordinal);
             }
 
-            Assert.Equal(50, Lines(json).Count(l => l.GetProperty("area").GetString()!.StartsWith("route s", StringComparison.Ordinal) && l.GetProperty("status").GetString() == "fail"));
+            Assert.Equal(50, CheckLines.JsonLines(json).Count(l => l.GetProperty("area").GetString()!.StartsWith("route s", StringComparison.Ordinal) && l.GetProperty("status").GetString() == "fail"));
             lock (accepted)
             {
                 foreach (var socket in accepted)
@@ -228,14 +228,14 @@ public sealed class WinchCheckCommandTests
         var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper), "--output=json"]);
 
         Assert.Equal(1, code);
-        var noRoute = Line(json, "route " + KedgeStandIn.NoRouteHost, $"GET http://{KedgeStandIn.NoRouteHost}/");
+        var noRoute = CheckLines.JsonLine(json, "route " + KedgeStandIn.NoRouteHost, $"GET http://{KedgeStandIn.NoRouteHost}/");
         Assert.Equal("fail", noRoute.GetProperty("status").GetString());
         Assert.Equal(
             $"kedge {kedge.Url} answered 502 Bad Gateway no-route: \"unknown route to service\" (request id req-42). It means: No route or adhoc rule claims the target.",
             noRoute.GetProperty("found").GetString());
         Assert.StartsWith($"{kedge.Url} has no route for {KedgeStandIn.NoRouteHost}", noRoute.GetProperty("fix").GetString(), StringComparison.Ordinal);
         // A backend's own 404 is not kedge's error: kedge routed it.
-        var missing = Line(json, "route " + KedgeStandIn.MissingHost, $"GET http://{KedgeStandIn.MissingHost}/");
+        var missing = CheckLines.JsonLine(json, "route " + KedgeStandIn.MissingHost, $"GET http://{KedgeStandIn.MissingHost}/");
         Assert.Equal("pass", missing.GetProperty("status").GetString());
         Assert.Equal($"kedge {kedge.Url} routed it; the backend answered 404 Not Found", missing.GetProperty("found").GetString());
     }
@@ -252,10 +252,10 @@ public sealed class WinchCheckCommandTests
         var (withCode, with) = await RunJsonAsync(["check", .. kedge.Flags(mapper), "--output", "json", "--probe=orders.cluster-b.internal", "--probe", "unrouted.example.internal"]);
 
         Assert.Equal(2, withoutCode);
-        Assert.Contains("--probe=host[:port]", Line(without, area, "request").GetProperty("fix").GetString(), StringComparison.Ordinal);
+        Assert.Contains("--probe=host[:port]", CheckLines.JsonLine(without, area, "request").GetProperty("fix").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, withCode);
-        Assert.Equal("pass", Line(with, area, "GET http://orders.cluster-b.internal/").GetProperty("status").GetString());
-        Assert.Equal("warn", Line(with, "probes", "unrouted.example.internal").GetProperty("status").GetString());
+        Assert.Equal("pass", CheckLines.JsonLine(with, area, "GET http://orders.cluster-b.internal/").GetProperty("status").GetString());
+        Assert.Equal("warn", CheckLines.JsonLine(with, "probes", "unrouted.example.internal").GetProperty("status").GetString());
     }
 
     [Fact]
@@ -281,14 +281,14 @@ public sealed class WinchCheckCommandTests
         var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper, "--server_auth_config=" + auth, "--server_http_port=18070"), "--output=json"]);
 
         Assert.Equal(1, code);
-        var old = Line(json, "auth old", "token");
+        var old = CheckLines.JsonLine(json, "auth old", "token");
         Assert.Equal("fail", old.GetProperty("status").GetString());
         Assert.StartsWith("token source 'old' gave a token that expired on ", old.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("auth config (--server_auth_config) auth_sources[0]", old.GetProperty("fix").GetString(), StringComparison.Ordinal);
-        var fresh = Line(json, "auth fresh", "token");
+        var fresh = CheckLines.JsonLine(json, "auth fresh", "token");
         Assert.Equal("pass", fresh.GetProperty("status").GetString());
         Assert.StartsWith("token source 'fresh' gave a token valid until ", fresh.GetProperty("found").GetString(), StringComparison.Ordinal);
-        var corp = Line(json, "auth corp", "token");
+        var corp = CheckLines.JsonLine(json, "auth corp", "token");
         Assert.Equal("warn", corp.GetProperty("status").GetString());
         Assert.StartsWith("not logged in", corp.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("open http://127.0.0.1:18070/winch/login/corp in a browser", corp.GetProperty("fix").GetString(), StringComparison.Ordinal);
@@ -317,16 +317,16 @@ public sealed class WinchCheckCommandTests
         var (code, json) = await RunJsonAsync(["check", .. kedge.Flags(mapper, "--server_auth_config=" + auth), "--output=json"]);
 
         Assert.Equal(1, code);
-        var ok = Line(json, "auth good", "token");
+        var ok = CheckLines.JsonLine(json, "auth good", "token");
         Assert.Equal("pass", ok.GetProperty("status").GetString());
         Assert.StartsWith("kube source 'good' gave a token valid until ", ok.GetProperty("found").GetString(), StringComparison.Ordinal);
-        var failed = Line(json, "auth bad", "token");
+        var failed = CheckLines.JsonLine(json, "auth bad", "token");
         Assert.Equal("fail", failed.GetProperty("status").GetString());
         Assert.Contains($"the exec plugin {bad} of user bad exited with code 3: please run: corp-login", failed.GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.Contains("check user 'bad' in the kubeconfig", failed.GetProperty("fix").GetString(), StringComparison.Ordinal);
         // The route that needs the failing source says where to look.
-        Assert.Equal("see the 'auth bad' lines", Line(json, "route b.cluster-b.internal", "GET http://b.cluster-b.internal/").GetProperty("fix").GetString());
-        Assert.Equal("pass", Line(json, "route a.cluster-b.internal", "GET http://a.cluster-b.internal/").GetProperty("status").GetString());
+        Assert.Equal("see the 'auth bad' lines", CheckLines.JsonLine(json, "route b.cluster-b.internal", "GET http://b.cluster-b.internal/").GetProperty("fix").GetString());
+        Assert.Equal("pass", CheckLines.JsonLine(json, "route a.cluster-b.internal", "GET http://a.cluster-b.internal/").GetProperty("status").GetString());
         Assert.DoesNotContain("exec-secret-token", json.RootElement.GetRawText(), StringComparison.Ordinal);
     }
 
@@ -336,7 +336,7 @@ public sealed class WinchCheckCommandTests
         var (code, json) = await RunJsonAsync(["check", "--server_mapper_config={}", "--output=json"]);
 
         Assert.Equal(1, code);
-        var line = Assert.Single(Lines(json));
+        var line = Assert.Single(CheckLines.JsonLines(json));
         Assert.Equal("configuration", line.GetProperty("area").GetString());
         Assert.Contains("no winch mapper routes defined", line.GetProperty("found").GetString(), StringComparison.Ordinal);
     }
@@ -379,15 +379,6 @@ public sealed class WinchCheckCommandTests
         var json = JsonDocument.Parse(output);
         Assert.Equal(code, json.RootElement.GetProperty("exit_code").GetInt32());
         return (code, json);
-    }
-
-    internal static IEnumerable<JsonElement> Lines(JsonDocument json) => json.RootElement.GetProperty("checks").EnumerateArray();
-
-    internal static JsonElement Line(JsonDocument json, string area, string name)
-    {
-        var found = Lines(json).Where(l => l.GetProperty("area").GetString() == area && l.GetProperty("name").GetString() == name).ToList();
-        Assert.True(found.Count == 1, $"one line '{area}' / '{name}' expected in:\n{json.RootElement.GetRawText()}");
-        return found[0];
     }
 
     private static string Jwt(DateTimeOffset expiry)

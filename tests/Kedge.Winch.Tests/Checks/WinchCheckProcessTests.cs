@@ -23,7 +23,7 @@ public sealed class WinchCheckProcessTests
         Assert.Equal(string.Empty, stderr);
         using var json = JsonDocument.Parse(broken);
         Assert.Equal("fail", json.RootElement.GetProperty("status").GetString());
-        var failed = Assert.Single(WinchCheckCommandTests.Lines(json), l => l.GetProperty("status").GetString() == "fail");
+        var failed = Assert.Single(CheckLines.JsonLines(json), l => l.GetProperty("status").GetString() == "fail");
         Assert.Equal("route " + KedgeStandIn.NoRouteHost, failed.GetProperty("area").GetString());
         Assert.Contains("It means: No route or adhoc rule claims the target.", failed.GetProperty("found").GetString(), StringComparison.Ordinal);
     }
