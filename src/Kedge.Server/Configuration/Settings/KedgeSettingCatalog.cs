@@ -31,7 +31,7 @@ internal static class KedgeSettingCatalog
             s => s.Server.HttpTlsPort, (s, v) => s.Server.HttpTlsPort = v, Port, isPort: true),
         Define(Server, "GrpcTlsPort", KedgeFlags.ServerGrpcTlsPort, "A second TLS port (HTTP/2) that serves gRPC only (other requests get 415). 0 disables it.",
             s => s.Server.GrpcTlsPort, (s, v) => s.Server.GrpcTlsPort = v, Port, isPort: true),
-        Define(Server, "HttpPort", KedgeFlags.ServerHttpPort, "Plain-HTTP admin port: /_healthz, /readyz, the metrics path, /_version, /debug/config. 0 disables it.",
+        Define(Server, "HttpPort", KedgeFlags.ServerHttpPort, "Plain-HTTP admin port: /_healthz, /readyz, the metrics path, /_version, /debug/config, /debug/dashboard. 0 disables it.",
             s => s.Server.HttpPort, (s, v) => s.Server.HttpPort = v, Port, isPort: true),
         Define(Server, "MetricsPath", KedgeFlags.ServerMetricsPath, "Path of the Prometheus metrics on the admin port.",
             s => s.Server.MetricsPath, (s, v) => s.Server.MetricsPath = v, AbsolutePath),
