@@ -24,12 +24,15 @@ internal static class GrpcLabels
     private const int UnknownCode = 2;
 
     /// <summary>
-    /// The call's status: <c>grpc-status</c> from the trailers, or from the headers of a trailers-only answer (kedge's
-    /// own refusals). A response without one (the backend broke off, or answered plain HTTP) is <c>Unknown</c>.
+    /// The call's status as the metrics and the dashboard count it: what <see cref="TryStatusOf"/> read, and a call that
+    /// ended without one (the backend broke off, or answered plain HTTP) is <c>Unknown</c>.
     /// </summary>
-    public static int StatusOf(HttpContext context) => TryStatusOf(context) ?? UnknownCode;
+    public static int OrUnknown(int? status) => status ?? UnknownCode;
 
-    /// <summary>The call's status as <see cref="StatusOf"/> reads it, or null when the response carries none (or one past 16).</summary>
+    /// <summary>
+    /// The call's status: <c>grpc-status</c> from the trailers, or from the headers of a trailers-only answer (kedge's
+    /// own refusals); null when the response carries none (or one past 16). Read once per request, when it completes.
+    /// </summary>
     public static int? TryStatusOf(HttpContext context)
     {
         var value = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.TryGetValue("grpc-status", out var fromTrailers)

@@ -139,10 +139,10 @@ internal sealed class KedgeMetrics
     }, this);
 
     /// <summary>Records one request kedge answered on a proxy port, once its response is done.</summary>
-    public void RequestCompleted(HttpContext context, KedgeRequestFeature request, TimeSpan elapsed)
+    public void RequestCompleted(HttpContext context, KedgeRequestFeature request, TimeSpan elapsed, int? grpcStatus)
     {
         var stats = request.Stats ?? (request.IsGrpc ? _unroutedGrpc : _unroutedHttp);
-        stats.Record(context, request.ErrorType, context.Response.StatusCode, elapsed.TotalSeconds);
+        stats.Record(context, request.ErrorType, context.Response.StatusCode, elapsed.TotalSeconds, grpcStatus);
     }
 
     /// <summary>

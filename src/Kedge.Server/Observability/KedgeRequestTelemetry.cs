@@ -98,13 +98,16 @@ internal sealed class KedgeRequestTelemetry
         feature.ErrorType ??= exception.GetType().FullName;
     }
 
-    private void Complete(HttpContext context, KedgeRequestFeature feature)
+    /// <summary>Records the finished request in the metrics and the dashboard's live numbers; returns the gRPC status it read (once) for the span and access log.</summary>
+    private int? Complete(HttpContext context, KedgeRequestFeature feature)
     {
         var now = _time.GetTimestamp();
         var elapsed = _time.GetElapsedTime(feature.StartTimestamp, now);
-        _metrics.RequestCompleted(context, feature, elapsed);
+        var grpcStatus = feature.IsGrpc ? GrpcLabels.TryStatusOf(context) : null;
+        _metrics.RequestCompleted(context, feature, elapsed, grpcStatus);
         // The dashboard's live numbers: a few lock-free adds on the route's preallocated ring (routed requests only).
-        feature.Stats?.Live.Record(now / _time.TimestampFrequency, elapsed.TotalSeconds, IsError(context, feature));
+        feature.Stats?.Live.Record(now / _time.TimestampFrequency, elapsed.TotalSeconds, IsError(context, feature, grpcStatus));
+        return grpcStatus;
     }
 
     /// <summary>
@@ -114,8 +117,8 @@ internal sealed class KedgeRequestTelemetry
     /// 4xx over HTTP is not an error: the backend answered. The Prometheus metrics have no error notion of their own;
     /// they carry the status and gRPC code as labels.
     /// </summary>
-    private static bool IsError(HttpContext context, KedgeRequestFeature feature)
-        => feature.ErrorType is not null || context.Response.StatusCode >= 500 || (feature.IsGrpc && GrpcLabels.StatusOf(context) != 0);
+    private static bool IsError(HttpContext context, KedgeRequestFeature feature, int? grpcStatus)
+        => feature.ErrorType is not null || context.Response.StatusCode >= 500 || (feature.IsGrpc && GrpcLabels.OrUnknown(grpcStatus) != 0);
 
     // An async method on purpose: the span it makes current (Activity.Current) stays in this request's execution context
     // and cannot leak into the next request Kestrel serves on the same connection.
@@ -144,8 +147,7 @@ internal sealed class KedgeRequestTelemetry
         }
         finally
         {
-            Complete(context, feature);
-            var grpcStatus = feature.IsGrpc ? GrpcLabels.TryStatusOf(context) : null;
+            var grpcStatus = Complete(context, feature);
             if (_accessLog is not null)
             {
                 WriteAccessLog(_accessLog, context, feature, span, grpcStatus, bytesIn!.Count, bytesOut!.Count);

@@ -63,7 +63,7 @@ internal sealed class RequestStats
     /// route; counting it as unrouted would report a route miss that never happened). Series are made under the
     /// metrics' series lock, which eviction holds, so none reappears after it.
     /// </summary>
-    public void Record(HttpContext context, string? errorType, int statusCode, double seconds)
+    public void Record(HttpContext context, string? errorType, int statusCode, double seconds, int? grpcStatus)
     {
         if (_removed)
         {
@@ -106,7 +106,7 @@ internal sealed class RequestStats
         series.SemconvDuration.Observe(seconds);
         if (IsGrpc)
         {
-            var status = GrpcLabels.StatusOf(context);
+            var status = GrpcLabels.OrUnknown(grpcStatus);
             if (MethodSeries(request.Path.Value ?? string.Empty, status != UnimplementedCode) is { } method)
             {
                 method.Started.Inc();

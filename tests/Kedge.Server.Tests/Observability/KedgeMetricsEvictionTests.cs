@@ -14,15 +14,15 @@ public sealed class KedgeMetricsEvictionTests
         var metrics = new KedgeMetrics(registry, TimeProvider.System);
         var stats = metrics.StatsFor("orders", "orders", "grpc");
         // A request the route had begun before the reload.
-        stats.Record(GrpcCall("/shop.Orders/Get", "0"), null, 200, 0.01);
+        stats.Record(GrpcCall("/shop.Orders/Get", "0"), null, 200, 0.01, grpcStatus: 0);
         Assert.Contains("route=\"orders\"", await ExportAsync(registry), StringComparison.Ordinal);
 
         metrics.ConfigApplied([], []);
         Assert.DoesNotContain("route=\"orders\"", await ExportAsync(registry), StringComparison.Ordinal);
         Assert.DoesNotContain("grpc_method=\"Get\"", await ExportAsync(registry), StringComparison.Ordinal);
         // Requests that were still running on the old configuration finish now, with a new status class, method and code.
-        stats.Record(GrpcCall("/shop.Orders/Get", "14"), "backend-down", 503, 0.01);
-        stats.Record(GrpcCall("/shop.Orders/List", "0"), null, 200, 0.01);
+        stats.Record(GrpcCall("/shop.Orders/Get", "14"), "backend-down", 503, 0.01, grpcStatus: 14);
+        stats.Record(GrpcCall("/shop.Orders/List", "0"), null, 200, 0.01, grpcStatus: 0);
 
         var after = await ExportAsync(registry);
         Assert.DoesNotContain("route=\"orders\"", after, StringComparison.Ordinal);
