@@ -18,7 +18,7 @@ namespace Kedge.Server.Forwarding;
 /// picks an endpoint of the route's backend round robin, and forwards with YARP's <see cref="IHttpForwarder"/>. When no
 /// route matches, an adhoc rule may claim the name. Every failure is answered through <see cref="KedgeErrors"/>.
 /// </summary>
-internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc, KedgeServerSettings settings)
+internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc, Tunnels.TunnelProxy tunnels, KedgeServerSettings settings)
 {
     private readonly ForwardedHeadersMode _forwardedHeaders = settings.ForwardedHeaders;
 
@@ -74,11 +74,12 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
     // authorization: every async method that awaits the forwarder costs one allocation per request.
     private Task ProxyHttpAsync(HttpContext context, KedgeSnapshot snapshot)
     {
-        if (HttpMethods.IsConnect(context.Request.Method))
+        // A CONNECT opens a TCP tunnel (HTTP/2 CONNECT, or extended CONNECT with :protocol connect-tcp; HTTP/1.1
+        // CONNECT arrives through the connection middleware). Extended CONNECT for WebSockets (RFC 8441) is an HTTP
+        // request like any other: it is routed by host and path below.
+        if (HttpMethods.IsConnect(context.Request.Method) && !Tunnels.TunnelProxy.IsWebSocket(context))
         {
-            // Kedge does not tunnel (neither did Go kedge); say so rather than mis-proxy.
-            context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
-            return errors.ReportAsync(context, KedgeErrorKind.MethodNotAllowed, "CONNECT is not supported: kedge does not tunnel", backend: string.Empty, isGrpc: false);
+            return tunnels.ProxyAsync(context, snapshot);
         }
 
         var target = RequestTarget.From(context);

@@ -71,6 +71,7 @@ public static class KedgeServerApp
         builder.Services.AddSingleton<KedgeErrors>();
         builder.Services.AddSingleton<KedgeRuntime>();
         builder.Services.AddSingleton<AdhocConnector>();
+        builder.Services.AddSingleton<Tunnels.TunnelProxy>();
         builder.Services.AddSingleton<KedgeProxyMiddleware>();
         builder.Services.AddSingleton<KedgeRequestTelemetry>();
         builder.Services.AddSingleton<Dashboard.DashboardCertificates>();
