@@ -21,7 +21,7 @@ namespace Kedge.Client;
 /// then on use the new routes, certificates and token sources (over new connections; calls in flight finish on the old
 /// ones). An invalid change is logged and the last good configuration stays in use.
 /// </remarks>
-public sealed class KedgeClient : IDisposable
+public sealed partial class KedgeClient : IDisposable
 {
     /// <summary>
     /// How long the connections of a replaced configuration stay open: a call that was mapped just before a reload may
