@@ -172,12 +172,12 @@ internal static class KedgeClientOptionsCompiler
 
         if (route.Direct is { } direct)
         {
-            var kedgeRoute = Wrap($"{key}:Direct", () => BuildRoute(direct.Url, direct.FallbackUrls, route, proxyAuth, backendAuth), new() { ["kedgeUrl"] = "Url", ["url"] = "Url", ["FallbackKedgeUrls"] = "FallbackUrls" });
+            var kedgeRoute = Wrap($"{key}:Direct", () => BuildRoute(direct.Url, direct.FallbackUrls, route, proxyAuth, backendAuth), new() { ["kedgeUrl"] = "Url", ["url"] = "Url", ["FallbackKedgeUrls"] = "FallbackUrls", ["fallbackUrls"] = "FallbackUrls" });
             return Wrap($"{key}:Direct", () => KedgeMapper.Direct([new(direct.Host!, kedgeRoute)]), new() { ["key"] = "Host", ["routes"] = "Host" });
         }
 
         var single = route.Single!;
-        var singleRoute = Wrap($"{key}:Single", () => BuildRoute(single.Url, single.FallbackUrls, route, proxyAuth, backendAuth), new() { ["kedgeUrl"] = "Url", ["url"] = "Url", ["FallbackKedgeUrls"] = "FallbackUrls" });
+        var singleRoute = Wrap($"{key}:Single", () => BuildRoute(single.Url, single.FallbackUrls, route, proxyAuth, backendAuth), new() { ["kedgeUrl"] = "Url", ["url"] = "Url", ["FallbackKedgeUrls"] = "FallbackUrls", ["fallbackUrls"] = "FallbackUrls" });
         return new SingleMapper(singleRoute);
     }
 
@@ -193,7 +193,7 @@ internal static class KedgeClientOptionsCompiler
         {
             if (string.IsNullOrWhiteSpace(fallbackUrls[i]) || !Uri.TryCreate(fallbackUrls[i], UriKind.Absolute, out var fallback))
             {
-                throw new ArgumentException($"entry {i}, '{fallbackUrls[i]}', is not an absolute URL; give another kedge's URL, for example 'https://kedge.cluster-c.example.com'.", nameof(KedgeRoute.FallbackKedgeUrls));
+                throw new ArgumentException($"entry {i}, '{fallbackUrls[i]}', is not an absolute URL; give another kedge's URL, for example 'https://kedge.cluster-c.example.com'.", nameof(fallbackUrls));
             }
 
             fallbacks[i] = fallback;
