@@ -55,6 +55,9 @@ public sealed partial class KedgeClient : IDisposable
 
     internal KedgeClientMetrics Metrics { get; }
 
+    /// <summary>The connections of the configuration in use.</summary>
+    internal KedgeConnectionFactory Connections => _state.Connections;
+
     /// <summary>The kedges (and kedge–target pairs) failover has ejected; shared by every handler and channel of this client.</summary>
     internal KedgeEjections Ejections { get; }
 

@@ -35,6 +35,10 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
     private readonly KedgeClient _client;
 
+    // For a balanced gRPC channel (KedgeChannel with fallback kedges) the inner handler is the channel's own
+    // SocketsHttpHandler, whose connections grpc-dotnet's load balancer makes to the kedge it picked.
+    private readonly bool _balanced;
+
     // Most handlers call one service: remembering the last target skips the client's shared cache.
     private volatile KedgeTarget? _lastTarget;
 
@@ -54,6 +58,18 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
+    }
+
+    /// <summary>
+    /// For <see cref="Grpc.KedgeChannel"/>: calls that carry the kedge the channel's load balancer picked go there
+    /// through <paramref name="balancedTransport"/> (which grpc-dotnet must find as the inner handler to balance).
+    /// </summary>
+    internal KedgeHttpMessageHandler(KedgeClient client, SocketsHttpHandler balancedTransport)
+        : base(balancedTransport)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+        _balanced = true;
     }
 
     /// <inheritdoc />
@@ -85,6 +101,11 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
         if (target.Route is null)
         {
+            if (_balanced)
+            {
+                return Task.FromException<HttpResponseMessage>(new HttpRequestException($"{uri.Authority} is no longer a kedge destination."));
+            }
+
             KedgeClientLog.NotKedgeDestination(_client.Logger, uri.Authority);
             return base.SendAsync(request, cancellationToken);
         }
@@ -178,16 +199,91 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     }
 
     private Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
-        => target.Kedges.Length == 1
+    {
+        if (_balanced && request.Options.TryGetValue(KedgeBalancedCallHandler.PickedKedge, out var picked))
+        {
+            return SendToPickedKedgeAsync(request, target, picked, proxyAuthorization, backendAuthorization, span, cancellationToken);
+        }
+
+        return target.Kedges.Length == 1
             ? SendToOneKedgeAsync(request, target, target.Kedges[0], proxyAuthorization, backendAuthorization, span, cancellationToken)
             : SendWithFailoverAsync(request, target, proxyAuthorization, backendAuthorization, span, cancellationToken);
+    }
+
+    /// <summary>
+    /// A balanced gRPC channel's call to the kedge its load balancer picked, over the channel's own connection to it.
+    /// When nothing reached that kedge (its connection could not be made), the call goes on to the route's other
+    /// kedges over the client's shared connections, as any call through this handler would: the balancer only learns
+    /// of the failure after the pick. Outcomes are recorded in <see cref="KedgeClient.Ejections"/>, which the
+    /// balancer's picker reads.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendToPickedKedgeAsync(HttpRequestMessage request, KedgeTarget target, KedgeEndpoint picked, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
+    {
+        var kedge = Array.Find(target.Kedges, k => string.Equals(k.Authority, picked.Authority, StringComparison.OrdinalIgnoreCase));
+        if (kedge is null)
+        {
+            // A configuration reload changed the route since the channel was made: the client's current route decides.
+            return await SendWithFailoverAsync(request, target, proxyAuthorization, backendAuthorization, span, cancellationToken).ConfigureAwait(false);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAttemptAsync(request, target, kedge, proxyAuthorization, backendAuthorization, span, balanced: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (FailoverPolicy.Classify(ex, cancellationToken) is not { } failure)
+            {
+                throw OnTransportFailure(target, ex, cancellationToken);
+            }
+
+            var reason = failure == FailoverPolicy.Failure.NothingSent ? FailoverReasons.ConnectFailed : FailoverReasons.ConnectionBroken;
+            _client.Metrics.KedgeAttempt(kedge.Authority, reason);
+            Eject(kedge.Authority, kedge, reason);
+            if (target.Kedges.Length == 1 || (failure == FailoverPolicy.Failure.MaybeSent && !FailoverPolicy.CanResend(request)))
+            {
+                throw OnTransportFailure(target, ex, cancellationToken);
+            }
+
+            FailOver(target, kedge, reason, ex);
+            return await SendWithFailoverAsync(request, target, proxyAuthorization, backendAuthorization, span, cancellationToken, skip: kedge).ConfigureAwait(false);
+        }
+
+        RecordOutcome(target, kedge, response);
+        return OnResponse(request, response, target, kedge);
+    }
+
+    private void RecordOutcome(KedgeTarget target, KedgeEndpoint kedge, HttpResponseMessage response)
+    {
+        var ejections = _client.Ejections;
+        if (FailoverPolicy.IsNoHealthyEndpoint(response))
+        {
+            _client.Metrics.KedgeAttempt(kedge.Authority, FailoverReasons.NoHealthyEndpoint);
+            if (ejections.ReportFailure(KedgeEjections.TargetKey(kedge, target.Authority)) is { } duration)
+            {
+                _client.Metrics.Ejection(kedge.Authority, FailoverReasons.NoHealthyEndpoint);
+                KedgeClientLog.TargetEjected(_client.Logger, kedge.Authority, target.Authority, duration);
+            }
+
+            return;
+        }
+
+        _client.Metrics.KedgeAttempt(kedge.Authority, FailoverReasons.Success);
+        if (ejections.ReportSuccess(kedge.Authority))
+        {
+            KedgeClientLog.KedgeRestored(_client.Logger, kedge.Authority);
+        }
+
+        ejections.ReportSuccess(KedgeEjections.TargetKey(kedge, target.Authority));
+    }
 
     private async Task<HttpResponseMessage> SendToOneKedgeAsync(HttpRequestMessage request, KedgeTarget target, KedgeEndpoint kedge, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
         {
-            response = await SendAttemptAsync(request, target, kedge, proxyAuthorization, backendAuthorization, span, cancellationToken).ConfigureAwait(false);
+            response = await SendAttemptAsync(request, target, kedge, proxyAuthorization, backendAuthorization, span, balanced: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -202,10 +298,14 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     /// and, for a call that can be sent again (<see cref="FailoverPolicy.CanResend"/>), when the connection broke or the
     /// kedge has no healthy endpoint for the target. The last kedge's outcome is the caller's.
     /// </summary>
-    private async Task<HttpResponseMessage> SendWithFailoverAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendWithFailoverAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken, KedgeEndpoint? skip = null)
     {
-        var ejections = _client.Ejections;
-        var order = ejections.Order(target.Kedges, target.Authority);
+        var order = _client.Ejections.Order(target.Kedges, target.Authority);
+        if (skip is not null)
+        {
+            order = Array.FindAll(order, k => !ReferenceEquals(k, skip));
+        }
+
         for (var i = 0; ; i++)
         {
             var kedge = order[i];
@@ -213,7 +313,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
             HttpResponseMessage response;
             try
             {
-                response = await SendAttemptAsync(request, target, kedge, proxyAuthorization, backendAuthorization, span, cancellationToken).ConfigureAwait(false);
+                response = await SendAttemptAsync(request, target, kedge, proxyAuthorization, backendAuthorization, span, balanced: false, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -234,29 +334,12 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 continue;
             }
 
+            RecordOutcome(target, kedge, response);
             if (!last && FailoverPolicy.IsNoHealthyEndpoint(response) && FailoverPolicy.CanResend(request))
             {
-                _client.Metrics.KedgeAttempt(kedge.Authority, FailoverReasons.NoHealthyEndpoint);
-                if (ejections.ReportFailure(KedgeEjections.TargetKey(kedge, target.Authority)) is { } duration)
-                {
-                    _client.Metrics.Ejection(kedge.Authority, FailoverReasons.NoHealthyEndpoint);
-                    KedgeClientLog.TargetEjected(_client.Logger, kedge.Authority, target.Authority, duration);
-                }
-
                 response.Dispose();
                 FailOver(target, kedge, FailoverReasons.NoHealthyEndpoint, exception: null);
                 continue;
-            }
-
-            _client.Metrics.KedgeAttempt(kedge.Authority, FailoverReasons.Success);
-            if (ejections.ReportSuccess(kedge.Authority))
-            {
-                KedgeClientLog.KedgeRestored(_client.Logger, kedge.Authority);
-            }
-
-            if (!FailoverPolicy.IsNoHealthyEndpoint(response))
-            {
-                ejections.ReportSuccess(KedgeEjections.TargetKey(kedge, target.Authority));
             }
 
             return OnResponse(request, response, target, kedge);
@@ -282,7 +365,7 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     }
 
     /// <summary>Sends the request to one kedge, the caller's request restored afterwards whatever happens.</summary>
-    private async Task<HttpResponseMessage> SendAttemptAsync(HttpRequestMessage request, KedgeTarget target, KedgeEndpoint kedge, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAttemptAsync(HttpRequestMessage request, KedgeTarget target, KedgeEndpoint kedge, string? proxyAuthorization, string? backendAuthorization, Activity? span, bool balanced, CancellationToken cancellationToken)
     {
         var callerState = default(CallerRequestState);
         TraceContextHeaders? traceHeaders = null;
@@ -303,7 +386,9 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, kedge.Url);
             }
 
-            return await target.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
+            return balanced
+                ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false)
+                : await target.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
