@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,8 @@ namespace Kedge.Client.Failover;
 /// connection) to every kedge of the route, reconnecting with its backoff; the picker sends each call to the first
 /// kedge in priority order whose subchannel is ready and which <see cref="KedgeEjections"/> has not ejected (TLS
 /// failures, broken calls and "no healthy endpoint" answers are only seen by the call, so they go through the
-/// ejections). When every ready kedge is ejected the first ready one is used: a call is never refused while a kedge is
+/// ejections). While a better kedge is making its first connection, calls wait for its outcome rather than start on a
+/// worse one. When every ready kedge is ejected the first ready one is used: a call is never refused while a kedge is
 /// connected.
 /// </summary>
 internal sealed class KedgePriorityBalancerFactory(KedgeEjections ejections, string targetAuthority) : LoadBalancerFactory
@@ -18,45 +20,118 @@ internal sealed class KedgePriorityBalancerFactory(KedgeEjections ejections, str
 
     public override string Name => PolicyName;
 
-    public override LoadBalancer Create(LoadBalancerOptions options) => new Balancer(options.Controller, options.LoggerFactory, ejections, targetAuthority);
+    public override LoadBalancer Create(LoadBalancerOptions options)
+    {
+        var tracker = new StateTracker(options.Controller);
+        return new Balancer(tracker, options.LoggerFactory, ejections, targetAuthority);
+    }
 
-    private sealed class Balancer(IChannelControlHelper controller, ILoggerFactory loggerFactory, KedgeEjections ejections, string targetAuthority)
-        : SubchannelsLoadBalancer(controller, loggerFactory)
+    /// <summary>
+    /// The controller the balancer is given, wrapped to watch every subchannel's state: the base class hands the picker
+    /// only the ready ones, and priority needs to know whether a better kedge is still connecting for the first time.
+    /// </summary>
+    private sealed class StateTracker(IChannelControlHelper inner) : IChannelControlHelper
+    {
+        private readonly ConcurrentDictionary<Subchannel, Observed> _observed = new();
+
+        public Subchannel CreateSubchannel(SubchannelOptions options)
+        {
+            var subchannel = inner.CreateSubchannel(options);
+            _observed[subchannel] = new Observed(ConnectivityState.Idle, HadOutcome: false);
+
+            // Registered before the base class's own handler, so the state is known when it builds the next picker.
+            subchannel.OnStateChanged(state => _observed.AddOrUpdate(
+                subchannel,
+                _ => new Observed(state.State, IsOutcome(state.State)),
+                (_, previous) => new Observed(state.State, previous.HadOutcome || IsOutcome(state.State))));
+            return subchannel;
+        }
+
+        public void UpdateState(BalancerState state) => inner.UpdateState(state);
+
+        public void RefreshResolver() => inner.RefreshResolver();
+
+        /// <summary>Whether <paramref name="subchannel"/> is connecting (or idle) and has never been ready nor failed.</summary>
+        public bool IsFirstConnecting(Subchannel subchannel)
+            => _observed.TryGetValue(subchannel, out var observed)
+                && !observed.HadOutcome
+                && observed.State is ConnectivityState.Idle or ConnectivityState.Connecting;
+
+        public IEnumerable<Subchannel> Subchannels => _observed.Keys;
+
+        public void Forget(Subchannel subchannel) => _observed.TryRemove(subchannel, out _);
+
+        private static bool IsOutcome(ConnectivityState state) => state is ConnectivityState.Ready or ConnectivityState.TransientFailure;
+
+        private readonly record struct Observed(ConnectivityState State, bool HadOutcome);
+    }
+
+    private sealed class Balancer(StateTracker tracker, ILoggerFactory loggerFactory, KedgeEjections ejections, string targetAuthority)
+        : SubchannelsLoadBalancer(tracker, loggerFactory)
     {
         protected override SubchannelPicker CreatePicker(IReadOnlyList<Subchannel> readySubchannels)
         {
-            var ready = new List<(Subchannel Subchannel, KedgeEndpoint Kedge)>(readySubchannels.Count);
-            foreach (var subchannel in readySubchannels)
+            var candidates = new List<Candidate>();
+            foreach (var subchannel in tracker.Subchannels)
             {
-                if (subchannel.CurrentAddress is { } address && address.Attributes.TryGetValue(KedgeResolverFactory.EndpointKey, out var kedge))
+                if (subchannel.GetAddresses() is not [var address, ..] || !address.Attributes.TryGetValue(KedgeResolverFactory.EndpointKey, out var kedge))
                 {
-                    ready.Add((subchannel, kedge));
+                    continue;
+                }
+
+                var ready = readySubchannels.Contains(subchannel);
+                if (ready || tracker.IsFirstConnecting(subchannel))
+                {
+                    candidates.Add(new Candidate(subchannel, kedge, ready));
                 }
             }
 
-            ready.Sort((a, b) => a.Kedge.Priority.CompareTo(b.Kedge.Priority));
-            return new Picker([.. ready], ejections, targetAuthority);
+            candidates.Sort((a, b) => a.Kedge.Priority.CompareTo(b.Kedge.Priority));
+            return new Picker([.. candidates], ejections, targetAuthority);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            foreach (var subchannel in tracker.Subchannels.ToArray())
+            {
+                tracker.Forget(subchannel);
+            }
+
+            base.Dispose(disposing);
         }
     }
 
-    private sealed class Picker((Subchannel Subchannel, KedgeEndpoint Kedge)[] ready, KedgeEjections ejections, string targetAuthority) : SubchannelPicker
+    private readonly record struct Candidate(Subchannel Subchannel, KedgeEndpoint Kedge, bool Ready);
+
+    private sealed class Picker(Candidate[] candidates, KedgeEjections ejections, string targetAuthority) : SubchannelPicker
     {
         public override PickResult Pick(PickContext context)
         {
-            if (ready.Length == 0)
+            Subchannel? firstReady = null;
+            foreach (var candidate in candidates)
             {
-                return PickResult.ForFailure(new Status(StatusCode.Unavailable, "No kedge of the route is connected."));
-            }
-
-            foreach (var (subchannel, kedge) in ready)
-            {
-                if (!ejections.IsEjected(kedge.Authority) && !ejections.IsEjected(KedgeEjections.TargetKey(kedge, targetAuthority)))
+                if (!candidate.Ready)
                 {
-                    return PickResult.ForSubchannel(subchannel);
+                    // A better kedge is making its first connection: wait for it (a new picker comes with its outcome).
+                    if (firstReady is null)
+                    {
+                        return PickResult.ForQueue();
+                    }
+
+                    continue;
                 }
+
+                if (!ejections.IsEjected(candidate.Kedge.Authority) && !ejections.IsEjected(KedgeEjections.TargetKey(candidate.Kedge, targetAuthority)))
+                {
+                    return PickResult.ForSubchannel(candidate.Subchannel);
+                }
+
+                firstReady ??= candidate.Subchannel;
             }
 
-            return PickResult.ForSubchannel(ready[0].Subchannel);
+            return firstReady is not null
+                ? PickResult.ForSubchannel(firstReady)
+                : PickResult.ForFailure(new Status(StatusCode.Unavailable, "No kedge of the route is connected."));
         }
     }
 }
