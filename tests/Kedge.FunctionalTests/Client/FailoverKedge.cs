@@ -42,7 +42,18 @@ public sealed class FailoverKedge : IAsyncDisposable
         return kedge;
     }
 
-    /// <summary>Stops the kedge: its listener closes, its connections are shut down.</summary>
+    /// <summary>Kills the kedge: the listener closes and open connections are aborted, with requests on them in flight.</summary>
+    public async Task KillAsync()
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.App.StopAsync(new CancellationToken(canceled: true));
+            await server.DisposeAsync();
+        }
+    }
+
+    /// <summary>Stops the kedge gracefully: its listener closes, its connections are shut down once idle.</summary>
     public async Task StopAsync()
     {
         if (_server is { } server)

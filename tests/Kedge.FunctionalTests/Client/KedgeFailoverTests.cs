@@ -86,7 +86,7 @@ public sealed class KedgeFailoverTests : IAsyncLifetime
         await Eventually.TrueAsync(() => _httpA.RequestCount >= 50, "kedge A carries the load first");
         Assert.Equal(0, _httpB.RequestCount);
 
-        var kill = await load.DuringAsync(_kedgeA.StopAsync);
+        var kill = await load.DuringAsync(_kedgeA.KillAsync);
         var servedByB = _httpB.RequestCount;
         await Eventually.TrueAsync(() => _httpB.RequestCount >= servedByB + 50, "kedge B carries the load after A is killed");
 
@@ -146,7 +146,7 @@ public sealed class KedgeFailoverTests : IAsyncLifetime
         await Eventually.TrueAsync(() => _grpcA.RequestCount >= 50, "kedge A carries the calls first");
         Assert.Equal(0, _grpcB.RequestCount);
 
-        var kill = await load.DuringAsync(_kedgeA.StopAsync);
+        var kill = await load.DuringAsync(_kedgeA.KillAsync);
         var servedByB = _grpcB.RequestCount;
         await Eventually.TrueAsync(() => _grpcB.RequestCount >= servedByB + 50, "kedge B carries the calls after A is killed");
 
