@@ -3,6 +3,12 @@ namespace Kedge.Client.Failover;
 /// <summary>What may move a call to the next kedge of its route.</summary>
 internal static class FailoverPolicy
 {
+    /// <summary>
+    /// The largest response body (of known length) read within the attempt for a call that may be resent: 64 KiB. A
+    /// connection that breaks while such a body arrives then moves the call on, instead of failing the caller's read.
+    /// </summary>
+    public const long MaxBufferedResponseLength = 64 * 1024;
+
     /// <summary>How far a failed attempt got.</summary>
     public enum Failure
     {

@@ -334,6 +334,23 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
                 continue;
             }
 
+            if (!last && FailoverPolicy.CanResend(request) && response.Content.Headers.ContentLength is <= FailoverPolicy.MaxBufferedResponseLength)
+            {
+                // A small body of known length is part of the attempt: a kedge that dies mid-body moves the call on.
+                try
+                {
+                    await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (FailoverPolicy.Classify(ex, cancellationToken) is not null)
+                {
+                    response.Dispose();
+                    _client.Metrics.KedgeAttempt(kedge.Authority, FailoverReasons.ConnectionBroken);
+                    Eject(kedge.Authority, kedge, FailoverReasons.ConnectionBroken);
+                    FailOver(target, kedge, FailoverReasons.ConnectionBroken, ex);
+                    continue;
+                }
+            }
+
             RecordOutcome(target, kedge, response);
             if (!last && FailoverPolicy.IsNoHealthyEndpoint(response) && FailoverPolicy.CanResend(request))
             {

@@ -7,6 +7,8 @@ using Kedge.Client.Grpc;
 using Kedge.Server.Configuration;
 using Kedge.Testing;
 using Kedge.Testing.Greeter;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Kedge.FunctionalTests.Client;
@@ -38,8 +40,8 @@ public sealed class KedgeFailoverTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _ca = TestCertificateAuthority.Create();
-        _httpA = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
-        _httpB = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs);
+        _httpA = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs, MapWork);
+        _httpB = await LoopbackServer.StartAsync(new LoopbackServerOptions(), _logs, MapWork);
         _grpcA = await LoopbackServer.StartAsync(new LoopbackServerOptions { Protocols = HttpProtocols.Http2 }, _logs);
         _grpcB = await LoopbackServer.StartAsync(new LoopbackServerOptions { Protocols = HttpProtocols.Http2 }, _logs);
 
@@ -167,6 +169,15 @@ public sealed class KedgeFailoverTests : IAsyncLifetime
         using var response = await http.SendAsync(request);
         return response.IsSuccessStatusCode ? null : $"{(int)response.StatusCode} {response.GetKedgeError()?.Type}";
     }
+
+    /// <summary>An API answer of known length (the kind of response a resent GET can be guaranteed for; see the README).</summary>
+    private static void MapWork(WebApplication app)
+        => app.Map("/work", async context =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            context.Response.ContentLength = 15;
+            await context.Response.WriteAsync("{\"done\": true} ", context.RequestAborted);
+        });
 
     private static KedgeServerOptions Routing(LoopbackServer http, LoopbackServer grpc, string noHealthyBackend) => new()
     {
