@@ -28,7 +28,7 @@ internal sealed class KedgeBalancedCallHandler : DelegatingHandler
         var uri = request.RequestUri!;
         foreach (var kedge in _kedges)
         {
-            if (kedge.Url.Port == uri.Port && string.Equals(kedge.Url.IdnHost, uri.IdnHost, StringComparison.OrdinalIgnoreCase))
+            if (kedge.Url.Port == uri.Port && string.Equals(kedge.Url.IdnHost.Trim('[', ']'), uri.IdnHost.Trim('[', ']'), StringComparison.OrdinalIgnoreCase))
             {
                 request.Options.Set(PickedKedge, kedge);
                 break;

@@ -25,7 +25,8 @@ internal sealed class KedgeResolverFactory(KedgeEndpoint[] kedges) : ResolverFac
             var addresses = new BalancerAddress[kedges.Length];
             for (var i = 0; i < kedges.Length; i++)
             {
-                addresses[i] = new BalancerAddress(kedges[i].Url.IdnHost, kedges[i].Url.Port);
+                // Uri keeps an IPv6 literal's brackets; a socket address has none.
+                addresses[i] = new BalancerAddress(kedges[i].Url.IdnHost.Trim('[', ']'), kedges[i].Url.Port);
                 addresses[i].Attributes.Set(EndpointKey, kedges[i]);
             }
 

@@ -100,6 +100,23 @@ public sealed class KedgeFailoverEdgeTests : IAsyncLifetime
         Assert.Equal(2, _logs.WithEventName("KedgeEjected").Count());
     }
 
+    [Fact]
+    public async Task Grpc_BalancedChannelOverIpv6Kedges_FirstKedgeUntrusted_CallServedByTheSecond()
+    {
+        await using var first = await StartKedgeAsync(_otherCa, address: IPAddress.IPv6Loopback);
+        await using var second = await StartKedgeAsync(_ca, address: IPAddress.IPv6Loopback);
+        using var client = CreateClient(first, second);
+        using var channel = Kedge.Client.Grpc.KedgeChannel.ForService(Target, client);
+
+        var reply = await new Kedge.Testing.Greeter.Greeter.GreeterClient(channel).SayHelloAsync(new Kedge.Testing.Greeter.HelloRequest { Name = "v6" });
+
+        Assert.Equal(Target, reply.Authority);
+        Assert.Equal("CN=caller", reply.ClientCertificateSubject);
+        Assert.Equal("kedge.test", reply.Sni);
+        Assert.Equal(0, first.RequestCount);
+        Assert.Equal(1, second.RequestCount);
+    }
+
     private KedgeClient CreateClient(LoopbackServer first, LoopbackServer fallback)
     {
         var (cert, key) = TestCertificateAuthority.WritePem(_ca.IssueClientCertificate("caller"), _dir.Combine("client"));
@@ -112,15 +129,17 @@ public sealed class KedgeFailoverEdgeTests : IAsyncLifetime
         return KedgeClient.Create(options, _logs);
     }
 
-    private static Uri Url(LoopbackServer kedge) => new($"https://127.0.0.1:{kedge.Port}");
+    private static Uri Url(LoopbackServer kedge)
+        => new(kedge.Options.Address.Equals(IPAddress.IPv6Loopback) ? $"https://[::1]:{kedge.Port}" : $"https://127.0.0.1:{kedge.Port}");
 
-    private Task<LoopbackServer> StartKedgeAsync(TestCertificateAuthority serverCa, Action<WebApplication>? map = null)
+    private Task<LoopbackServer> StartKedgeAsync(TestCertificateAuthority serverCa, Action<WebApplication>? map = null, IPAddress? address = null)
         => LoopbackServer.StartAsync(
             new LoopbackServerOptions
             {
                 ServerCertificate = serverCa.IssueServerCertificate("kedge.test"),
                 ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                 ClientCertificateAuthority = _ca,
+                Address = address ?? IPAddress.Loopback,
             },
             _logs,
             map);
