@@ -97,7 +97,16 @@ public static class KedgeChannel
     /// </summary>
     private static GrpcChannel ForBalancedService(Uri address, KedgeClient client, KedgeRoute route, Action<GrpcChannelOptions>? configure)
     {
-        var target = client.Resolve(address);
+        Http.KedgeTarget target;
+        try
+        {
+            target = client.Resolve(address);
+        }
+        catch (Exception ex) when (ex is not ArgumentException)
+        {
+            throw new ArgumentException($"'{address.Authority}' cannot be reached through kedge: {ex.Message}", nameof(address), ex);
+        }
+
         var connections = target.Connections;
         var transport = KedgeConnectionFactory.CreateKedgeHandler(connections.ConnectTimeout, connections.PooledConnectionLifetime);
 
