@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using Kedge.Client.Configuration;
+using Kedge.Client.Failover;
 using Kedge.Client.Http;
 using Kedge.Client.Internal;
 using Kedge.Client.Mapping;
@@ -41,6 +42,7 @@ public sealed partial class KedgeClient : IDisposable
     {
         _state = state;
         Metrics = metrics;
+        Ejections = new KedgeEjections(timeProvider);
         _appliedSection = appliedSection;
         Logger = logger;
         _timeProvider = timeProvider;
@@ -52,6 +54,12 @@ public sealed partial class KedgeClient : IDisposable
     internal ILogger Logger { get; }
 
     internal KedgeClientMetrics Metrics { get; }
+
+    /// <summary>The connections of the configuration in use.</summary>
+    internal KedgeConnectionFactory Connections => _state.Connections;
+
+    /// <summary>The kedges (and kedge–target pairs) failover has ejected; shared by every handler and channel of this client.</summary>
+    internal KedgeEjections Ejections { get; }
 
     /// <summary>Creates a client from options, checking them first.</summary>
     /// <param name="options">The options.</param>
@@ -292,19 +300,31 @@ public sealed partial class KedgeClient : IDisposable
             }
         }
 
-        var kedgeHost = route.KedgeUrl.IdnHost;
+        var urls = route.KedgeUrls;
+        var kedges = new KedgeEndpoint[urls.Count];
+        for (var i = 0; i < kedges.Length; i++)
+        {
+            kedges[i] = new KedgeEndpoint(urls[i], KedgePrefix(connections, route, urls[i]), i);
+        }
+
+        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, isHttps, route, authority, kedges[0].RequestPrefix, connections, rule, kedges);
+    }
+
+    /// <summary><c>http://kedge-host:port</c> for one kedge of <paramref name="route"/>, its TLS name registered.</summary>
+    private static string KedgePrefix(KedgeConnectionFactory connections, KedgeRoute route, Uri kedgeUrl)
+    {
+        var kedgeHost = kedgeUrl.IdnHost;
         if (kedgeHost.Contains(':', StringComparison.Ordinal) && !kedgeHost.StartsWith('['))
         {
             kedgeHost = "[" + kedgeHost + "]";
         }
 
-        var prefix = "http://" + kedgeHost + ":" + route.KedgeUrl.Port.ToString(CultureInfo.InvariantCulture);
         if (route.UsesTls)
         {
-            connections.SetTlsServerName(kedgeHost, route.KedgeUrl.Port, route.EffectiveTlsServerName);
+            connections.SetTlsServerName(kedgeHost, kedgeUrl.Port, route.EffectiveTlsServerNameFor(kedgeUrl));
         }
 
-        return new KedgeTarget(uriHost, port, kind == PortKind.Explicit, isHttps, route, authority, prefix, connections, rule);
+        return "http://" + kedgeHost + ":" + kedgeUrl.Port.ToString(CultureInfo.InvariantCulture);
     }
 
     private enum PortKind : byte

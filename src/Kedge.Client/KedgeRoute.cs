@@ -7,6 +7,8 @@ namespace Kedge.Client;
 /// </summary>
 public sealed record KedgeRoute
 {
+    private Uri[] _fallbackKedgeUrls = [];
+
     /// <summary>Creates a route to the kedge at <paramref name="kedgeUrl"/>.</summary>
     /// <param name="kedgeUrl">
     /// The kedge's address, <c>https://host[:port]</c> (TLS, the normal case) or <c>http://host[:port]</c>.
@@ -21,8 +23,49 @@ public sealed record KedgeRoute
         KedgeUrl = Validate(kedgeUrl);
     }
 
-    /// <summary>The kedge's address (scheme, host and port).</summary>
+    /// <summary>The kedge's address (scheme, host and port); with <see cref="FallbackKedgeUrls"/>, the first choice.</summary>
     public Uri KedgeUrl { get; }
+
+    /// <summary>
+    /// Further kedges that serve the same targets, in priority order, tried when <see cref="KedgeUrl"/> (and the ones
+    /// before them) fail; empty (the default) for a route to one kedge. Each is validated as <see cref="KedgeUrl"/> and
+    /// must use its scheme. Failover rules: calls move on when nothing reached a kedge (connect or TLS failure), and
+    /// idempotent calls also when the kedge answers that it has no healthy endpoint for the target or the connection
+    /// broke; a failing kedge is ejected with exponential backoff and traffic returns to the first healthy one (see the
+    /// package README, "Failover").
+    /// </summary>
+    /// <exception cref="ArgumentException">A URL is invalid, repeats another of the route, or has another scheme than <see cref="KedgeUrl"/>.</exception>
+    public IReadOnlyList<Uri> FallbackKedgeUrls
+    {
+        get => _fallbackKedgeUrls;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            var checkedUrls = new Uri[value.Count];
+            for (var i = 0; i < value.Count; i++)
+            {
+                var url = Validate(value[i] ?? throw new ArgumentException($"FallbackKedgeUrls[{i}] is null; give a kedge URL.", nameof(FallbackKedgeUrls)));
+                if (url.Scheme != KedgeUrl.Scheme)
+                {
+                    throw new ArgumentException(
+                        $"The fallback kedge URL '{url}' uses {url.Scheme} but the route's kedge URL '{KedgeUrl}' uses {KedgeUrl.Scheme}; all kedges of one route use the same scheme.",
+                        nameof(FallbackKedgeUrls));
+                }
+
+                if (SameKedge(url, KedgeUrl) || checkedUrls.Take(i).Any(u => SameKedge(u, url)))
+                {
+                    throw new ArgumentException($"The kedge URL '{url}' appears twice in the route; list each kedge once.", nameof(FallbackKedgeUrls));
+                }
+
+                checkedUrls[i] = url;
+            }
+
+            _fallbackKedgeUrls = checkedUrls;
+        }
+    }
+
+    /// <summary>Every kedge of the route in priority order: <see cref="KedgeUrl"/>, then <see cref="FallbackKedgeUrls"/>.</summary>
+    public IReadOnlyList<Uri> KedgeUrls => _fallbackKedgeUrls.Length == 0 ? [KedgeUrl] : [KedgeUrl, .. _fallbackKedgeUrls];
 
     /// <summary>
     /// The token sent to kedge as <c>Proxy-Authorization: Bearer &lt;token&gt;</c>, or <see langword="null"/> (the default) for none.
@@ -37,14 +80,24 @@ public sealed record KedgeRoute
     public KedgeTokenSource? BackendAuth { get; init; }
 
     /// <summary>
-    /// The name kedge's TLS certificate is verified against and sent as SNI. Defaults to the host of <see cref="KedgeUrl"/>.
+    /// The name kedge's TLS certificate is verified against and sent as SNI, for every kedge of the route. Defaults to
+    /// the host of each kedge's URL.
     /// </summary>
     public string? TlsServerName { get; init; }
 
     /// <summary>Whether the connection to kedge uses TLS (the kedge URL's scheme is https).</summary>
     public bool UsesTls => KedgeUrl.Scheme == Uri.UriSchemeHttps;
 
-    internal string EffectiveTlsServerName => TlsServerName ?? KedgeUrl.IdnHost.Trim('[', ']');
+    /// <summary>Whether the route names more than one kedge.</summary>
+    internal bool HasFallbacks => _fallbackKedgeUrls.Length != 0;
+
+    internal string EffectiveTlsServerName => EffectiveTlsServerNameFor(KedgeUrl);
+
+    /// <summary>The name <paramref name="kedgeUrl"/> (one of <see cref="KedgeUrls"/>) is verified against.</summary>
+    internal string EffectiveTlsServerNameFor(Uri kedgeUrl) => TlsServerName ?? kedgeUrl.IdnHost.Trim('[', ']');
+
+    private static bool SameKedge(Uri a, Uri b)
+        => a.Port == b.Port && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase);
 
     internal static Uri Validate(Uri kedgeUrl)
     {

@@ -172,23 +172,34 @@ internal static class KedgeClientOptionsCompiler
 
         if (route.Direct is { } direct)
         {
-            var kedgeRoute = Wrap($"{key}:Direct", () => BuildRoute(direct.Url, route, proxyAuth, backendAuth), new() { ["kedgeUrl"] = "Url", ["url"] = "Url" });
+            var kedgeRoute = Wrap($"{key}:Direct", () => BuildRoute(direct.Url, direct.FallbackUrls, route, proxyAuth, backendAuth), new() { ["kedgeUrl"] = "Url", ["url"] = "Url", ["FallbackKedgeUrls"] = "FallbackUrls", ["fallbackUrls"] = "FallbackUrls" });
             return Wrap($"{key}:Direct", () => KedgeMapper.Direct([new(direct.Host!, kedgeRoute)]), new() { ["key"] = "Host", ["routes"] = "Host" });
         }
 
         var single = route.Single!;
-        var singleRoute = Wrap($"{key}:Single", () => BuildRoute(single.Url, route, proxyAuth, backendAuth), new() { ["kedgeUrl"] = "Url", ["url"] = "Url" });
+        var singleRoute = Wrap($"{key}:Single", () => BuildRoute(single.Url, single.FallbackUrls, route, proxyAuth, backendAuth), new() { ["kedgeUrl"] = "Url", ["url"] = "Url", ["FallbackKedgeUrls"] = "FallbackUrls", ["fallbackUrls"] = "FallbackUrls" });
         return new SingleMapper(singleRoute);
     }
 
-    private static KedgeRoute BuildRoute(string? url, KedgeRouteOptions route, KedgeTokenSource? proxyAuth, KedgeTokenSource? backendAuth)
+    private static KedgeRoute BuildRoute(string? url, IList<string> fallbackUrls, KedgeRouteOptions route, KedgeTokenSource? proxyAuth, KedgeTokenSource? backendAuth)
     {
         if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
             throw new ArgumentException($"'{url}' is not an absolute URL; give the kedge's URL, for example 'https://kedge.cluster-b.example.com'.", nameof(url));
         }
 
-        return new KedgeRoute(uri) { ProxyAuth = proxyAuth, BackendAuth = backendAuth, TlsServerName = route.TlsServerName };
+        var fallbacks = new Uri[fallbackUrls.Count];
+        for (var i = 0; i < fallbacks.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(fallbackUrls[i]) || !Uri.TryCreate(fallbackUrls[i], UriKind.Absolute, out var fallback))
+            {
+                throw new ArgumentException($"entry {i}, '{fallbackUrls[i]}', is not an absolute URL; give another kedge's URL, for example 'https://kedge.cluster-c.example.com'.", nameof(fallbackUrls));
+            }
+
+            fallbacks[i] = fallback;
+        }
+
+        return new KedgeRoute(uri) { ProxyAuth = proxyAuth, BackendAuth = backendAuth, TlsServerName = route.TlsServerName, FallbackKedgeUrls = fallbacks };
     }
 
     private static T Wrap<T>(string key, Func<T> build, Dictionary<string, string> parameterKeys)

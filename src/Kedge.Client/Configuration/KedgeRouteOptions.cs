@@ -56,11 +56,22 @@ public sealed class KedgeDirectRouteOptions
 
     /// <summary>The kedge URL.</summary>
     public string? Url { get; set; }
+
+    /// <summary>
+    /// Further kedges serving the same targets, in priority order, tried when <c>Url</c> fails (failover); empty (the
+    /// default) for one kedge. Same form and scheme as <c>Url</c>.
+    /// </summary>
+    public IList<string> FallbackUrls { get; } = [];
 }
 
-/// <summary>A route that sends everything to one kedge.</summary>
+/// <summary>A route that sends everything to one kedge (with <c>FallbackUrls</c>, to the first healthy one).</summary>
 public sealed class KedgeSingleRouteOptions
 {
     /// <summary>The kedge URL.</summary>
     public string? Url { get; set; }
+    /// <summary>
+    /// Further kedges serving the same targets, in priority order, tried when <c>Url</c> fails (failover); empty (the
+    /// default) for one kedge. Same form and scheme as <c>Url</c>.
+    /// </summary>
+    public IList<string> FallbackUrls { get; } = [];
 }

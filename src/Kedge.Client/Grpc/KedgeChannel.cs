@@ -1,4 +1,6 @@
+using Grpc.Core;
 using Grpc.Net.Client;
+using Kedge.Client.Failover;
 using Kedge.Client.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,6 +38,11 @@ public static class KedgeChannel
             throw new ArgumentException(
                 $"{targetAuthority} is not a kedge destination: no route of the {client.Mapper.Description} maps it. Add a route for it, or create a plain GrpcChannel for services that are not behind kedge.",
                 nameof(targetAuthority));
+        }
+
+        if (route.HasFallbacks)
+        {
+            return ForBalancedService(address, client, route, configure);
         }
 
         var handler = new KedgeHttpMessageHandler(client, new NotKedgeDestinationHandler());
@@ -81,6 +88,64 @@ public static class KedgeChannel
         });
     }
 
+    /// <summary>
+    /// A channel for a route with several kedges, balanced by grpc-dotnet: the <c>kedge</c> resolver gives the kedges
+    /// in priority order, the <c>kedge_priority</c> policy keeps a subchannel to each and picks the first healthy one.
+    /// The subchannels' sockets carry kedge's TLS (added per connection by the client's connection factory: kedge's
+    /// name, current client certificate and trust), and the calls go through <see cref="KedgeHttpMessageHandler"/> as on
+    /// an unbalanced channel, so <c>:authority</c>, tokens, traces and kedge errors are handled the same way.
+    /// </summary>
+    private static GrpcChannel ForBalancedService(Uri address, KedgeClient client, KedgeRoute route, Action<GrpcChannelOptions>? configure)
+    {
+        Http.KedgeTarget target;
+        try
+        {
+            target = client.Resolve(address);
+        }
+        catch (Exception ex) when (ex is not ArgumentException)
+        {
+            throw new ArgumentException($"'{address.Authority}' cannot be reached through kedge: {ex.Message}", nameof(address), ex);
+        }
+
+        var connections = target.Connections;
+        var transport = KedgeConnectionFactory.CreateKedgeHandler(connections.ConnectTimeout, connections.PooledConnectionLifetime);
+
+        // UseProxy is off, but grpc-dotnet turns load balancing off when a default proxy (HTTPS_PROXY) would apply.
+        transport.Proxy = NoProxy.Instance;
+        if (route.UsesTls)
+        {
+            // The client's current connections: a reload that changes certificates or trust applies to new connections.
+            transport.PlaintextStreamFilter = (context, cancellationToken) => client.Connections.WrapTlsAsync(context, cancellationToken);
+        }
+
+        var kedgeHandler = new KedgeHttpMessageHandler(client, transport);
+        var callHandler = new KedgeBalancedCallHandler(address, target.Kedges, kedgeHandler);
+        var options = new GrpcChannelOptions
+        {
+            HttpHandler = callHandler,
+            DisposeHttpClient = true,
+
+            // The TLS to kedge is added below the HTTP layer (see above), so to grpc-dotnet the channel is plain text.
+            Credentials = ChannelCredentials.Insecure,
+            UnsafeUseInsecureChannelCallCredentials = route.UsesTls,
+
+            // A restarted kedge is reconnected within the longest ejection, so traffic returns to it as fast.
+            MaxReconnectBackoff = KedgeEjections.DefaultMaxEjectionTime,
+        };
+        configure?.Invoke(options);
+        if (!ReferenceEquals(options.HttpHandler, callHandler) || options.HttpClient is not null)
+        {
+            callHandler.Dispose();
+            throw new ArgumentException("KedgeChannel provides the channel's HTTP transport; do not set GrpcChannelOptions.HttpClient or HttpHandler in 'configure'.", nameof(configure));
+        }
+
+        options.ServiceProvider = new KedgeBalancerServices(
+            new KedgeResolverFactory(target.Kedges),
+            new KedgePriorityBalancerFactory(client.Ejections, target.Authority),
+            options.ServiceProvider);
+        return GrpcChannel.ForAddress(new Uri(KedgeResolverFactory.Scheme + "://" + address.Authority), options);
+    }
+
     private static Uri ParseTarget(string targetAuthority)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(targetAuthority);
@@ -94,6 +159,18 @@ public static class KedgeChannel
         }
 
         return address;
+    }
+
+    /// <summary>A proxy setting that proxies nothing (see <see cref="ForBalancedService"/>).</summary>
+    private sealed class NoProxy : System.Net.IWebProxy
+    {
+        public static readonly NoProxy Instance = new();
+
+        public System.Net.ICredentials? Credentials { get; set; }
+
+        public Uri? GetProxy(Uri destination) => null;
+
+        public bool IsBypassed(Uri host) => true;
     }
 
     private sealed class NotKedgeDestinationHandler : HttpMessageHandler

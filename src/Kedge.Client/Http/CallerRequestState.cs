@@ -43,6 +43,10 @@ internal readonly struct CallerRequestState
 
     /// <summary>Points the request at kedge with the target's authority and the route's tokens.</summary>
     public static CallerRequestState Redirect(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization)
+        => Redirect(request, target, target.Kedges[0], proxyAuthorization, backendAuthorization);
+
+    /// <summary>Points the request at <paramref name="kedge"/> (one of the target's kedges) with the target's authority and the route's tokens.</summary>
+    public static CallerRequestState Redirect(HttpRequestMessage request, KedgeTarget target, Failover.KedgeEndpoint kedge, string? proxyAuthorization, string? backendAuthorization)
     {
         var uri = request.RequestUri!;
         var changes = Changes.None;
@@ -56,7 +60,7 @@ internal readonly struct CallerRequestState
             request.Headers.Remove(HostHeader);
         }
 
-        request.RequestUri = target.CreateRequestUri(uri);
+        request.RequestUri = kedge.CreateRequestUri(uri);
         request.Headers.TryAddWithoutValidation(HostHeader, target.Authority);
 
         // The URI's scheme is http (the connection factory does the TLS), and SocketsHttpHandler would send an http URI

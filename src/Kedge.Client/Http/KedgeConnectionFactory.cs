@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -50,6 +51,7 @@ internal sealed class KedgeConnectionFactory : IDisposable
         _clientCertificate = clientCertificate;
         _trust = trust;
         _connectTimeout = connectTimeout;
+        PooledConnectionLifetime = pooledConnectionLifetime;
         _insecureSkipVerify = insecureSkipVerify;
         _logger = logger;
         _tls = new Forwarder(CreateHandler(pooledConnectionLifetime, ConnectTlsAsync));
@@ -64,6 +66,12 @@ internal sealed class KedgeConnectionFactory : IDisposable
         _tls = new Forwarder(tls);
         _plain = new Forwarder(plain);
     }
+
+    /// <summary>How long a connection is reused: the client's <c>PooledConnectionLifetime</c>.</summary>
+    public TimeSpan PooledConnectionLifetime { get; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>How long a TCP connect may take: the client's <c>ConnectTimeout</c>.</summary>
+    public TimeSpan ConnectTimeout => _connectTimeout;
 
     /// <summary>Sets the name the kedge at <paramref name="host"/>:<paramref name="port"/> is verified against and sent as SNI.</summary>
     /// <exception cref="Mapping.KedgeMappingException">Another route already named this kedge differently.</exception>
@@ -91,16 +99,23 @@ internal sealed class KedgeConnectionFactory : IDisposable
 
     private static string TrimBrackets(string host) => host.StartsWith('[') ? host[1..^1] : host;
 
-    private SocketsHttpHandler CreateHandler(TimeSpan pooledConnectionLifetime, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connectCallback)
+    /// <summary>The handler settings of the shared connections, for a handler whose connections another component makes.</summary>
+    internal static SocketsHttpHandler CreateKedgeHandler(TimeSpan connectTimeout, TimeSpan pooledConnectionLifetime)
     {
         // Old connections retire within the lifetime, so a rotated client certificate is in use everywhere soon after.
-        var handler = OutgoingHandlerFactory.Create(_connectTimeout, pooledConnectionLifetime);
+        var handler = OutgoingHandlerFactory.Create(connectTimeout, pooledConnectionLifetime);
         // KedgeHttpMessageHandler injects the trace context itself (see TraceContextHeaders): kedge's parent is then
         // Kedge.Client's span, not a System.Net.Http span below it that nothing may record.
         handler.ActivityHeadersPropagator = null;
         handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
         handler.KeepAlivePingDelay = TimeSpan.FromSeconds(60);
         handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+        return handler;
+    }
+
+    private SocketsHttpHandler CreateHandler(TimeSpan pooledConnectionLifetime, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connectCallback)
+    {
+        var handler = CreateKedgeHandler(_connectTimeout, pooledConnectionLifetime);
         if (connectCallback is not null)
         {
             handler.ConnectCallback = connectCallback;
@@ -129,8 +144,29 @@ internal sealed class KedgeConnectionFactory : IDisposable
             throw;
         }
 
-        var sslStream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-        var wantsHttp2 = request.Version.Major >= 2;
+        return await AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), endPoint, serverName, request.Version.Major >= 2, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For a gRPC channel that balances over a route's kedges: grpc-dotnet's load balancer owns the sockets (its
+    /// subchannels connect them), and the TLS to kedge is added here, on each new connection, exactly as for the
+    /// shared connections (kedge's name, the current client certificate and trust).
+    /// </summary>
+    public async ValueTask<Stream> WrapTlsAsync(SocketsHttpPlaintextStreamFilterContext context, CancellationToken cancellationToken)
+    {
+        var uri = context.InitialRequestMessage.RequestUri!;
+        var endPoint = new DnsEndPoint(uri.IdnHost, uri.Port);
+        if (!_tlsServerNames.TryGetValue((TrimBrackets(endPoint.Host), endPoint.Port), out var serverName))
+        {
+            throw new InvalidOperationException($"No TLS server name is known for kedge {endPoint.Host}:{endPoint.Port}; send requests through KedgeHttpMessageHandler.");
+        }
+
+        return await AuthenticateAsync(context.PlaintextStream, endPoint, serverName, wantsHttp2: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SslStream> AuthenticateAsync(Stream connection, DnsEndPoint endPoint, string serverName, bool wantsHttp2, CancellationToken cancellationToken)
+    {
+        var sslStream = new SslStream(connection, leaveInnerStreamOpen: false);
         try
         {
             var options = new SslClientAuthenticationOptions

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.ExceptionServices;
 using Grpc.Core;
+using Kedge.Client.Failover;
 using Kedge.Client.Internal;
 using Kedge.Client.Tokens;
 using Kedge.Common;
@@ -34,6 +35,10 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
     private readonly KedgeClient _client;
 
+    // For a balanced gRPC channel (KedgeChannel with fallback kedges) the inner handler is the channel's own
+    // SocketsHttpHandler, whose connections grpc-dotnet's load balancer makes to the kedge it picked.
+    private readonly bool _balanced;
+
     // Most handlers call one service: remembering the last target skips the client's shared cache.
     private volatile KedgeTarget? _lastTarget;
 
@@ -53,6 +58,18 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
+    }
+
+    /// <summary>
+    /// For <see cref="Grpc.KedgeChannel"/>: calls that carry the kedge the channel's load balancer picked go there
+    /// through <paramref name="balancedTransport"/> (which grpc-dotnet must find as the inner handler to balance).
+    /// </summary>
+    internal KedgeHttpMessageHandler(KedgeClient client, SocketsHttpHandler balancedTransport)
+        : base(balancedTransport)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+        _balanced = true;
     }
 
     /// <inheritdoc />
@@ -84,6 +101,11 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
         if (target.Route is null)
         {
+            if (_balanced)
+            {
+                return Task.FromException<HttpResponseMessage>(new HttpRequestException($"{uri.Authority} is no longer a kedge destination."));
+            }
+
             KedgeClientLog.NotKedgeDestination(_client.Logger, uri.Authority);
             return base.SendAsync(request, cancellationToken);
         }
@@ -176,14 +198,197 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         return new KedgeTokenSourceException(source.Name, $"Kedge could not get a token from token source '{source.Name}' for '{target.Authority}': {ex.Message}", ex);
     }
 
-    private async Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
+    private Task<HttpResponseMessage> SendToKedgeAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
     {
-        var callerState = default(CallerRequestState);
-        TraceContextHeaders? traceHeaders = null;
+        if (_balanced && request.Options.TryGetValue(KedgeBalancedCallHandler.PickedKedge, out var picked))
+        {
+            return SendToPickedKedgeAsync(request, target, picked, proxyAuthorization, backendAuthorization, span, cancellationToken);
+        }
+
+        return target.Kedges.Length == 1
+            ? SendToOneKedgeAsync(request, target, target.Kedges[0], proxyAuthorization, backendAuthorization, span, cancellationToken)
+            : SendWithFailoverAsync(request, target, proxyAuthorization, backendAuthorization, span, cancellationToken);
+    }
+
+    /// <summary>
+    /// A balanced gRPC channel's call to the kedge its load balancer picked, over the channel's own connection to it.
+    /// When nothing reached that kedge (its connection could not be made), the call goes on to the route's other
+    /// kedges over the client's shared connections, as any call through this handler would: the balancer only learns
+    /// of the failure after the pick. Outcomes are recorded in <see cref="KedgeClient.Ejections"/>, which the
+    /// balancer's picker reads.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendToPickedKedgeAsync(HttpRequestMessage request, KedgeTarget target, KedgeEndpoint picked, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
+    {
+        var kedge = Array.Find(target.Kedges, k => string.Equals(k.Authority, picked.Authority, StringComparison.OrdinalIgnoreCase));
+        if (kedge is null)
+        {
+            // A configuration reload changed the route since the channel was made: the client's current route decides.
+            return await SendWithFailoverAsync(request, target, proxyAuthorization, backendAuthorization, span, cancellationToken).ConfigureAwait(false);
+        }
+
         HttpResponseMessage response;
         try
         {
-            callerState = CallerRequestState.Redirect(request, target, proxyAuthorization, backendAuthorization);
+            response = await SendAttemptAsync(request, target, kedge, proxyAuthorization, backendAuthorization, span, balanced: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (FailoverPolicy.Classify(ex, cancellationToken) is not { } failure)
+            {
+                throw OnTransportFailure(target, ex, cancellationToken);
+            }
+
+            var reason = failure == FailoverPolicy.Failure.NothingSent ? FailoverReasons.ConnectFailed : FailoverReasons.ConnectionBroken;
+            _client.Metrics.KedgeAttempt(kedge.Authority, reason);
+            Eject(kedge.Authority, kedge, reason);
+            if (target.Kedges.Length == 1 || (failure == FailoverPolicy.Failure.MaybeSent && !FailoverPolicy.CanResend(request)))
+            {
+                throw OnTransportFailure(target, ex, cancellationToken);
+            }
+
+            FailOver(target, kedge, reason, ex);
+            return await SendWithFailoverAsync(request, target, proxyAuthorization, backendAuthorization, span, cancellationToken, skip: kedge).ConfigureAwait(false);
+        }
+
+        RecordOutcome(target, kedge, response);
+        return OnResponse(request, response, target, kedge);
+    }
+
+    private void RecordOutcome(KedgeTarget target, KedgeEndpoint kedge, HttpResponseMessage response)
+    {
+        var ejections = _client.Ejections;
+        if (FailoverPolicy.IsNoHealthyEndpoint(response))
+        {
+            _client.Metrics.KedgeAttempt(kedge.Authority, FailoverReasons.NoHealthyEndpoint);
+            if (ejections.ReportFailure(KedgeEjections.TargetKey(kedge, target.Authority)) is { } duration)
+            {
+                _client.Metrics.Ejection(kedge.Authority, FailoverReasons.NoHealthyEndpoint);
+                KedgeClientLog.TargetEjected(_client.Logger, kedge.Authority, target.Authority, duration);
+            }
+
+            return;
+        }
+
+        _client.Metrics.KedgeAttempt(kedge.Authority, FailoverReasons.Success);
+        if (ejections.ReportSuccess(kedge.Authority))
+        {
+            KedgeClientLog.KedgeRestored(_client.Logger, kedge.Authority);
+        }
+
+        ejections.ReportSuccess(KedgeEjections.TargetKey(kedge, target.Authority));
+    }
+
+    private async Task<HttpResponseMessage> SendToOneKedgeAsync(HttpRequestMessage request, KedgeTarget target, KedgeEndpoint kedge, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAttemptAsync(request, target, kedge, proxyAuthorization, backendAuthorization, span, balanced: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw OnTransportFailure(target, ex, cancellationToken);
+        }
+
+        return OnResponse(request, response, target, kedge);
+    }
+
+    /// <summary>
+    /// Tries the route's kedges in order (<see cref="KedgeEjections.Order"/>), moving on when nothing reached a kedge,
+    /// and, for a call that can be sent again (<see cref="FailoverPolicy.CanResend"/>), when the connection broke or the
+    /// kedge has no healthy endpoint for the target. The last kedge's outcome is the caller's.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendWithFailoverAsync(HttpRequestMessage request, KedgeTarget target, string? proxyAuthorization, string? backendAuthorization, Activity? span, CancellationToken cancellationToken, KedgeEndpoint? skip = null)
+    {
+        var order = _client.Ejections.Order(target.Kedges, target.Authority);
+        if (skip is not null)
+        {
+            order = Array.FindAll(order, k => !ReferenceEquals(k, skip));
+        }
+
+        for (var i = 0; ; i++)
+        {
+            var kedge = order[i];
+            var last = i == order.Length - 1;
+            HttpResponseMessage response;
+            try
+            {
+                response = await SendAttemptAsync(request, target, kedge, proxyAuthorization, backendAuthorization, span, balanced: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                if (FailoverPolicy.Classify(ex, cancellationToken) is not { } failure)
+                {
+                    throw OnTransportFailure(target, ex, cancellationToken);
+                }
+
+                var reason = failure == FailoverPolicy.Failure.NothingSent ? FailoverReasons.ConnectFailed : FailoverReasons.ConnectionBroken;
+                _client.Metrics.KedgeAttempt(kedge.Authority, reason);
+                Eject(kedge.Authority, kedge, reason);
+                if (last || (failure == FailoverPolicy.Failure.MaybeSent && !FailoverPolicy.CanResend(request)))
+                {
+                    throw OnTransportFailure(target, ex, cancellationToken);
+                }
+
+                FailOver(target, kedge, reason, ex);
+                continue;
+            }
+
+            if (!last && FailoverPolicy.CanResend(request) && response.Content.Headers.ContentLength is <= FailoverPolicy.MaxBufferedResponseLength)
+            {
+                // A small body of known length is part of the attempt: a kedge that dies mid-body moves the call on.
+                try
+                {
+                    await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (FailoverPolicy.Classify(ex, cancellationToken) is not null)
+                {
+                    response.Dispose();
+                    _client.Metrics.KedgeAttempt(kedge.Authority, FailoverReasons.ConnectionBroken);
+                    Eject(kedge.Authority, kedge, FailoverReasons.ConnectionBroken);
+                    FailOver(target, kedge, FailoverReasons.ConnectionBroken, ex);
+                    continue;
+                }
+            }
+
+            RecordOutcome(target, kedge, response);
+            if (!last && FailoverPolicy.IsNoHealthyEndpoint(response) && FailoverPolicy.CanResend(request))
+            {
+                response.Dispose();
+                FailOver(target, kedge, FailoverReasons.NoHealthyEndpoint, exception: null);
+                continue;
+            }
+
+            return OnResponse(request, response, target, kedge);
+        }
+    }
+
+    private void Eject(string key, KedgeEndpoint kedge, string reason)
+    {
+        if (_client.Ejections.ReportFailure(key) is { } duration)
+        {
+            _client.Metrics.Ejection(kedge.Authority, reason);
+            KedgeClientLog.KedgeEjected(_client.Logger, kedge.Authority, duration, reason);
+        }
+    }
+
+    private void FailOver(KedgeTarget target, KedgeEndpoint kedge, string reason, Exception? exception)
+    {
+        _client.Metrics.Failover(kedge.Authority, reason);
+        if (_client.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+        {
+            KedgeClientLog.FailingOver(_client.Logger, target.Authority, kedge.Authority, reason, exception);
+        }
+    }
+
+    /// <summary>Sends the request to one kedge, the caller's request restored afterwards whatever happens.</summary>
+    private async Task<HttpResponseMessage> SendAttemptAsync(HttpRequestMessage request, KedgeTarget target, KedgeEndpoint kedge, string? proxyAuthorization, string? backendAuthorization, Activity? span, bool balanced, CancellationToken cancellationToken)
+    {
+        var callerState = default(CallerRequestState);
+        TraceContextHeaders? traceHeaders = null;
+        try
+        {
+            callerState = CallerRequestState.Redirect(request, target, kedge, proxyAuthorization, backendAuthorization);
             if (span is not null)
             {
                 traceHeaders = TraceContextHeaders.Inject(request, span, ownSpan: true);
@@ -195,34 +400,43 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
 
             if (_client.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
             {
-                KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, target.Route!.KedgeUrl);
+                KedgeClientLog.RoutedThroughKedge(_client.Logger, target.Authority, kedge.Url);
             }
 
-            response = await target.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _client.Metrics.Request(target.MappingRule, ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? KedgeClientMetrics.Cancelled : KedgeClientMetrics.TransportError);
-
-            // SocketsHttpHandler reports a failed ConnectCallback as a generic connection error; the TLS failure
-            // inside says what is wrong (untrusted kedge, wrong name, refused client certificate).
-            if (ex is HttpRequestException { InnerException: HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls })
-            {
-                ExceptionDispatchInfo.Throw(tls);
-            }
-
-            throw;
+            return balanced
+                ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false)
+                : await target.Connections.SendAsync(request, target.UsesTls, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             traceHeaders?.Restore();
             callerState.Restore(request);
         }
+    }
 
+    /// <summary>Counts a failed send and returns the exception the caller sees.</summary>
+    private Exception OnTransportFailure(KedgeTarget target, Exception ex, CancellationToken cancellationToken)
+    {
+        _client.Metrics.Request(target.MappingRule, ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? KedgeClientMetrics.Cancelled : KedgeClientMetrics.TransportError);
+
+        // SocketsHttpHandler reports a failed ConnectCallback as a generic connection error; the TLS failure
+        // inside says what is wrong (untrusted kedge, wrong name, refused client certificate).
+        if (ex is HttpRequestException { InnerException: HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls })
+        {
+            ExceptionDispatchInfo.Throw(tls);
+        }
+
+        // Rethrown with its own stack; the return only satisfies the callers' "throw".
+        ExceptionDispatchInfo.Throw(ex);
+        return ex;
+    }
+
+    private HttpResponseMessage OnResponse(HttpRequestMessage request, HttpResponseMessage response, KedgeTarget target, KedgeEndpoint kedge)
+    {
         if (response.Headers.NonValidated.Contains(KedgeError.ErrorHeader) && KedgeError.TryRead(response, out var kedgeError))
         {
             _client.Metrics.Request(target.MappingRule, KedgeClientMetrics.KedgeError);
-            return OnKedgeError(request, response, target.Route!, target.Authority, kedgeError);
+            return OnKedgeError(request, response, kedge.Url, target.Authority, kedgeError);
         }
 
         _client.Metrics.Request(target.MappingRule, KedgeClientMetrics.Ok);
@@ -259,9 +473,9 @@ public sealed class KedgeHttpMessageHandler : DelegatingHandler
         }
     }
 
-    private HttpResponseMessage OnKedgeError(HttpRequestMessage request, HttpResponseMessage response, KedgeRoute route, string target, KedgeError error)
+    private HttpResponseMessage OnKedgeError(HttpRequestMessage request, HttpResponseMessage response, Uri kedgeUrl, string target, KedgeError error)
     {
-        KedgeClientLog.KedgeErrorResponse(_client.Logger, route.KedgeUrl, (int)response.StatusCode, target, error.Type, error.Message);
+        KedgeClientLog.KedgeErrorResponse(_client.Logger, kedgeUrl, (int)response.StatusCode, target, error.Type, error.Message);
         if (!IsGrpc(request) || response.Headers.Contains(GrpcTrailersOnly.StatusHeader))
         {
             return response;

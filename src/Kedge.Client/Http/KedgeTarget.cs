@@ -1,3 +1,5 @@
+using Kedge.Client.Failover;
+
 namespace Kedge.Client.Http;
 
 /// <summary>
@@ -6,8 +8,9 @@ namespace Kedge.Client.Http;
 /// </summary>
 internal sealed class KedgeTarget
 {
-    public KedgeTarget(string host, int port, bool explicitPort, bool isHttps, KedgeRoute? route, string authority, string requestPrefix, KedgeConnectionFactory connections, string mappingRule = "")
+    public KedgeTarget(string host, int port, bool explicitPort, bool isHttps, KedgeRoute? route, string authority, string requestPrefix, KedgeConnectionFactory connections, string mappingRule = "", KedgeEndpoint[]? kedges = null)
     {
+        Kedges = kedges ?? (route is null ? [] : [new KedgeEndpoint(route.KedgeUrl, requestPrefix, 0)]);
         MappingRule = mappingRule;
         KedgeUrl = route?.KedgeUrl.GetLeftPart(UriPartial.Authority) ?? string.Empty;
         Connections = connections;
@@ -50,6 +53,9 @@ internal sealed class KedgeTarget
     /// The kedge's <c>scheme://host:port</c> (for traces only): a suffix or regexp mapper builds it from the target's labels.
     /// </summary>
     public string KedgeUrl { get; }
+
+    /// <summary>The route's kedges in priority order (one for a route without fallbacks; none for a non-kedge target).</summary>
+    public KedgeEndpoint[] Kedges { get; }
 
     /// <summary>The target's authority as kedge sees it in Host / :authority.</summary>
     public string Authority { get; }

@@ -34,4 +34,16 @@ internal static partial class KedgeClientLog
 
     [LoggerMessage(EventId = 10, EventName = "TlsHandshakeFailed", Level = LogLevel.Warning, Message = "TLS handshake with kedge {Host}:{Port} (server name '{ServerName}') failed.")]
     public static partial void TlsHandshakeFailed(ILogger logger, string host, int port, string serverName, Exception exception);
+
+    [LoggerMessage(EventId = 720, EventName = "KedgeEjected", Level = LogLevel.Warning, Message = "Kedge {Kedge} is ejected for {Duration} ({Reason}); calls go to the next kedge of their route.")]
+    public static partial void KedgeEjected(ILogger logger, string kedge, TimeSpan duration, string reason);
+
+    [LoggerMessage(EventId = 721, EventName = "KedgeRestored", Level = LogLevel.Information, Message = "Kedge {Kedge} answered again; traffic returns to it.")]
+    public static partial void KedgeRestored(ILogger logger, string kedge);
+
+    [LoggerMessage(EventId = 722, EventName = "FailingOver", Level = LogLevel.Debug, Message = "Moving a call for {Target} from kedge {Kedge} to the next kedge ({Reason}).")]
+    public static partial void FailingOver(ILogger logger, string target, string kedge, string reason, Exception? exception);
+
+    [LoggerMessage(EventId = 723, EventName = "TargetEjected", Level = LogLevel.Debug, Message = "Kedge {Kedge} has no healthy endpoint for {Target}; it is skipped for that target for {Duration}.")]
+    public static partial void TargetEjected(ILogger logger, string kedge, string target, TimeSpan duration);
 }

@@ -20,6 +20,9 @@ internal sealed class KedgeClientMetrics
     private readonly Counter<long> _mappingFailures;
     private readonly Counter<long> _certificateReloads;
     private readonly Counter<long> _tokenRefreshes;
+    private readonly Counter<long> _kedgeAttempts;
+    private readonly Counter<long> _failovers;
+    private readonly Counter<long> _ejections;
 
     private KedgeClientMetrics(Meter meter)
     {
@@ -27,6 +30,9 @@ internal sealed class KedgeClientMetrics
         _mappingFailures = meter.CreateCounter<long>("kedge.client.mapping_failures", "{failure}", "Targets the mapper refused (an IP address, a name a rule cannot turn into a kedge URL).");
         _certificateReloads = meter.CreateCounter<long>("kedge.client.certificate_reloads", "{reload}", "Changed client certificate or kedge CA files, by whether they loaded.");
         _tokenRefreshes = meter.CreateCounter<long>("kedge.client.token_refreshes", "{refresh}", "Tokens a token source fetched or re-read, by source and result.");
+        _kedgeAttempts = meter.CreateCounter<long>("kedge.client.failover.attempts", "{attempt}", "Sends to one kedge of a route with several kedges, by kedge and result.");
+        _failovers = meter.CreateCounter<long>("kedge.client.failover.failovers", "{failover}", "Calls moved from a kedge to the next of their route, by the kedge left and the reason.");
+        _ejections = meter.CreateCounter<long>("kedge.client.failover.ejections", "{ejection}", "Kedges ejected after a failure, by kedge and reason.");
     }
 
     /// <summary>The meter for clients made without dependency injection (one per process).</summary>
@@ -43,6 +49,17 @@ internal sealed class KedgeClientMetrics
     /// <param name="outcome">One of the outcome constants.</param>
     public void Request(string mappingRule, string outcome)
         => _requests.Add(1, new KeyValuePair<string, object?>("kedge.mapping_rule", mappingRule), new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <param name="kedge">The kedge URL's authority: routes with several kedges name them in the configuration.</param>
+    /// <param name="result">One of the <see cref="Failover.FailoverReasons"/> values, or <c>success</c>.</param>
+    public void KedgeAttempt(string kedge, string result)
+        => _kedgeAttempts.Add(1, new KeyValuePair<string, object?>("kedge", kedge), new KeyValuePair<string, object?>("result", result));
+
+    public void Failover(string kedge, string reason)
+        => _failovers.Add(1, new KeyValuePair<string, object?>("kedge", kedge), new KeyValuePair<string, object?>("reason", reason));
+
+    public void Ejection(string kedge, string reason)
+        => _ejections.Add(1, new KeyValuePair<string, object?>("kedge", kedge), new KeyValuePair<string, object?>("reason", reason));
 
     public void MappingFailure() => _mappingFailures.Add(1);
 

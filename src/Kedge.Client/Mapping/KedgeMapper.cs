@@ -7,7 +7,7 @@ namespace Kedge.Client.Mapping;
 /// Maps a target (host and optional port) to the kedge that serves it, or says that the target is not a kedge destination.
 /// </summary>
 /// <remarks>
-/// Create mappers with the factory methods (<see cref="Single"/>, <see cref="Suffix"/>, <see cref="Direct"/>,
+/// Create mappers with the factory methods (<see cref="Single(Uri, KedgeTokenSource?, KedgeTokenSource?)"/>, <see cref="Suffix"/>, <see cref="Direct"/>,
 /// <see cref="Regex"/>, <see cref="FirstMatch"/>) or derive from this class. Mappers are immutable and thread-safe.
 /// Host names are compared case-insensitively.
 /// </remarks>
@@ -83,6 +83,14 @@ public abstract class KedgeMapper
     /// <param name="backendAuth">The token source for <c>Authorization</c>, or <see langword="null"/>.</param>
     public static KedgeMapper Single(Uri kedgeUrl, KedgeTokenSource? proxyAuth = null, KedgeTokenSource? backendAuth = null)
         => new SingleMapper(new KedgeRoute(kedgeUrl) { ProxyAuth = proxyAuth, BackendAuth = backendAuth });
+
+    /// <summary>Sends every target along one route, for example a route with <see cref="KedgeRoute.FallbackKedgeUrls"/>.</summary>
+    /// <param name="route">The route: its kedges and credentials.</param>
+    public static KedgeMapper Single(KedgeRoute route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        return new SingleMapper(route);
+    }
 
     /// <summary>
     /// Maps by host-name suffix, as Go kedge's suffix mapper: the labels the pattern's <c>*</c>s capture, compared from the

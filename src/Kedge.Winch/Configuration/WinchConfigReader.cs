@@ -75,6 +75,7 @@ internal static class WinchConfigReader
         string? key = null;
         string? expression = null;
         string? url = null;
+        List<string> fallbackUrls = [];
         var hasDirect = route.Has("direct");
         var hasRegexp = route.Has("regexp");
         if (hasDirect && hasRegexp)
@@ -86,6 +87,15 @@ internal static class WinchConfigReader
             var direct = route.GetMessage("direct", WinchConfigSchema.DirectRoute);
             key = direct?.GetString("key");
             url = direct?.GetString("url");
+            fallbackUrls = direct?.GetStrings("fallback_urls") ?? [];
+            for (var i = 0; i < fallbackUrls.Count; i++)
+            {
+                if (!Uri.TryCreate(fallbackUrls[i].Trim(), UriKind.Absolute, out _))
+                {
+                    sink.Add($"{direct!.PathOf("fallback_urls")}[{i}]", $"\"{fallbackUrls[i]}\" is not a URL", "Give another kedge's URL, for example \"https://kedge.cluster-c.example.com:443\"");
+                }
+            }
+
             if (direct is not null && string.IsNullOrEmpty(key))
             {
                 sink.Add(direct.PathOf("key"), "the direct route has no key", "Give the target as the client sends it: \"host\" or \"host:port\", for example \"orders.shop.svc.cluster-b.internal:8080\"");
@@ -121,6 +131,7 @@ internal static class WinchConfigReader
             DirectKey = key,
             Expression = expression,
             Url = url!.Trim(),
+            FallbackUrls = [.. fallbackUrls.Select(u => u.Trim())],
             Protocol = protocol,
             BackendAuth = backendAuth,
             ProxyAuth = proxyAuth,

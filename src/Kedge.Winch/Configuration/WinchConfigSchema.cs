@@ -14,7 +14,8 @@ internal static class WinchConfigSchema
 
     public static readonly JsonpbMessageType Route = new("winch.config.Route", ["backend_auth", "proxy_auth", "direct", "regexp", "protocol"]);
 
-    public static readonly JsonpbMessageType DirectRoute = new("winch.config.DirectRoute", ["key", "url"]);
+    // fallback_urls is not in Go winch's proto: the kedges tried after url, in order (failover). Go winch would refuse it.
+    public static readonly JsonpbMessageType DirectRoute = new("winch.config.DirectRoute", ["key", "url", "fallback_urls"]);
 
     public static readonly JsonpbMessageType RegexpRoute = new("winch.config.RegexpRoute", ["exp", "url"]);
 

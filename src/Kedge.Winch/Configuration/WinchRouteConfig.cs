@@ -18,6 +18,9 @@ internal sealed record WinchRouteConfig
     /// <summary>The kedge URL; for a regexp route it may hold <c>${group}</c> references.</summary>
     public required string Url { get; init; }
 
+    /// <summary>For a direct route: further kedges in priority order, tried when <see cref="Url"/> fails (not in Go winch).</summary>
+    public IReadOnlyList<string> FallbackUrls { get; init; } = [];
+
     public WinchProtocol Protocol { get; init; }
 
     /// <summary>The auth source whose token goes in <c>Authorization</c>; null for none.</summary>

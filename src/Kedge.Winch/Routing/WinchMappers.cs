@@ -73,7 +73,7 @@ internal sealed class WinchMappers
                     return null;
                 }
 
-                var kedgeRoute = new KedgeRoute(url) { ProxyAuth = proxyAuth, BackendAuth = backendAuth };
+                var kedgeRoute = new KedgeRoute(url) { ProxyAuth = proxyAuth, BackendAuth = backendAuth, FallbackKedgeUrls = [.. route.FallbackUrls.Select(u => new Uri(u))] };
                 return KedgeMapper.Direct([new KeyValuePair<string, KedgeRoute>(key, kedgeRoute)]);
             }
 

@@ -53,4 +53,30 @@ public sealed class WinchMappersTests
         Assert.StartsWith("mapper config: $.routes[1].regexp: The URL template 'https://${b}.example.com' uses '${b}'", errors[1], StringComparison.Ordinal);
         Assert.StartsWith("mapper config: $.routes[2].direct: The kedge URL 'https://k.example.com/api' must not have a path", errors[2], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Build_DirectRouteWithFallbackUrls_RouteNamesEveryKedgeInOrder()
+    {
+        var (mappers, _) = Build("""
+            {"routes": [{"direct": {"key": "orders.internal", "url": "https://kedge-b.example.com", "fallback_urls": ["https://kedge-c.example.com", "https://kedge-d.example.com:4443"]}}]}
+            """);
+
+        var route = mappers!.Http.Map("orders.internal", null)!;
+
+        Assert.Equal([new Uri("https://kedge-b.example.com"), new Uri("https://kedge-c.example.com"), new Uri("https://kedge-d.example.com:4443")], route.KedgeUrls);
+    }
+
+    [Fact]
+    public void Build_BadFallbackUrls_ReportedWithTheirPath()
+    {
+        var errors = new List<string>();
+        WinchCommand.ReadSettings(["--server_mapper_config=" + """{"routes": [{"direct": {"key": "a.internal", "url": "https://b.example.com", "fallback_urls": ["not a url"]}}]}"""], errors);
+        var (mappers, mapperErrors) = Build("""
+            {"routes": [{"direct": {"key": "a.internal", "url": "https://b.example.com", "fallback_urls": ["http://c.example.com"]}}]}
+            """);
+
+        Assert.StartsWith("mapper config (--server_mapper_config): $.routes[0].direct.fallback_urls[0]: \"not a url\" is not a URL", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.Null(mappers);
+        Assert.StartsWith("mapper config: $.routes[0].direct: The fallback kedge URL 'http://c.example.com/' uses http", Assert.Single(mapperErrors), StringComparison.Ordinal);
+    }
 }
