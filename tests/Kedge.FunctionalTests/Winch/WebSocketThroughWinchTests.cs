@@ -21,11 +21,16 @@ public sealed class WebSocketThroughWinchTests : IAsyncLifetime
     private const string Host = "chat.shop.svc.cluster-b.internal";
     private const string LockedHost = "locked.shop.svc.cluster-b.internal";
     private const string UnroutedHost = "nothing.shop.svc.cluster-b.internal";
+    private const string NoExtendedConnectHost = "chat.shop.svc.cluster-c.internal";
+    private const string Http1OnlyHost = "chat.shop.svc.cluster-d.internal";
 
     private readonly TestLogSink _logs = new();
+    private readonly TempDirectory _dir = new();
     private readonly WebSocketEcho _echo = new();
     private LoopbackServer _backend = null!;
     private KedgeServerFixture _kedge = null!;
+    private OldKedgeStandIn _noExtendedConnect = null!;
+    private OldKedgeStandIn _http1Only = null!;
     private WinchServer _winch = null!;
 
     public async Task InitializeAsync()
@@ -41,12 +46,21 @@ public sealed class WebSocketThroughWinchTests : IAsyncLifetime
             HttpBackends = [new() { Name = "chat", Static = new() { Addresses = [$"127.0.0.1:{_backend.Port}"] } }],
         }, settings => settings.Auth.UnsafeBearerToken = "kedge-only"); // kedge checks the token winch injects
 
+        _noExtendedConnect = await OldKedgeStandIn.StartAsync(_kedge.Ca, _dir, _backend.Port, "h2,http/1.1");
+        _http1Only = await OldKedgeStandIn.StartAsync(_kedge.Ca, _dir, _backend.Port, "http/1.1");
+
         var errors = new List<string>();
         var settings = WinchCommand.ReadSettings(
             [
                 "--server_http_port=0",
                 "--server_grpc_port=0",
-                "--server_mapper_config=" + $$"""{"routes": [{"regexp": {"exp": "\\.(?P<cluster>cluster-b)\\.internal(:[0-9]+)?$", "url": "{{_kedge.KedgeUrl}}"}, "proxy_auth": "mesh"}]}""",
+                "--server_mapper_config=" + $$$"""
+                    {"routes": [
+                      {"regexp": {"exp": "\\.(?P<cluster>cluster-b)\\.internal(:[0-9]+)?$", "url": "{{{_kedge.KedgeUrl}}}"}, "proxy_auth": "mesh"},
+                      {"regexp": {"exp": "\\.(?P<cluster>cluster-c)\\.internal(:[0-9]+)?$", "url": "https://localhost:{{{_noExtendedConnect.Port}}}"}},
+                      {"regexp": {"exp": "\\.(?P<cluster>cluster-d)\\.internal(:[0-9]+)?$", "url": "https://localhost:{{{_http1Only.Port}}}"}}
+                    ]}
+                    """,
                 "--server_auth_config=" + """{"auth_sources": [{"name": "mesh", "token": {"token": "kedge-only"}}]}""",
                 "--client_tls_cert_file=" + _kedge.ClientCertificatePath,
                 "--client_tls_key_file=" + _kedge.ClientKeyPath,
@@ -66,8 +80,11 @@ public sealed class WebSocketThroughWinchTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _winch.DisposeAsync();
+        await _noExtendedConnect.DisposeAsync();
+        await _http1Only.DisposeAsync();
         await _kedge.DisposeAsync();
         await _backend.DisposeAsync();
+        _dir.Dispose();
         _logs.Dispose();
     }
 
@@ -123,6 +140,30 @@ public sealed class WebSocketThroughWinchTests : IAsyncLifetime
         Assert.Equal(status, socket.HttpStatusCode);
         Assert.Equal(errorType, socket.HttpResponseHeaders?[KedgeHeaders.ErrorType].Single());
         Assert.Equal(before, _backend.RequestCount);
+    }
+
+    [Theory]
+    [InlineData(NoExtendedConnectHost, "KedgeWithoutExtendedConnect")]
+    [InlineData(Http1OnlyHost, "KedgeWithoutHttp2")]
+    public async Task WebSocket_KedgeWithoutExtendedConnectOrHttp2_SentAsHttp1UpgradeAndRemembered(string host, string eventName)
+    {
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var socket = new ClientWebSocket();
+            using var invoker = ThroughWinch();
+            await socket.ConnectAsync(new Uri($"ws://{host}/ws"), invoker, CancellationToken.None);
+            var (_, report) = await WebSocketTests.ReceiveAsync(socket);
+            await socket.SendAsync("hello old kedge"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            var (_, text) = await WebSocketTests.ReceiveAsync(socket);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "client bye", CancellationToken.None);
+
+            Assert.StartsWith("protocol=HTTP/1.1 host=" + host, Encoding.UTF8.GetString(report), StringComparison.Ordinal);
+            Assert.Equal("hello old kedge", Encoding.UTF8.GetString(text));
+            Assert.Equal(WebSocketEcho.ServerCloseDescription, socket.CloseStatusDescription);
+        }
+
+        // The fallback is learned once per kedge: the second WebSocket went straight to HTTP/1.1.
+        Assert.Single(_logs.WithEventName(eventName));
     }
 
     /// <summary>
