@@ -84,6 +84,7 @@ public sealed class GrpcWebTests : IAsyncLifetime
 
         Assert.Equal("Hello web", reply.Message);
         Assert.Equal(host, reply.Authority);
+        Assert.Equal(string.Empty, reply.ProxyAuthorization);
         Assert.Equal(["Hello stream 0", "Hello stream 1", "Hello stream 2"], replies);
         // The OK status came in the body's trailer frame (Grpc.Net.Client.Web fails a call without one).
         Assert.Equal(StatusCode.OK, stream.GetStatus().StatusCode);
@@ -180,12 +181,14 @@ public sealed class GrpcWebTests : IAsyncLifetime
         });
     }
 
-    /// <summary>Names the service in <c>Host</c> (the channel's address is kedge's loopback port).</summary>
+    /// <summary>Names the service in <c>Host</c> (the channel's address is kedge's loopback port) and adds kedge's credentials.</summary>
     private sealed class AuthorityHandler(string host, HttpMessageHandler inner) : DelegatingHandler(inner)
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             request.Headers.Host = host;
+            // kedge's credentials: consumed by kedge, never seen by the backend.
+            request.Headers.TryAddWithoutValidation("Proxy-Authorization", "Bearer for-kedge-only");
             return base.SendAsync(request, cancellationToken);
         }
     }
