@@ -44,7 +44,7 @@ public sealed class GrpcWebTests : IAsyncLifetime
             ],
             HttpBackends = [new() { Name = "web", Static = new() { Addresses = [$"127.0.0.1:{_webBackend.Port}"] } }],
             GrpcBackends = [new() { Name = "greeter", Static = new() { Addresses = [$"127.0.0.1:{_grpcBackend.Port}"] } }],
-        });
+        }, settings => settings.GrpcTlsPort = KedgeServerSettings.AnyFreePort);
     }
 
     public async Task DisposeAsync()
@@ -150,6 +150,20 @@ public sealed class GrpcWebTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GrpcWeb_OnGrpcOnlyPort_TranslatedAnsweredAndPassThroughRefusedWith415()
+    {
+        using var translated = Channel(TranslatedHost, GrpcWebMode.GrpcWeb, "2.0", _kedge.Server.GrpcPort);
+        using var passThrough = Channel(PassThroughHost, GrpcWebMode.GrpcWeb, "2.0", _kedge.Server.GrpcPort);
+
+        var reply = await new Greeter.GreeterClient(translated).SayHelloAsync(new HelloRequest { Name = "grpc port" });
+        var error = await Assert.ThrowsAsync<RpcException>(() => new Greeter.GreeterClient(passThrough).SayHelloAsync(new HelloRequest { Name = "http on the grpc port" }).ResponseAsync);
+
+        // A translated call is gRPC once translated; an untranslated gRPC-Web call is HTTP, which the gRPC port refuses.
+        Assert.Equal("Hello grpc port", reply.Message);
+        Assert.Contains("415", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GrpcWeb_Translated_CountedAsGrpcWithTheBackendsStatus()
     {
         using var channel = Channel(TranslatedHost, GrpcWebMode.GrpcWebText, "1.1");
@@ -170,10 +184,10 @@ public sealed class GrpcWebTests : IAsyncLifetime
     private static readonly Method<HelloRequest, HelloReply> MissingMethod = new(MethodType.Unary, "kedge.testing.Missing", "Nothing", Marshallers.Create(r => Google.Protobuf.MessageExtensions.ToByteArray(r), HelloRequest.Parser.ParseFrom), Marshallers.Create(r => Google.Protobuf.MessageExtensions.ToByteArray(r), HelloReply.Parser.ParseFrom));
 
     /// <summary>A gRPC-Web channel straight to kedge's TLS port, with <c>Host</c> (<c>:authority</c>) = <paramref name="host"/>.</summary>
-    private GrpcChannel Channel(string host, GrpcWebMode mode, string version)
+    private GrpcChannel Channel(string host, GrpcWebMode mode, string version, int? port = null)
     {
         var handler = new GrpcWebHandler(mode, new AuthorityHandler(host, KedgeTestHttp.CreateHandler(_kedge, _kedge.ClientCertificate)));
-        return GrpcChannel.ForAddress($"https://localhost:{_kedge.Server.ProxyPort}", new GrpcChannelOptions
+        return GrpcChannel.ForAddress($"https://localhost:{port ?? _kedge.Server.ProxyPort}", new GrpcChannelOptions
         {
             HttpHandler = handler,
             HttpVersion = Version.Parse(version),

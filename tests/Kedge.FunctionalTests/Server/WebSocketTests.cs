@@ -47,7 +47,7 @@ public sealed class WebSocketTests : IAsyncLifetime
                 new() { Name = "plain", Static = new() { Addresses = [$"127.0.0.1:{_plainBackend.Port}"] } },
                 new() { Name = "tls", Tls = new() { CaFile = backendCaFile, ServerName = "backend.test" }, Static = new() { Addresses = [$"127.0.0.1:{_tlsBackend.Port}"] } },
             ],
-        });
+        }, settings => settings.GrpcTlsPort = KedgeServerSettings.AnyFreePort);
     }
 
     public async Task DisposeAsync()
@@ -153,6 +153,20 @@ public sealed class WebSocketTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadGateway, socket.HttpStatusCode);
         Assert.Equal(KedgeErrorTypes.NoRoute, socket.HttpResponseHeaders?[KedgeHeaders.ErrorType].Single());
+    }
+
+    [Fact]
+    public async Task WebSocket_OnGrpcOnlyPort_RefusedWith415AndNeverReachesBackend()
+    {
+        var before = _plainBackend.RequestCount;
+        using var socket = CreateSocket("2.0", Http1Host);
+        using var invoker = new HttpMessageInvoker(KedgeTestHttp.CreateHandler(_kedge, _kedge.ClientCertificate));
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"wss://localhost:{_kedge.Server.GrpcPort}/ws"), invoker, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, socket.HttpStatusCode);
+        Assert.Equal(KedgeErrorTypes.UnsupportedMediaType, socket.HttpResponseHeaders?[KedgeHeaders.ErrorType].Single());
+        Assert.Equal(before, _plainBackend.RequestCount);
     }
 
     private static ClientWebSocket CreateSocket(string version, string host, string? proxyAuthorization = null)
