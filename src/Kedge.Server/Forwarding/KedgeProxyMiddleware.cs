@@ -18,9 +18,12 @@ namespace Kedge.Server.Forwarding;
 /// picks an endpoint of the route's backend round robin, and forwards with YARP's <see cref="IHttpForwarder"/>. When no
 /// route matches, an adhoc rule may claim the name. Every failure is answered through <see cref="KedgeErrors"/>.
 /// </summary>
-internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc, Tunnels.TunnelProxy tunnels, KedgeServerSettings settings)
+internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder forwarder, KedgeErrors errors, KedgeMetrics metrics, KedgeAuthorizer authorizer, AdhocConnector adhoc, Tunnels.TunnelProxy tunnels, KedgeServerSettings settings, IServiceProvider services)
 {
     private readonly ForwardedHeadersMode _forwardedHeaders = settings.ForwardedHeaders;
+
+    // Built on first use: only configurations with a GrpcWeb route need it.
+    private GrpcWebTranslator? _grpcWeb;
 
     /// <summary>The backend name adhoc requests are counted under (as in Go).</summary>
     public const string AdhocBackendName = "_adhoc";
@@ -53,6 +56,18 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             }
 
             return ProxyGrpcAsync(context, snapshot);
+        }
+
+        // gRPC-Web is routed as HTTP (passed through as it came) unless the gRPC route it matches asks for translation.
+        if (GrpcWebTranslator.IsGrpcWeb(context.Request) && TranslatedGrpcWebRoute(context, snapshot) is { } webRoute)
+        {
+            if (context.Features.Get<KedgeRequestFeature>() is { } request)
+            {
+                request.IsGrpc = true;
+            }
+
+            _grpcWeb ??= new GrpcWebTranslator(services, ForwardTranslatedGrpcWebAsync);
+            return _grpcWeb.TranslateAsync(context, snapshot, webRoute);
         }
 
         // The gRPC port serves gRPC only, as Go kedge's gRPC server did.
@@ -141,6 +156,25 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
             ? ForwardGrpcAsync(context, snapshot, route)
             : AuthorizeThenAsync(context, route.Policy, isGrpc: true, () => ForwardGrpcAsync(context, snapshot, route));
     }
+
+    /// <summary>The gRPC route a gRPC-Web call matches, when that route translates gRPC-Web; otherwise null.</summary>
+    private static GrpcRoute? TranslatedGrpcWebRoute(HttpContext context, KedgeSnapshot snapshot)
+    {
+        if (snapshot.Routes.GrpcWebRoutes == 0
+            || !RequestTarget.TryParseAuthority(context.Request.Host.Value ?? string.Empty, out var host, out var port))
+        {
+            return null;
+        }
+
+        var fullMethod = (context.Request.Path.Value ?? string.Empty).TrimStart('/');
+        return snapshot.Routes.MatchGrpc(fullMethod, host, port, context.Request.Headers) is { GrpcWeb: true } route ? route : null;
+    }
+
+    // Called inside the translation, with the call already turned into gRPC: the route's authorization, then the backend.
+    private Task ForwardTranslatedGrpcWebAsync(HttpContext context, KedgeSnapshot snapshot, GrpcRoute route)
+        => route.Policy is null
+            ? ForwardGrpcAsync(context, snapshot, route)
+            : AuthorizeThenAsync(context, route.Policy, isGrpc: true, () => ForwardGrpcAsync(context, snapshot, route));
 
     private Task ForwardGrpcAsync(HttpContext context, KedgeSnapshot snapshot, GrpcRoute route)
     {

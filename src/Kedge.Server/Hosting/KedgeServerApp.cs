@@ -52,6 +52,8 @@ public static class KedgeServerApp
         // Per-request framework logs cost more than the proxying itself; kedge reports its own errors.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // Grpc.AspNetCore.Web's middleware (gRPC-Web translation) logs each call it sees at Debug.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Web", LogLevel.Warning);
         // YARP logs every failed forward at Warning, whoever caused it (an adhoc destination kedge refuses, a caller that
         // went away). Kedge reports each failure itself (KedgeErrors: Debug for caller-caused, Warning otherwise), so
         // YARP's line would only repeat it, at the wrong level.

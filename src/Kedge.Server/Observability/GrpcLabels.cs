@@ -31,11 +31,13 @@ internal static class GrpcLabels
 
     /// <summary>
     /// The call's status: <c>grpc-status</c> from the trailers, or from the headers of a trailers-only answer (kedge's
-    /// own refusals); null when the response carries none (or one past 16). Read once per request, when it completes.
+    /// own refusals); null when the response carries none (or one past 16). Read once per request, when it completes. A
+    /// call translated from gRPC-Web keeps its trailers on <see cref="KedgeRequestFeature.GrpcWebTrailers"/>.
     /// </summary>
     public static int? TryStatusOf(HttpContext context)
     {
-        var value = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.TryGetValue("grpc-status", out var fromTrailers)
+        var trailers = context.Features.Get<KedgeRequestFeature>()?.GrpcWebTrailers ?? context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
+        var value = trailers is not null && trailers.TryGetValue("grpc-status", out var fromTrailers)
             ? fromTrailers
             : context.Response.Headers.TryGetValue("grpc-status", out var fromHeaders) ? fromHeaders : StringValues.Empty;
         return int.TryParse(value.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code < Codes.Length

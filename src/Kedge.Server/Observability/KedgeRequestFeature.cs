@@ -37,6 +37,12 @@ internal sealed class KedgeRequestFeature(long startTimestamp)
     /// <summary>How often the request was sent again to another endpoint (connect failures, an opted-in resend).</summary>
     public int Retries { get; set; }
 
+    /// <summary>
+    /// The trailers of a call translated from gRPC-Web (<see cref="Forwarding.GrpcWebTranslator"/>): they travel in the
+    /// body, so the call's <c>grpc-status</c> is read from here. Null for every other request.
+    /// </summary>
+    public Microsoft.AspNetCore.Http.IHeaderDictionary? GrpcWebTrailers { get; set; }
+
     /// <summary>The request's server span, when one is recorded (see <see cref="KedgeTracing"/>).</summary>
     public System.Diagnostics.Activity? Span { get; set; }
 

@@ -22,6 +22,7 @@ internal sealed class RoutingTable
         GrpcRoutes = [.. options.GrpcRoutes.Select((r, i) => new GrpcRoute(i, r) { Policy = KedgePolicies.For(r.Authorization, auth, DefaultPolicy) })];
         HttpAdhocRules = [.. options.HttpAdhocRules.Select((r, i) => new AdhocRule(i, r, KedgePolicies.For(r.Authorization, auth, DefaultPolicy)))];
         GrpcAdhocRules = [.. options.GrpcAdhocRules.Select((r, i) => new AdhocRule(i, r, KedgePolicies.For(r.Authorization, auth, DefaultPolicy)))];
+        GrpcWebRoutes = GrpcRoutes.Count(r => r.GrpcWeb);
         _httpAnyHost = [.. HttpRoutes.Where(r => r.Host is null)];
         _httpByHost = HttpRoutes
             .Where(r => r.Host is not null)
@@ -35,6 +36,9 @@ internal sealed class RoutingTable
     public IReadOnlyList<HttpRoute> HttpRoutes { get; }
 
     public IReadOnlyList<GrpcRoute> GrpcRoutes { get; }
+
+    /// <summary>How many gRPC routes translate gRPC-Web; with none, a gRPC-Web call is not matched against gRPC routes.</summary>
+    public int GrpcWebRoutes { get; }
 
     public IReadOnlyList<AdhocRule> HttpAdhocRules { get; }
 

@@ -31,6 +31,16 @@ internal sealed class WinchHttpProxy
         ActivityTimeout = TimeSpan.FromMinutes(30),
     };
 
+    // A WebSocket upgrade goes to kedge as HTTP/2 extended CONNECT (RFC 8441), on winch's HTTP/2 connection to it. YARP
+    // picks extended CONNECT only with an exact HTTP/2 policy when the destination prefix is http:// (as winch's is: the
+    // target's); with ToKedge it would open an HTTP/1.1 upgrade on a separate connection.
+    private static readonly ForwarderRequestConfig ToKedgeWebSocket = new()
+    {
+        Version = System.Net.HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        ActivityTimeout = TimeSpan.FromMinutes(30),
+    };
+
     private static readonly ForwarderRequestConfig ToHttp1Kedge = new()
     {
         Version = System.Net.HttpVersion.Version11,
@@ -55,6 +65,9 @@ internal sealed class WinchHttpProxy
 
     // Kedges that refused HTTP/2 in the TLS handshake; they get HTTP/1.1 from then on.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _http1Kedges = new(StringComparer.OrdinalIgnoreCase);
+
+    // Kedges that speak HTTP/2 without extended CONNECT (Go kedge); their WebSockets are HTTP/1.1 upgrades from then on.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _noExtendedConnectKedges = new(StringComparer.OrdinalIgnoreCase);
 
     public WinchHttpProxy(IHttpForwarder forwarder, WinchKedgeClients clients, WinchSettings settings, WinchMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory, WinchRecentErrors? recentErrors = null)
     {
@@ -165,9 +178,25 @@ internal sealed class WinchHttpProxy
         }
 
         var prefix = uri.GetLeftPart(UriPartial.Authority);
-        var config = route is null ? Direct : _http1Kedges.ContainsKey(route.KedgeUrl.Authority) ? ToHttp1Kedge : ToKedge;
+        var config = route is null ? Direct
+            : _http1Kedges.ContainsKey(route.KedgeUrl.Authority) ? ToHttp1Kedge
+            : IsWebSocket(context) && !_noExtendedConnectKedges.ContainsKey(route.KedgeUrl.Authority) ? ToKedgeWebSocket
+            : ToKedge;
         var error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, config, _transformer).ConfigureAwait(false);
-        if (error == ForwarderError.Request && route is not null && config == ToKedge && !context.Response.HasStarted
+        if (error == ForwarderError.Request && route is not null && config == ToKedgeWebSocket && !context.Response.HasStarted
+            && IsExtendedConnectNotSupported(context.GetForwarderErrorFeature()?.Exception))
+        {
+            // The kedge's HTTP/2 does not take extended CONNECT, which it says before anything is sent: send the
+            // WebSocket again as an HTTP/1.1 upgrade (ToKedge: YARP upgrades over HTTP/1.1 for an http:// prefix).
+            _noExtendedConnectKedges[route.KedgeUrl.Authority] = true;
+            WinchLog.KedgeWithoutExtendedConnect(_logger, route.KedgeUrl);
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
+            config = ToKedge;
+            error = await _forwarder.SendAsync(context, prefix, _clients.HttpInvoker, config, _transformer).ConfigureAwait(false);
+        }
+
+        if (error == ForwarderError.Request && route is not null && (config == ToKedge || config == ToKedgeWebSocket) && !context.Response.HasStarted
             && KedgeHttp2NotNegotiatedException.IsIn(context.GetForwarderErrorFeature()?.Exception))
         {
             // The kedge does not speak HTTP/2; nothing was sent, so send the request again over HTTP/1.1.
@@ -211,6 +240,24 @@ internal sealed class WinchHttpProxy
         }
 
         _metrics.HttpRequest(route is null ? "direct" : "kedge", context.Response.StatusCode, _timeProvider.GetElapsedTime(started));
+    }
+
+    /// <summary>An HTTP/1.1 WebSocket upgrade (winch's port speaks HTTP/1.1 only).</summary>
+    private static bool IsWebSocket(HttpContext context)
+        => context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true
+            && string.Equals(context.Request.Headers.Upgrade.ToString(), "websocket", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsExtendedConnectNotSupported(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ExtendedConnectNotSupported })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool TryGetTarget(HttpContext context, out Uri uri)
