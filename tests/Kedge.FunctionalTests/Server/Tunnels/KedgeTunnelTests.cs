@@ -221,9 +221,9 @@ public sealed class KedgeTunnelTests : IAsyncLifetime
     public async Task Http11Connect_AfterAnotherRequestOnTheConnection_Refused405()
     {
         var response = await RawTlsClient.SendBytesAsync(_kedge.Server.ProxyPort, Encoding.ASCII.GetBytes(
-            $"GET / HTTP/1.1\r\nHost: unrouted.example.com\r\nProxy-Authorization: Bearer {Token}\r\n\r\nCONNECT {EchoHost}:5432 HTTP/1.1\r\nProxy-Authorization: Bearer {Token}\r\n\r\n"), _kedge.ClientCertificate, _kedge.Ca.Certificate);
+            $"GET / HTTP/1.1\r\nHost: unrouted.example.com\r\nProxy-Authorization: Bearer {Token}\r\n\r\nCONNECT {EchoHost}:5432 HTTP/1.1\r\nHost: {EchoHost}:5432\r\nProxy-Authorization: Bearer {Token}\r\n\r\n"), _kedge.ClientCertificate, _kedge.Ca.Certificate);
 
-        Assert.Contains("X-Kedge-Error-Type: method-not-allowed\r\n", response, StringComparison.OrdinalIgnoreCase);
+        Assert.True(response.Contains("X-Kedge-Error-Type: method-not-allowed\r\n", StringComparison.OrdinalIgnoreCase), response);
         Assert.Equal(0, _echo.ConnectionCount);
     }
 
