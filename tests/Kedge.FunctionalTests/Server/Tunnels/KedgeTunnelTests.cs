@@ -160,6 +160,13 @@ public sealed class KedgeTunnelTests : IAsyncLifetime
         Assert.Contains("kedge_tunnel_bytes_total{route=\"echo\",backend_name=\"echo_tcp\",direction=\"upstream\"} 1000", metrics, StringComparison.Ordinal);
         Assert.Contains("kedge_tunnel_bytes_total{route=\"echo\",backend_name=\"echo_tcp\",direction=\"downstream\"} 1000", metrics, StringComparison.Ordinal);
         Assert.Contains("kedge_tunnel_duration_seconds_count{route=\"echo\",backend_name=\"echo_tcp\"} 1", metrics, StringComparison.Ordinal);
+        foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("kedge_tunnel", StringComparison.Ordinal)))
+        {
+            var name = line[..line.IndexOf('{', StringComparison.Ordinal)];
+            var labels = System.Text.RegularExpressions.Regex.Matches(line, "([a-z_]+)=\"").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+            Assert.True(KedgeMetricContract.Series[name].SetEquals(labels), $"{line} differs from the metric contract");
+        }
+
         // The HTTP/1.1 form is counted as a request like the HTTP/2 ones.
         Assert.Contains("kedge_requests_total{route=\"echo\",backend_name=\"echo_tcp\",protocol=\"http\",code_class=\"2xx\"} 1", metrics, StringComparison.Ordinal);
     }
