@@ -41,6 +41,7 @@ public sealed class KedgeTunnelTests : IAsyncLifetime
                 new() { Name = "echo_tcp", Static = new() { Addresses = [$"127.0.0.1:{_echo.Port}"] } },
                 new() { Name = "web_tls", Static = new() { Addresses = [$"127.0.0.1:{_web.Port}"] } },
                 new() { Name = "dead", Static = new() { Addresses = [$"127.0.0.1:{_closed.Port}"] } },
+                new() { Name = "half_dead", Static = new() { Addresses = [$"127.0.0.1:{_closed.Port}", $"127.0.0.1:{_echo.Port}"] } },
             ],
             TunnelRoutes =
             [
@@ -48,6 +49,7 @@ public sealed class KedgeTunnelTests : IAsyncLifetime
                 new() { Name = "web", Host = "*.web.cluster-b.kedge", Ports = [443], Backend = "web_tls" },
                 new() { Name = "guarded", Host = "guarded.db.cluster-b.kedge", Ports = [5432], Backend = "echo_tcp", Authorization = new() { ClientCertificate = new() { SubjectCommonNames = ["payments-*"] } } },
                 new() { Name = "dead", Host = "dead.db.cluster-b.kedge", Ports = [5432], Backend = "dead" },
+                new() { Name = "half", Host = "half.db.cluster-b.kedge", Ports = [5432], Backend = "half_dead" },
             ],
             HttpAdhocRules =
             [
@@ -227,6 +229,41 @@ public sealed class KedgeTunnelTests : IAsyncLifetime
         Assert.Equal(0, ended);
         await stopping.WaitAsync(Eventually.DefaultTimeout);
         await Eventually.TrueAsync(() => _logs.WithEventName("TunnelClosed").Any(e => e.Message.Contains(": shutdown after", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task HttpClientExtendedConnect_TunnelClosed_CountedLikeHttp11()
+    {
+        using (var http = new HttpClient(Handler()))
+        using (var response = await ExtendedConnectAsync(http, $"{EchoHost}:5432", _kedge.Server.ProxyPort))
+        {
+            await using var tunnel = await response.Content.ReadAsStreamAsync();
+            Assert.Equal(1000, await ExchangeAsync(tunnel, 1000));
+        }
+
+        using var admin = new HttpClient { BaseAddress = _kedge.AdminUrl };
+        var metrics = await Eventually.ValueAsync(
+            () => admin.GetStringAsync("/metrics"),
+            text => text.Contains("kedge_tunnels_active{route=\"echo\",backend_name=\"echo_tcp\"} 0", StringComparison.Ordinal)
+                && text.Contains("kedge_tunnels_closed_total{route=\"echo\",backend_name=\"echo_tcp\"", StringComparison.Ordinal));
+        Assert.Contains("kedge_tunnels_opened_total{route=\"echo\",backend_name=\"echo_tcp\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("kedge_tunnel_bytes_total{route=\"echo\",backend_name=\"echo_tcp\",direction=\"upstream\"} 1000", metrics, StringComparison.Ordinal);
+        Assert.Contains("kedge_tunnel_bytes_total{route=\"echo\",backend_name=\"echo_tcp\",direction=\"downstream\"} 1000", metrics, StringComparison.Ordinal);
+        Assert.Contains("kedge_requests_total{route=\"echo\",backend_name=\"echo_tcp\",protocol=\"http\",code_class=\"2xx\"} 1", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OneEndpointRefuses_TunnelsOpenOnTheOtherAndRefuserIsEjected()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await Http11ConnectAsync("half.db.cluster-b.kedge:5432", withToken: true, payload: "ok");
+            Assert.StartsWith("HTTP/1.1 200 Connection established\r\n\r\nok", response, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(3, _echo.ConnectionCount);
+        // Ejected as for HTTP (the log, not the gauge: the 2 s ejection may be over before a scrape on a slow machine).
+        Assert.Contains(_logs.WithEventName("EndpointEjected"), e => e.Message.Contains($"127.0.0.1:{_closed.Port} of backend 'half_dead'", StringComparison.Ordinal));
     }
 
     [Fact]
