@@ -39,8 +39,24 @@ internal sealed class Http1TunnelEntry
     public ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
     {
         // ALPN chose HTTP/2: the connection starts with the HTTP/2 preface, never with an HTTP/1.1 CONNECT.
-        if (connection.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true
-            || !await _tunnel.TryTakeAsync(connection.Transport, connection, connection.ConnectionClosed))
+        if (connection.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true)
+        {
+            await next(connection);
+            return;
+        }
+
+        bool taken;
+        try
+        {
+            taken = await _tunnel.TryTakeAsync(connection.Transport, connection, connection.ConnectionClosed);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && connection.ConnectionClosed.IsCancellationRequested)
+        {
+            // The caller went away mid-tunnel or mid-answer: routine, not a server error for Kestrel to log.
+            return;
+        }
+
+        if (!taken)
         {
             await next(connection);
         }

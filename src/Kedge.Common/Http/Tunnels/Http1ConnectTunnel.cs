@@ -48,6 +48,12 @@ internal sealed class Http1ConnectTunnel<TContext>(
                 // A connection that has not said what it is within the head timeout is closed, as Kestrel would.
                 return true;
             }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // The connection closed, was reset or aborted before it said what it is: nothing to hand over and no
+                // one to answer. An exception here would be logged by Kestrel as an error of the server.
+                return true;
+            }
 
             var buffer = result.Buffer;
             if (!isConnect)

@@ -149,6 +149,35 @@ public sealed class Http1ConnectTunnelTests
         Assert.Empty(_heads);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("CONN")]
+    [InlineData("CONNECT a:1 HTTP/1.1\r\n")]
+    public async Task TryTakeAsync_ConnectionClosedWhileWaiting_FinishesQuietly(string sent)
+    {
+        using var closed = new CancellationTokenSource();
+        await WriteAsync(sent);
+        var taking = Tunnel().TryTakeAsync(Transport, "connection-1", closed.Token);
+
+        await closed.CancelAsync();
+
+        // The connection is gone: nothing to hand over and no one to answer; no exception for Kestrel to log as an error.
+        Assert.True(await taking);
+        Assert.Empty(_refusals);
+        Assert.Empty(_heads);
+    }
+
+    [Fact]
+    public async Task TryTakeAsync_TransportFails_FinishesQuietly()
+    {
+        var taking = TryTakeAsync();
+
+        await _fromCaller.Writer.CompleteAsync(new IOException("connection reset"));
+
+        Assert.True(await taking);
+        Assert.Empty(_refusals);
+    }
+
     [Fact]
     public void FormatRefusal_HeaderValueWithLineBreak_CannotSplitTheAnswer()
     {
