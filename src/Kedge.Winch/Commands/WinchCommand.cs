@@ -23,7 +23,8 @@ internal static class WinchCommand
     private const string Description =
         """
         winch: the developer's local proxy to every cluster's kedge.
-        Verbs: (none) run the proxy; 'winch check' checks the setup (kedges, client certificate, tokens, routes).
+        Verbs: (none) run the proxy; 'winch check' checks the setup (kedges, client certificate, tokens, routes);
+        'winch forward --listen 127.0.0.1:5432 postgres.db.svc.cluster-b.kedge:5432' turns a local port into a tunnel.
 
         Point HTTP_PROXY (or a browser's PAC URL http://127.0.0.1:8070/wpad.dat) at winch, or dial gRPC at
         127.0.0.1:8071 with the call's authority set to the target. winch maps host[:port] with the mapper routes
@@ -59,6 +60,7 @@ internal static class WinchCommand
         }
 
         root.Subcommands.Add(Checks.WinchCheckCommand.Create(args, () => output ?? Console.Out));
+        root.Subcommands.Add(Forward.WinchForwardCommand.Create(args, error));
 
         // Not parseResult.Tokens: System.CommandLine splits "--debug_mode=true" into "--debug_mode" "true", which pflag
         // reads as a bare bool flag and a stray argument.
