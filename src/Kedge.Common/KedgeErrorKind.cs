@@ -36,9 +36,9 @@ public sealed class KedgeErrorKind
         new KedgeErrorAnswer(400, StatusCode.InvalidArgument, "port not a number from 1 to 65535 in Host, `:authority` or an absolute target (before routing); adhoc port not allowed; ambiguous path on a route with path rules"),
         new KedgeErrorAnswer(502, StatusCode.NotFound, "adhoc name does not resolve, or the rule's replace pattern does not occur in it"));
 
-    /// <summary>The request method is one kedge does not proxy (<c>CONNECT</c>: kedge does not tunnel).</summary>
-    public static KedgeErrorKind MethodNotAllowed { get; } = new(KedgeErrorTypeNames.MethodNotAllowed, "The request method is one kedge does not proxy.", isCallerCaused: true, sentByGoKedgeOnly: false,
-        new KedgeErrorAnswer(405, StatusCode.Unimplemented, "`CONNECT` (kedge does not tunnel; `Allow` lists the methods it proxies)"));
+    /// <summary>The request method is one kedge does not serve on this port (<c>CONNECT</c> outside the TLS proxy port's tunnels).</summary>
+    public static KedgeErrorKind MethodNotAllowed { get; } = new(KedgeErrorTypeNames.MethodNotAllowed, "The request method is one kedge does not serve on this port.", isCallerCaused: true, sentByGoKedgeOnly: false,
+        new KedgeErrorAnswer(405, StatusCode.Unimplemented, "`CONNECT` on the gRPC port or the admin port (tunnels are served on the TLS proxy port only), or an HTTP/1.1 `CONNECT` that is not the first request of its connection"));
 
     /// <summary>A request that is not gRPC reached the separate gRPC port.</summary>
     public static KedgeErrorKind UnsupportedMediaType { get; } = new(KedgeErrorTypeNames.UnsupportedMediaType, "A request that is not gRPC reached the separate gRPC port.", isCallerCaused: true, sentByGoKedgeOnly: false,

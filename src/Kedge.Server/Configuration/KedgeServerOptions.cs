@@ -18,6 +18,9 @@ public sealed class KedgeServerOptions
     /// <summary>gRPC adhoc rules, tried when no gRPC route matches.</summary>
     public List<AdhocRuleOptions> GrpcAdhocRules { get; set; } = [];
 
+    /// <summary>Tunnel routes (CONNECT destinations), tried in order; the first whose host matches decides. Native configuration only.</summary>
+    public List<TunnelRouteOptions> TunnelRoutes { get; set; } = [];
+
     /// <summary>HTTP backends by name.</summary>
     public List<BackendOptions> HttpBackends { get; set; } = [];
 

@@ -64,6 +64,86 @@ internal static class KedgeServerOptionsValidator
 
         CheckAdhocRules(options.HttpAdhocRules, "HttpAdhocRules", settings, errors);
         CheckAdhocRules(options.GrpcAdhocRules, "GrpcAdhocRules", settings, errors);
+        CheckTunnelRoutes(options, httpBackends, settings, errors);
+    }
+
+    private static void CheckTunnelRoutes(KedgeServerOptions options, HashSet<string> httpBackends, KedgeServerSettings settings, RoutingErrors errors)
+    {
+        var hosts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < options.TunnelRoutes.Count; i++)
+        {
+            var route = options.TunnelRoutes[i];
+            var key = $"TunnelRoutes:{i}";
+            var host = route.Host ?? string.Empty;
+            if (host.Length == 0)
+            {
+                errors.Add($"{key}:Host", $"is required, for example 'db.shop.svc.cluster-b.kedge' or '*.db.cluster-b.kedge'.");
+            }
+            else if (host.TrimStart('*').TrimStart('.').Length == 0)
+            {
+                errors.Add($"{key}:Host", $"'{host}' would tunnel to every name and make kedge an open proxy; name a suffix such as '*.db.cluster-b.kedge'.");
+            }
+            else if (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out _))
+            {
+                errors.Add($"{key}:Host", $"'{host}' is an IP address; kedge tunnels to names only, for example 'db.shop.svc.cluster-b.kedge'.");
+            }
+            else if (host.LastIndexOf('*') > 0 || (host.StartsWith('*') && !host.StartsWith("*.", StringComparison.Ordinal)))
+            {
+                errors.Add($"{key}:Host", $"'{host}' may only start with '*.' (a suffix match), for example '*.db.cluster-b.kedge'.");
+            }
+            else if (!host.TrimStart('*').TrimStart('.').Contains('.', StringComparison.Ordinal))
+            {
+                errors.Add($"{key}:Host", $"'{host}' claims a whole top-level domain; name at least two labels, for example '*.db.cluster-b.kedge'.");
+            }
+            else if (host.AsSpan().ContainsAny(" :/@"))
+            {
+                errors.Add($"{key}:Host", $"'{host}' is not a host name; give the name only (ports go in Ports), for example 'db.shop.svc.cluster-b.kedge'.");
+            }
+            else if (hosts.TryGetValue(host, out var first))
+            {
+                errors.Add($"{key}:Host", $"'{host}' is already claimed by TunnelRoutes:{first}, so this route never matches; merge their Ports or remove one.");
+            }
+            else
+            {
+                hosts[host] = i;
+            }
+
+            if (route.Name is { Length: > 0 } name)
+            {
+                if (names.TryGetValue(name, out var firstNamed))
+                {
+                    errors.Add($"{key}:Name", $"'{name}' is already the name of TunnelRoutes:{firstNamed}; give each tunnel route its own name (it is the metrics' route label).");
+                }
+                else
+                {
+                    names[name] = i;
+                }
+            }
+
+            if (route.Ports.Count == 0)
+            {
+                errors.Add($"{key}:Ports", $"is empty, so the route would allow no tunnel; list the ports callers may name, for example [5432].");
+            }
+
+            foreach (var port in route.Ports.Where(p => p is < 1 or > 65535))
+            {
+                errors.Add($"{key}:Ports", $"{port} is not a port; give values from 1 to 65535.");
+            }
+
+            foreach (var port in route.Ports.GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key))
+            {
+                errors.Add($"{key}:Ports", $"{port} is listed more than once; list each port once.");
+            }
+
+            CheckBackendReference(route.Backend, $"{key}:Backend", httpBackends, "HttpBackends", errors);
+            if (options.HttpBackends.FirstOrDefault(b => b.Name == route.Backend) is { Tls: not null })
+            {
+                errors.Add($"{key}:Backend", $"names the backend '{route.Backend}', which sets Tls; a tunnel carries the caller's bytes unchanged (TLS inside it is end to end), so name a backend without Tls.");
+            }
+
+            CheckAuthorization(route.Authorization, $"{key}:Authorization", settings, errors);
+        }
     }
 
     private static void CheckAdhocRules(List<AdhocRuleOptions> rules, string section, KedgeServerSettings settings, RoutingErrors errors)

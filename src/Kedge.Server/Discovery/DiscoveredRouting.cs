@@ -40,6 +40,7 @@ internal sealed record DiscoveredRouting(
             GrpcRoutes = [.. baseOptions.GrpcRoutes],
             HttpAdhocRules = baseOptions.HttpAdhocRules,
             GrpcAdhocRules = baseOptions.GrpcAdhocRules,
+            TunnelRoutes = baseOptions.TunnelRoutes,
             HttpBackends = [.. baseOptions.HttpBackends],
             GrpcBackends = [.. baseOptions.GrpcBackends],
         };

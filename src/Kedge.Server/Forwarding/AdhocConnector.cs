@@ -62,7 +62,22 @@ internal sealed class AdhocConnector : IDisposable
         var port = context.DnsEndPoint.Port;
         // Go names the authority the caller wrote ("cannot resolve svc.pods:8080 host"); the request that opens the
         // connection carries it as its Host.
-        var addresses = await ResolveAsync(name, context.InitialRequestMessage.Headers.Host ?? $"{name}:{port}", cancellationToken);
+        return await ConnectAsync(rule, name, port, context.InitialRequestMessage.Headers.Host ?? $"{name}:{port}", cancellationToken);
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="name"/>, keeps the addresses <paramref name="rule"/> may reach, and connects to the first
+    /// that answers. Used by adhoc HTTP requests (through the handler's connect callback) and adhoc tunnels. Refusals and
+    /// failures are <see cref="AdhocException"/>s carrying the error type and status to answer with.
+    /// </summary>
+    /// <param name="rule">The adhoc rule that claimed the name.</param>
+    /// <param name="name">The name to resolve (after the rule's rewrite).</param>
+    /// <param name="port">The port to connect to.</param>
+    /// <param name="authority">The authority the caller wrote, for messages.</param>
+    /// <param name="cancellationToken">Cancelled when the caller goes away.</param>
+    public async Task<Stream> ConnectAsync(AdhocRule rule, string name, int port, string authority, CancellationToken cancellationToken)
+    {
+        var addresses = await ResolveAsync(name, authority, cancellationToken);
         var allowed = addresses.Where(rule.MayConnect).ToList();
         if (allowed.Count == 0)
         {

@@ -56,10 +56,14 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         }
 
         // The gRPC port serves gRPC only, as Go kedge's gRPC server did.
-        return Hosting.KedgeServerApp.OnGrpcPort(context)
+        return Hosting.KedgeServerApp.OnGrpcPort(context) && !IsTunnel(context)
             ? errors.ReportAsync(context, KedgeErrorKind.UnsupportedMediaType, "the gRPC port serves only gRPC (content-type application/grpc); send HTTP to the TLS proxy port", backend: string.Empty, isGrpc: false)
             : ProxyHttpAsync(context, snapshot);
     }
+
+    /// <summary>A CONNECT that asks for a TCP tunnel (every CONNECT but an RFC 8441 WebSocket).</summary>
+    private static bool IsTunnel(HttpContext context)
+        => HttpMethods.IsConnect(context.Request.Method) && !Tunnels.TunnelProxy.IsWebSocket(context);
 
     /// <summary>gRPC is recognised by content type: <c>application/grpc</c>, but not <c>application/grpc-web</c>.</summary>
     public static bool IsGrpc(HttpRequest request)
@@ -77,7 +81,7 @@ internal sealed class KedgeProxyMiddleware(KedgeRuntime runtime, IHttpForwarder 
         // A CONNECT opens a TCP tunnel (HTTP/2 CONNECT, or extended CONNECT with :protocol connect-tcp; HTTP/1.1
         // CONNECT arrives through the connection middleware). Extended CONNECT for WebSockets (RFC 8441) is an HTTP
         // request like any other: it is routed by host and path below.
-        if (HttpMethods.IsConnect(context.Request.Method) && !Tunnels.TunnelProxy.IsWebSocket(context))
+        if (IsTunnel(context))
         {
             return tunnels.ProxyAsync(context, snapshot);
         }

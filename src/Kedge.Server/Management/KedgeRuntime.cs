@@ -160,7 +160,8 @@ internal sealed class KedgeRuntime : IAsyncDisposable
         _current = new KedgeSnapshot(options, routes, http, grpc);
         IsLoaded = true;
         _metrics.ConfigApplied(
-            [.. routes.HttpRoutes.Select(r => (r.MetricName, r.Backend, "http")), .. routes.GrpcRoutes.Select(r => (r.MetricName, r.Backend, "grpc"))],
+            [.. routes.HttpRoutes.Select(r => (r.MetricName, r.Backend, "http")), .. routes.GrpcRoutes.Select(r => (r.MetricName, r.Backend, "grpc")),
+                .. routes.TunnelRoutes.Select(r => (r.MetricName, r.Backend, "http"))],
             [.. http.Keys, .. grpc.Keys]);
         // Not disposed: a consumer may still be registering on the fired token.
         Interlocked.Exchange(ref _changed, new CancellationTokenSource()).Cancel();

@@ -18,6 +18,9 @@ internal sealed class KedgeMetrics
     /// <summary>Upper bounds (seconds) of <c>kedge_request_duration_seconds</c> and the semantic-convention histogram.</summary>
     public static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    /// <summary>Upper bounds (seconds) of <c>kedge_tunnel_duration_seconds</c>: tunnels live from milliseconds to hours.</summary>
+    public static readonly double[] TunnelDurationBuckets = [0.01, 0.1, 1, 10, 60, 300, 1800, 3600, 14400];
+
     private readonly TimeProvider _timeProvider;
     private readonly Counter _proxyErrors;
     private readonly Counter _configReloadFailures;
@@ -29,6 +32,11 @@ internal sealed class KedgeMetrics
     private readonly Counter _backendRetries;
     private readonly Gauge _backendEndpoints;
     private readonly Gauge _certificateExpiry;
+    private readonly Counter _tunnelsOpened;
+    private readonly Gauge _tunnelsActive;
+    private readonly Counter _tunnelBytes;
+    private readonly Histogram _tunnelDuration;
+    private readonly Counter _tunnelsClosed;
     private readonly ConcurrentDictionary<(string Route, string Backend, string Protocol), RequestStats> _stats = new();
     private readonly ConcurrentDictionary<string, GrpcMethodSeries> _grpcMethods = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<DateTimeOffset?>> _certificates = new(StringComparer.Ordinal);
@@ -55,6 +63,12 @@ internal sealed class KedgeMetrics
         _backendRetries = factory.CreateCounter("kedge_backend_retries_total", "Requests sent to another endpoint after a failure, by backend and reason (connect: nothing was sent; resend_idempotent: the route's ResendIdempotentOnce).", "backend_name", "reason");
         _backendEndpoints = factory.CreateGauge("kedge_backend_endpoints", "Resolved endpoints per backend: healthy (in rotation) or ejected after a connect failure.", "backend_name", "state");
         _certificateExpiry = factory.CreateGauge("kedge_certificate_expiry_timestamp_seconds", "When a certificate kedge serves or trusts expires (Unix time): server (its TLS certificate), client_ca (the earliest of the client CA bundle).", "certificate");
+        _tunnelsOpened = factory.CreateCounter("kedge_tunnels_opened_total", "TCP tunnels opened (CONNECT answered 200), by route and backend (_adhoc for adhoc rules).", "route", "backend_name");
+        _tunnelsActive = factory.CreateGauge("kedge_tunnels_active", "TCP tunnels open now, by route and backend.", "route", "backend_name");
+        _tunnelBytes = factory.CreateCounter("kedge_tunnel_bytes_total", "Bytes carried by TCP tunnels, by route, backend and direction (upstream: caller to backend; downstream: backend to caller).", "route", "backend_name", "direction");
+        _tunnelDuration = factory.CreateHistogram("kedge_tunnel_duration_seconds", "How long TCP tunnels stayed open, by route and backend.",
+            ["route", "backend_name"], new HistogramConfiguration { Buckets = TunnelDurationBuckets });
+        _tunnelsClosed = factory.CreateCounter("kedge_tunnels_closed_total", "TCP tunnels ended, by route, backend and reason (client_closed, backend_closed, connect_failed, shutdown, error).", "route", "backend_name", "reason");
         RequestDuration = factory.CreateHistogram("kedge_request_duration_seconds", "Time from a request's arrival until its response is done, by route, backend and protocol.",
             ["route", "backend_name", "protocol"], new HistogramConfiguration { Buckets = DurationBuckets });
         Requests = factory.CreateCounter("kedge_requests_total", "Requests kedge answered on its proxy ports, by route, backend, protocol and status class.", "route", "backend_name", "protocol", "code_class");
@@ -105,6 +119,27 @@ internal sealed class KedgeMetrics
         _configReloadFailures.Inc();
         _reloadFailed.Inc();
     }
+
+    /// <summary>A tunnel was opened (its 200 sent).</summary>
+    public void TunnelOpened(string route, string backend)
+    {
+        _tunnelsOpened.WithLabels(route, backend).Inc();
+        _tunnelsActive.WithLabels(route, backend).Inc();
+    }
+
+    /// <summary>Bytes a tunnel carried, counted as they pass.</summary>
+    public void TunnelBytes(string route, string backend, string direction, long bytes) => _tunnelBytes.WithLabels(route, backend, direction).Inc(bytes);
+
+    /// <summary>An opened tunnel ended.</summary>
+    public void TunnelClosed(string route, string backend, string reason, TimeSpan duration)
+    {
+        _tunnelsActive.WithLabels(route, backend).Dec();
+        _tunnelDuration.WithLabels(route, backend).Observe(duration.TotalSeconds);
+        _tunnelsClosed.WithLabels(route, backend, reason).Inc();
+    }
+
+    /// <summary>A tunnel that matched a route or adhoc rule was never opened: no endpoint could be connected.</summary>
+    public void TunnelConnectFailed(string route, string backend) => _tunnelsClosed.WithLabels(route, backend, "connect_failed").Inc();
 
     public void BackendRetried(string backend, string reason) => _backendRetries.WithLabels(backend, reason).Inc();
 
@@ -185,6 +220,13 @@ internal sealed class KedgeMetrics
         RemoveWhere(HandlerCompleted, labels => !liveBackends.Contains(labels[1]));
         RemoveWhere(_proxyErrors, labels => !liveBackends.Contains(labels[0]));
         RemoveWhere(_backendRetries, labels => !liveBackends.Contains(labels[0]));
+        // A removed tunnel route's series go; an open tunnel on it keeps counting into series made anew (not locked:
+        // a tunnel outliving its route is rare, and its numbers are still true).
+        RemoveWhere(_tunnelsOpened, labels => !liveRoutes.Contains(labels[0]));
+        RemoveWhere(_tunnelsActive, labels => !liveRoutes.Contains(labels[0]) && _tunnelsActive.WithLabels(labels).Value == 0);
+        RemoveWhere(_tunnelBytes, labels => !liveRoutes.Contains(labels[0]));
+        RemoveWhere(_tunnelDuration, labels => !liveRoutes.Contains(labels[0]));
+        RemoveWhere(_tunnelsClosed, labels => !liveRoutes.Contains(labels[0]));
 
         // A gRPC method's series have no route label: they go when no remaining route has named the method.
         var named = new HashSet<string>(_stats.Values.SelectMany(s => s.GrpcMethods), StringComparer.Ordinal);

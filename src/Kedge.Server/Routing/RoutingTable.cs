@@ -22,6 +22,7 @@ internal sealed class RoutingTable
         GrpcRoutes = [.. options.GrpcRoutes.Select((r, i) => new GrpcRoute(i, r) { Policy = KedgePolicies.For(r.Authorization, auth, DefaultPolicy) })];
         HttpAdhocRules = [.. options.HttpAdhocRules.Select((r, i) => new AdhocRule(i, r, KedgePolicies.For(r.Authorization, auth, DefaultPolicy)))];
         GrpcAdhocRules = [.. options.GrpcAdhocRules.Select((r, i) => new AdhocRule(i, r, KedgePolicies.For(r.Authorization, auth, DefaultPolicy)))];
+        TunnelRoutes = [.. options.TunnelRoutes.Select((r, i) => new TunnelRoute(i, r, KedgePolicies.For(r.Authorization, auth, DefaultPolicy)))];
         _httpAnyHost = [.. HttpRoutes.Where(r => r.Host is null)];
         _httpByHost = HttpRoutes
             .Where(r => r.Host is not null)
@@ -39,6 +40,8 @@ internal sealed class RoutingTable
     public IReadOnlyList<AdhocRule> HttpAdhocRules { get; }
 
     public IReadOnlyList<AdhocRule> GrpcAdhocRules { get; }
+
+    public IReadOnlyList<TunnelRoute> TunnelRoutes { get; }
 
     /// <summary>The <c>Kedge:Auth</c> default policy; also what a request that matches nothing is checked against.</summary>
     public Microsoft.AspNetCore.Authorization.AuthorizationPolicy? DefaultPolicy { get; }
@@ -59,6 +62,25 @@ internal sealed class RoutingTable
             if (rule.MatchesName(host))
             {
                 return rule;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The first tunnel route whose host matcher matches <paramref name="host"/> (it decides, even if it then refuses the port), or <see langword="null"/>.</summary>
+    public TunnelRoute? MatchTunnel(string host)
+    {
+        if (host.Length == 0)
+        {
+            return null;
+        }
+
+        foreach (var route in TunnelRoutes)
+        {
+            if (route.MatchesHost(host))
+            {
+                return route;
             }
         }
 

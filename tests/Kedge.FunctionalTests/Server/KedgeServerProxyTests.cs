@@ -289,12 +289,13 @@ public sealed class KedgeServerProxyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Connect_Refused405MethodNotAllowed()
+    public async Task Connect_HostOfHttpRouteWithoutTunnelRoute_RefusedNoRoute()
     {
+        // An HTTP route does not open tunnels: only a tunnel route (or an adhoc rule) does.
         var response = await RawTlsClient.SendAsync(_kedge.Server.ProxyPort, "CONNECT orders.shop.svc.cluster-b.kedge:443 HTTP/1.1\nHost: orders.shop.svc.cluster-b.kedge:443\n", _kedge.ClientCertificate, _kedge.Ca.Certificate);
 
-        Assert.StartsWith("HTTP/1.1 405", response, StringComparison.Ordinal);
-        Assert.Contains("X-Kedge-Error-Type: method-not-allowed\r\n", response, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("HTTP/1.1 502", response, StringComparison.Ordinal);
+        Assert.Contains("X-Kedge-Error-Type: no-route\r\n", response, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -15,6 +15,7 @@ internal sealed class MergedRoutingOrigin(RoutingOrigin staticOrigin, KedgeServe
             "GrpcRoutes" => staticOptions.GrpcRoutes.Count,
             "HttpAdhocRules" => staticOptions.HttpAdhocRules.Count,
             "GrpcAdhocRules" => staticOptions.GrpcAdhocRules.Count,
+            "TunnelRoutes" => staticOptions.TunnelRoutes.Count,
             "HttpBackends" => staticOptions.HttpBackends.Count,
             "GrpcBackends" => staticOptions.GrpcBackends.Count,
             _ => 0,
