@@ -30,7 +30,8 @@ internal static class WinchCommand
         127.0.0.1:8071 with the call's authority set to the target. winch maps host[:port] with the mapper routes
         and sends the call to that cluster's kedge over mTLS with the route's tokens; other hosts go directly.
 
-        Not supported: CONNECT, so no https:// through winch (it answers 501; the PAC file sends https DIRECT).
+        HTTPS_PROXY=http://127.0.0.1:8070 works for mapped hosts: a CONNECT is tunnelled through the host's kedge (TLS
+        stays end to end); a CONNECT to a host no route maps, or to an IP address, is refused (403).
         Flags use Go winch's names: --name=value or --name value; durations like 10s; lists comma-separated.
         """;
 
