@@ -29,11 +29,11 @@ public sealed class KedgeErrorKind
 
     /// <summary>No route or adhoc rule claims the target.</summary>
     public static KedgeErrorKind NoRoute { get; } = new(KedgeErrorTypeNames.NoRoute, "No route or adhoc rule claims the target.", isCallerCaused: true, sentByGoKedgeOnly: false,
-        new KedgeErrorAnswer(502, StatusCode.Unimplemented, "nothing claims the name (message and body `unknown route to service`)"));
+        new KedgeErrorAnswer(502, StatusCode.Unimplemented, "nothing claims the name (message and body `unknown route to service`; for CONNECT: no tunnel route or adhoc rule claims it)"));
 
     /// <summary>The request could not be routed as written, or an adhoc name does not resolve.</summary>
     public static KedgeErrorKind UnknownRouteError { get; } = new(KedgeErrorTypeNames.UnknownRouteError, "The request could not be routed as written, or an adhoc name does not resolve.", isCallerCaused: true, sentByGoKedgeOnly: false,
-        new KedgeErrorAnswer(400, StatusCode.InvalidArgument, "port not a number from 1 to 65535 in Host, `:authority` or an absolute target (before routing); adhoc port not allowed; ambiguous path on a route with path rules"),
+        new KedgeErrorAnswer(400, StatusCode.InvalidArgument, "port not a number from 1 to 65535 in Host, `:authority` or an absolute target (before routing); adhoc or tunnel route port not allowed; CONNECT target without a port; extended CONNECT protocol other than `connect-tcp` or `websocket`; ambiguous path on a route with path rules"),
         new KedgeErrorAnswer(502, StatusCode.NotFound, "adhoc name does not resolve, or the rule's replace pattern does not occur in it"));
 
     /// <summary>The request method is one kedge does not serve on this port (<c>CONNECT</c> outside the TLS proxy port's tunnels).</summary>

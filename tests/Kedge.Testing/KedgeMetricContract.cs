@@ -40,6 +40,13 @@ public static class KedgeMetricContract
         Add("kedge_backend_retries_total", "backend_name", "reason");
         Add("kedge_backend_endpoints", "backend_name", "state");
 
+        // kedge: TCP tunnels (CONNECT), per route and backend.
+        Add("kedge_tunnels_opened_total", "route", "backend_name");
+        Add("kedge_tunnels_active", "route", "backend_name");
+        Add("kedge_tunnel_bytes_total", "route", "backend_name", "direction");
+        Histogram("kedge_tunnel_duration_seconds", "route", "backend_name");
+        Add("kedge_tunnels_closed_total", "route", "backend_name", "reason");
+
         // kedge: configuration and certificates.
         Add("kedge_config_reloads_total", "result");
         Add("kedge_config_reload_failures_total");
@@ -82,6 +89,8 @@ public static class KedgeMetricContract
         Add("kedge_grpc_backend_configuration_changes_total", "action", "create", "update", "delete");
         Add("kedge_backend_endpoints", "state", "healthy", "ejected");
         Add("kedge_config_reloads_total", "result", "success", "failure");
+        Add("kedge_tunnel_bytes_total", "direction", "upstream", "downstream");
+        Add("kedge_tunnels_closed_total", "reason", "client_closed", "backend_closed", "connect_failed", "shutdown", "error");
         Add("kedge_certificate_expiry_timestamp_seconds", "certificate", "server", "client_ca");
         return values;
     }

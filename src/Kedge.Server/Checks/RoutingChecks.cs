@@ -54,12 +54,46 @@ internal static class RoutingChecks
             }
         }
 
+        var tunnels = routing.TunnelRoutes;
+        for (var j = 0; j < tunnels.Count; j++)
+        {
+            for (var i = 0; i < j; i++)
+            {
+                if (TunnelCovers(tunnels[i].Host, tunnels[j].Host))
+                {
+                    lines.Add(ShadowLine(context, "tunnel", "TunnelRoutes", TunnelName(tunnels[i]), i, TunnelName(tunnels[j]), j, $"every name '{tunnels[j].Host}' matches"));
+                    break;
+                }
+            }
+        }
+
         if (lines.Count == 0)
         {
-            lines.Add(CheckResult.Pass(Area, "shadowed routes", $"none: each of the {http.Length} HTTP and {grpc.Length} gRPC routes can match a request no earlier route takes"));
+            lines.Add(CheckResult.Pass(Area, "shadowed routes", $"none: each of the {http.Length} HTTP, {grpc.Length} gRPC and {tunnels.Count} tunnel routes can match a request no earlier route takes"));
         }
 
         return lines;
+    }
+
+    private static string TunnelName(TunnelRouteOptions route) => string.IsNullOrEmpty(route.Name) ? route.Host ?? string.Empty : route.Name;
+
+    /// <summary>Whether tunnel host matcher <paramref name="earlier"/> matches every name <paramref name="later"/> matches (the first match decides).</summary>
+    internal static bool TunnelCovers(string? earlier, string? later)
+    {
+        if (string.IsNullOrEmpty(earlier) || string.IsNullOrEmpty(later))
+        {
+            return false;
+        }
+
+        if (!earlier.StartsWith('*'))
+        {
+            return string.Equals(earlier, later, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // '*.b.c' covers 'a.b.c', '*.a.b.c' and '*.b.c'.
+        var suffix = earlier[1..];
+        var name = later.TrimStart('*');
+        return name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && (later.StartsWith('*') ? name.Length >= suffix.Length : name.Length > suffix.Length);
     }
 
     private static CheckResult ShadowLine(KedgeCheckContext context, string kind, string list, string earlier, int earlierIndex, string later, int laterIndex, string why)
@@ -72,7 +106,8 @@ internal static class RoutingChecks
     private static List<CheckResult> Unused(KedgeCheckContext context, KedgeServerOptions routing)
     {
         var lines = new List<CheckResult>();
-        Unused(context, "HTTP", "HttpBackends", routing.HttpBackends, [.. routing.HttpRoutes.Select(r => r.Backend)], lines);
+        // Tunnel routes use HTTP backends too.
+        Unused(context, "HTTP", "HttpBackends", routing.HttpBackends, [.. routing.HttpRoutes.Select(r => r.Backend), .. routing.TunnelRoutes.Select(r => r.Backend)], lines);
         Unused(context, "gRPC", "GrpcBackends", routing.GrpcBackends, [.. routing.GrpcRoutes.Select(r => r.Backend)], lines);
         if (lines.Count == 0)
         {

@@ -16,7 +16,8 @@ namespace Kedge.FunctionalTests.Server;
 public sealed partial class KedgeMetricsTests : IAsyncLifetime
 {
     // Exported by winch (its own tests), or only after an event this test does not cause (a retry).
-    private static readonly string[] NotFromThisTraffic = ["winch_", "kedge_client_", "kedge_backend_retries_total"];
+    // Tunnel series: KedgeTunnelTests checks them against the contract after a tunnel.
+    private static readonly string[] NotFromThisTraffic = ["winch_", "kedge_client_", "kedge_backend_retries_total", "kedge_tunnel"];
 
     private readonly TestLogSink _logs = new();
     private LoopbackServer _backend = null!;

@@ -284,6 +284,31 @@ public sealed class KedgeCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Check_BackendUsedOnlyByTunnelRoutes_NotUnused_ShadowedTunnelRouteFails()
+    {
+        var (cert, key) = _setup.HealthyServerCertificate();
+        var config = _setup.Write("kedge.json", $$"""
+            { "Kedge": {
+              "HttpRoutes": [ { "Name": "orders", "Backend": "orders", "Host": "orders.shop.svc.cluster-a.kedge" } ],
+              "TunnelRoutes": [
+                { "Name": "dbs", "Host": "*.db.cluster-a.kedge", "Ports": [ 5432 ], "Backend": "db" },
+                { "Name": "orders-db", "Host": "orders.db.cluster-a.kedge", "Ports": [ 5432 ], "Backend": "db" }
+              ],
+              "HttpBackends": [
+                { "Name": "orders", "Static": { "Addresses": [ "127.0.0.1:{{_orders.Port}}" ] } },
+                { "Name": "db", "Static": { "Addresses": [ "127.0.0.1:{{_orders.Port}}" ] } }
+              ]
+            } }
+            """);
+
+        var (code, output, _) = await KedgeCheckSetup.CheckAsync(_setup.Flags(cert, key, config));
+
+        Assert.True(code == 1, $"exit {code}:\n{output}");
+        CheckLines.AssertTableLine(output, "✔", "unused backends", "none");
+        CheckLines.AssertTableLine(output, "✘", "tunnel route 'orders-db'", $"route 'orders-db' ({config}: $.Kedge.TunnelRoutes[1]) is shadowed by route 'dbs' ({config}: $.Kedge.TunnelRoutes[0])");
+    }
+
+    [Fact]
     public async Task Check_InvalidGoConfig_FailLinePerErrorWithFileAndPathAndExitOne()
     {
         var director = _setup.Write("director.json", """{"http":{"routes":[{"backend_name":"NOT VALID"},{"backend_name":"missing"}]},"grpc":{}}""");

@@ -181,6 +181,17 @@ public sealed class NativeConfigWriterTests
 
             },
         },
+        TunnelRoutes =
+        {
+            new TunnelRouteOptions
+            {
+                Name = "orders-db",
+                Host = "*.db.cluster-b.kedge",
+                Ports = { 5432, 6432 },
+                Backend = "web",
+                Authorization = new RouteAuthorizationOptions { Permissions = { "db" }, ClientCertificate = new ClientCertificateRuleOptions { SubjectCommonNames = { "api" }, DnsNames = { "*.payments" }, Uris = { "spiffe://a/*" } } },
+            },
+        },
         HttpBackends =
         {
             new BackendOptions

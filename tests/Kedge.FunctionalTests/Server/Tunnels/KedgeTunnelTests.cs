@@ -60,6 +60,7 @@ public sealed class KedgeTunnelTests : IAsyncLifetime
             settings.DnsServers = [_dns.EndPoint.ToString()];
             settings.GrpcTlsPort = KedgeServerSettings.AnyFreePort;
             settings.Auth = new KedgeAuthSettings { UnsafeBearerToken = Token };
+            settings.AccessLog = true;
         });
     }
 
@@ -160,8 +161,72 @@ public sealed class KedgeTunnelTests : IAsyncLifetime
         Assert.Contains("kedge_tunnel_bytes_total{route=\"echo\",backend_name=\"echo_tcp\",direction=\"upstream\"} 1000", metrics, StringComparison.Ordinal);
         Assert.Contains("kedge_tunnel_bytes_total{route=\"echo\",backend_name=\"echo_tcp\",direction=\"downstream\"} 1000", metrics, StringComparison.Ordinal);
         Assert.Contains("kedge_tunnel_duration_seconds_count{route=\"echo\",backend_name=\"echo_tcp\"} 1", metrics, StringComparison.Ordinal);
+        foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("kedge_tunnel", StringComparison.Ordinal)))
+        {
+            var name = line[..line.IndexOf('{', StringComparison.Ordinal)];
+            var labels = System.Text.RegularExpressions.Regex.Matches(line, "([a-z_]+)=\"").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+            Assert.True(KedgeMetricContract.Series[name].SetEquals(labels), $"{line} differs from the metric contract");
+        }
+
         // The HTTP/1.1 form is counted as a request like the HTTP/2 ones.
         Assert.Contains("kedge_requests_total{route=\"echo\",backend_name=\"echo_tcp\",protocol=\"http\",code_class=\"2xx\"} 1", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AccessLog_Http11AndHttp2Tunnels_SameLine()
+    {
+        Assert.StartsWith("HTTP/1.1 200", await Http11ConnectAsync($"{EchoHost}:5432", withToken: true, payload: "h1"), StringComparison.Ordinal);
+        Assert.Equal(200, (await NodeConnectAsync($"{EchoHost}:5432", $"Bearer {Token}", 10)).GetProperty("status").GetInt32());
+
+        var lines = await Eventually.ValueAsync(
+            () => Task.FromResult(_logs.WithEventName("AccessLog").Select(e => e.Message).ToList()),
+            l => l.Count(m => m.StartsWith("CONNECT ", StringComparison.Ordinal)) == 2);
+        Assert.All(lines.Where(m => m.StartsWith("CONNECT ", StringComparison.Ordinal)), line =>
+        {
+            Assert.StartsWith($"CONNECT {EchoHost}:5432 http status=200 grpc_status=- route=echo backend=echo_tcp endpoint=127.0.0.1:{_echo.Port} error=- ", line, StringComparison.Ordinal);
+            Assert.Contains(" caller=\"CN=caller", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(Token, line, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task RefusedTunnel_AccessLogLineCarriesErrorType()
+    {
+        AssertRefused(await Http11ConnectAsync("unrouted.db.cluster-b.kedge:5432", withToken: true), 502, "no-route");
+
+        var line = await Eventually.ValueAsync(
+            () => Task.FromResult(_logs.WithEventName("AccessLog").Select(e => e.Message).FirstOrDefault(m => m.StartsWith("CONNECT ", StringComparison.Ordinal))),
+            l => l is not null);
+        Assert.StartsWith("CONNECT unrouted.db.cluster-b.kedge:5432 http status=502 grpc_status=- route=- backend=- endpoint=- error=no-route ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KedgeStops_OpenTunnelEndsWithShutdownReason()
+    {
+        await using var ssl = await RawTlsClient.ConnectAsync(_kedge.Server.ProxyPort, _kedge.ClientCertificate, _kedge.Ca.Certificate, SslApplicationProtocol.Http11);
+        await ssl.WriteAsync(Encoding.ASCII.GetBytes($"CONNECT {EchoHost}:5432 HTTP/1.1\r\nProxy-Authorization: Bearer {Token}\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 200", await ReadHeadAsync(ssl), StringComparison.Ordinal);
+        await ssl.WriteAsync("open"u8.ToArray());
+        var echoed = new byte[4];
+        await ssl.ReadExactlyAsync(echoed);
+
+        var stopping = _kedge.Server.App.StopAsync();
+
+        // The caller sees its tunnel end (end of stream or a reset), without waiting for the shutdown timeout.
+        var ended = await Task.Run(async () =>
+        {
+            try
+            {
+                return await ssl.ReadAsync(new byte[16]);
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }).WaitAsync(Eventually.DefaultTimeout);
+        Assert.Equal(0, ended);
+        await stopping.WaitAsync(Eventually.DefaultTimeout);
+        await Eventually.TrueAsync(() => _logs.WithEventName("TunnelClosed").Any(e => e.Message.Contains(": shutdown after", StringComparison.Ordinal)));
     }
 
     [Fact]
