@@ -38,7 +38,21 @@ internal sealed class WinchConnectEntry
     /// <summary>The connection middleware on winch's HTTP listener: a connection that does not start with CONNECT goes on to HTTP untouched.</summary>
     public async Task InvokeAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        if (!await _tunnel.TryTakeAsync(connection.Transport, connection, connection.ConnectionClosed).ConfigureAwait(false))
+        bool taken;
+        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, _stopping))
+        {
+            try
+            {
+                // Stopping ends the wait for a first byte too: Kestrel's shutdown waits for connection middleware.
+                taken = await _tunnel.TryTakeAsync(connection.Transport, connection, waiting.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (waiting.IsCancellationRequested)
+            {
+                return; // the caller left before saying what it is, or winch is stopping: not an error
+            }
+        }
+
+        if (!taken)
         {
             await next(connection).ConfigureAwait(false);
         }
