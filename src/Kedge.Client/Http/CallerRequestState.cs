@@ -86,8 +86,9 @@ internal readonly struct CallerRequestState
             changes |= Changes.ProxyAuthorization;
         }
 
+        // A tunnel's CONNECT ends at kedge: the backend token would have no request to go with, so it is not sent.
         string[]? callerAuthorization = null;
-        if (backendAuthorization is not null)
+        if (backendAuthorization is not null && !request.Options.TryGetValue(KedgeClient.TunnelRequest, out _))
         {
             callerAuthorization = Replace(request.Headers, AuthorizationHeader, backendAuthorization);
             changes |= Changes.Authorization;

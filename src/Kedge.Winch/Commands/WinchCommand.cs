@@ -23,13 +23,15 @@ internal static class WinchCommand
     private const string Description =
         """
         winch: the developer's local proxy to every cluster's kedge.
-        Verbs: (none) run the proxy; 'winch check' checks the setup (kedges, client certificate, tokens, routes).
+        Verbs: (none) run the proxy; 'winch check' checks the setup (kedges, client certificate, tokens, routes);
+        'winch forward --listen 127.0.0.1:5432 postgres.db.svc.cluster-b.kedge:5432' turns a local port into a tunnel.
 
         Point HTTP_PROXY (or a browser's PAC URL http://127.0.0.1:8070/wpad.dat) at winch, or dial gRPC at
         127.0.0.1:8071 with the call's authority set to the target. winch maps host[:port] with the mapper routes
         and sends the call to that cluster's kedge over mTLS with the route's tokens; other hosts go directly.
 
-        Not supported: CONNECT, so no https:// through winch (it answers 501; the PAC file sends https DIRECT).
+        HTTPS_PROXY=http://127.0.0.1:8070 works for mapped hosts: a CONNECT is tunnelled through the host's kedge (TLS
+        stays end to end); a CONNECT to a host no route maps, or to an IP address, is refused (403).
         Flags use Go winch's names: --name=value or --name value; durations like 10s; lists comma-separated.
         """;
 
@@ -59,6 +61,7 @@ internal static class WinchCommand
         }
 
         root.Subcommands.Add(Checks.WinchCheckCommand.Create(args, () => output ?? Console.Out));
+        root.Subcommands.Add(Forward.WinchForwardCommand.Create(args, error));
 
         // Not parseResult.Tokens: System.CommandLine splits "--debug_mode=true" into "--debug_mode" "true", which pflag
         // reads as a bare bool flag and a stray argument.

@@ -10,6 +10,7 @@ using Kedge.Winch.Pac;
 using Kedge.Winch.Proxy;
 using Kedge.Winch.Routing;
 using Kedge.Winch.Tracing;
+using Kedge.Winch.Tunnels;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -94,6 +95,7 @@ internal sealed class WinchServer : IAsyncDisposable
 
         var monitoring = settings.MonitoringAddress.Length > 0 ? ParseEndPoint(settings.MonitoringAddress) : null;
         var listeners = new List<(string Name, ListenOptions Options)>();
+        WinchConnectEntry? connectEntry = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -107,6 +109,12 @@ internal sealed class WinchServer : IAsyncDisposable
                     connection.Items[ListenerItem] = name;
                     return next(connection);
                 });
+                if (name == HttpListener)
+                {
+                    // HTTPS_PROXY: an HTTP/1.1 CONNECT is taken off the connection before Kestrel's parser (which cannot tunnel it).
+                    listen.Use(next => connection => connectEntry!.InvokeAsync(connection, next));
+                }
+
                 listeners.Add((name, listen));
             });
 
@@ -165,6 +173,8 @@ internal sealed class WinchServer : IAsyncDisposable
         var dashboard = new WinchDashboard(settings, auth, recentErrors, clock);
         var httpProxy = new WinchHttpProxy(forwarder, clients, settings, metrics, clock, loggerFactory, recentErrors);
         var grpcProxy = new WinchGrpcProxy(forwarder, clients, metrics, settings, loggerFactory, recentErrors);
+        var tunnels = new WinchTunnels(new WinchTunnelOpener(clients.Http), loggerFactory.CreateLogger("Kedge.Winch.Tunnels"), clock);
+        connectEntry = new WinchConnectEntry(tunnels, metrics, recentErrors, clock, settings.HttpMaxReadTimeout, services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         var server = new WinchServer(app, listeners, authContext, clients, issuerClient, settings, settings.Config.Routes.Count);
 
         app.Use(async (context, next) =>

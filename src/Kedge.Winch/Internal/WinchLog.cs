@@ -21,7 +21,7 @@ internal static partial class WinchLog
     [LoggerMessage(EventId = 2013, EventName = "WinchProxyError", Level = LogLevel.Warning, Message = "winch could not proxy {Target} (request id {RequestId}): {ErrorType}: {Error}")]
     public static partial void ProxyError(ILogger logger, string target, string requestId, string errorType, string error, Exception? exception);
 
-    [LoggerMessage(EventId = 2014, EventName = "ConnectRefused", Level = LogLevel.Information, Message = "CONNECT {Target} refused: winch does not tunnel https:// (the PAC file sends https DIRECT)")]
+    [LoggerMessage(EventId = 2014, EventName = "ConnectRefused", Level = LogLevel.Debug, Message = "CONNECT {Target} refused: it came after another request on the connection, where winch cannot tunnel it")]
     public static partial void ConnectRefused(ILogger logger, string target);
 
     [LoggerMessage(EventId = 2015, EventName = "KedgeWithoutHttp2", Level = LogLevel.Information, Message = "kedge {KedgeUrl} does not negotiate HTTP/2; winch sends it HTTP/1.1 from now on")]

@@ -4,7 +4,8 @@ namespace Kedge.Winch.Pac;
 
 /// <summary>
 /// The PAC (proxy auto-config) file winch serves at <c>/wpad.dat</c>: byte for byte what Go winch's template renders
-/// (tabs, blank lines and no final newline included), or the file given with <c>--pac_file</c>.
+/// (tabs, blank lines and no final newline included), plus, when host patterns are given, one line that sends
+/// <c>https://</c> to those hosts through winch (a CONNECT tunnel); or the file given with <c>--pac_file</c>.
 /// </summary>
 internal static class PacFile
 {
@@ -21,6 +22,21 @@ internal static class PacFile
         pac.Append("\t// no proxy for local hosts without domain:\n");
         pac.Append("\tif(isPlainHostName(host)) return direct;\n");
         pac.Append('\n');
+        if (shExpressions.Count > 0)
+        {
+            // Not in Go winch (which could not tunnel): https:// to the listed hosts goes to winch as a CONNECT, which
+            // winch tunnels through their kedge. Without a list https stays DIRECT, as in Go: winch refuses a CONNECT
+            // to a host no route maps, and a browser does not fall back to DIRECT on a refusal.
+            pac.Append("\t// https:// to these hosts goes through winch's CONNECT tunnel to their kedge.\n");
+            pac.Append("\tif (url.substring(0, 6) == \"https:\" && (");
+            for (var i = 0; i < shExpressions.Count; i++)
+            {
+                pac.Append(i == 0 ? string.Empty : " || ").Append("shExpMatch(host, \"").Append(shExpressions[i]).Append("\")");
+            }
+
+            pac.Append(")) return proxy;\n\n");
+        }
+
         pac.Append("\t// We only proxy http, not even https.\n");
         pac.Append("\tif (\n");
         pac.Append("\t\turl.substring(0, 4) == \"ftp:\" ||\n");

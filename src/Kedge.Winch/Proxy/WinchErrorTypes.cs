@@ -22,6 +22,9 @@ internal static class WinchErrorTypes
     /// <summary>An auth source failed to give a token.</summary>
     public const string AuthError = "auth-error";
 
-    /// <summary>The request is of a kind winch does not proxy (CONNECT).</summary>
+    /// <summary>The request is of a kind winch does not proxy (an origin-form request for another host).</summary>
     public const string NotSupported = "not-supported";
+
+    /// <summary>A CONNECT or <c>winch forward</c> destination that no route maps to a kedge: winch tunnels only through kedge.</summary>
+    public const string NotKedgeDestination = "not-kedge-destination";
 }

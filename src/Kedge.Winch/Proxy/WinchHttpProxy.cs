@@ -142,9 +142,12 @@ internal sealed class WinchHttpProxy
         if (HttpMethods.IsConnect(context.Request.Method))
         {
             var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+            // A CONNECT that opens a connection is tunnelled (WinchConnectEntry, before Kestrel's parser); one sent after
+            // another request on a kept-alive connection reaches Kestrel, which cannot tunnel it.
             WinchLog.ConnectRefused(_logger, target);
             context.Response.StatusCode = StatusCodes.Status501NotImplemented;
-            SetWinchError(context, WinchErrorTypes.NotSupported, $"winch does not tunnel CONNECT {target}: only plain http:// is proxied (the PAC file sends https:// DIRECT)");
+            context.Response.Headers.Connection = "close";
+            SetWinchError(context, WinchErrorTypes.NotSupported, $"winch tunnels CONNECT {target} only as the first request of a connection; open a new connection for it");
             _metrics.HttpRequest("refused", 501, TimeSpan.Zero);
             return;
         }

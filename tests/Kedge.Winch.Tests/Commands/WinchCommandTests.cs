@@ -202,7 +202,7 @@ public sealed class WinchCommandTests
     }
 
     [Fact]
-    public async Task InvokeAsync_Help_ListsGoFlagsAndConnectNote()
+    public async Task InvokeAsync_Help_ListsGoFlagsTunnelsAndForwardVerb()
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -213,7 +213,21 @@ public sealed class WinchCommandTests
         var help = output.ToString();
         Assert.Contains("--server_mapper_config_path", help, StringComparison.Ordinal);
         Assert.Contains("--client_tls_root_ca_files", help, StringComparison.Ordinal);
-        Assert.Contains("Not supported: CONNECT", help, StringComparison.Ordinal);
+        Assert.Contains("HTTPS_PROXY=http://127.0.0.1:8070 works for mapped hosts", help, StringComparison.Ordinal);
+        Assert.Contains("winch forward --listen 127.0.0.1:5432", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ForwardHelp_DescribesListen()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await WinchCommand.InvokeAsync(["forward", "--help"], output, error);
+
+        Assert.Equal(0, code);
+        Assert.Contains("--listen", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("loopback", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
