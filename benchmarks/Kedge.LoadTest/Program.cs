@@ -5,6 +5,8 @@
 // Usage: dotnet run -c Release --project benchmarks/Kedge.LoadTest -- [seconds per run (10)] [wrk connections (32)] [rounds (3)]
 // With --telemetry it measures kedge's telemetry modes instead, in one run, against kedge with telemetry off (see
 // TelemetryRun.cs): [--baseline=<kedge.dll built without tracing>] [--access-log-arg=<kedge argument> (--access_log=true)].
+// With --tunnel it measures TCP tunnels instead (winch forward → kedge → echo against socat; see TunnelRun.cs):
+// [--tunnel-mb=<MB each way per round> (1024)] [rounds (3)]; needs the Debian package socat.
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
@@ -19,6 +21,12 @@ using Microsoft.Extensions.Logging;
 
 string? Option(string name) => args.LastOrDefault(a => a.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
 var telemetry = args.Contains("--telemetry");
+if (args.Contains("--tunnel"))
+{
+    var tunnelRounds = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(3);
+    return await new TunnelRun(long.Parse(Option("--tunnel-mb") ?? "1024", CultureInfo.InvariantCulture), tunnelRounds).RunAsync();
+}
+
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var seconds = positional.Length > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : 10;
 var connections = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 32;
