@@ -37,15 +37,16 @@ internal sealed class TunnelRun(long megabytes, int rounds)
         var caFile = ca.WriteCaPem(dir.Path);
         await using var echo = TcpEchoServer.Start();
 
-        // socat relays: one plain hop, and two hops with TLS between them (as winch → kedge).
+        // socat relays: one plain hop, and two hops with TLS between them (as winch → kedge); TCP_NODELAY everywhere, as
+        // kedge, winch and the clients set it.
         var socatPort = Processes.FreePort();
-        using var socat = Processes.Start("socat", socatPort, $"TCP-LISTEN:{socatPort},bind=127.0.0.1,reuseaddr,fork", $"TCP:127.0.0.1:{echo.Port}");
+        using var socat = Processes.Start("socat", socatPort, $"TCP-LISTEN:{socatPort},bind=127.0.0.1,reuseaddr,fork,nodelay", $"TCP:127.0.0.1:{echo.Port},nodelay");
         var socatTlsInner = Processes.FreePort();
         var socatTlsOuter = Processes.FreePort();
         using var socatTlsServer = Processes.Start("socat", socatTlsInner,
-            $"OPENSSL-LISTEN:{socatTlsInner},bind=127.0.0.1,reuseaddr,fork,cert={cert},key={key},cafile={caFile},verify=1", $"TCP:127.0.0.1:{echo.Port}");
+            $"OPENSSL-LISTEN:{socatTlsInner},bind=127.0.0.1,reuseaddr,fork,nodelay,cert={cert},key={key},cafile={caFile},verify=1", $"TCP:127.0.0.1:{echo.Port},nodelay");
         using var socatTlsClient = Processes.Start("socat", socatTlsOuter,
-            $"TCP-LISTEN:{socatTlsOuter},bind=127.0.0.1,reuseaddr,fork", $"OPENSSL:127.0.0.1:{socatTlsInner},cert={clientCert},key={clientKey},cafile={caFile},commonname=kedge.load");
+            $"TCP-LISTEN:{socatTlsOuter},bind=127.0.0.1,reuseaddr,fork,nodelay", $"OPENSSL:127.0.0.1:{socatTlsInner},nodelay,cert={clientCert},key={clientKey},cafile={caFile},commonname=kedge.load");
 
         // kedge with one tunnel route to the echo server, callers by client certificate; winch forward in front of it.
         var kedgePort = Processes.FreePort();
